@@ -1,0 +1,49 @@
+"""Events about a location's availability rather than its content (SPEC §5.2)."""
+
+from __future__ import annotations
+
+from monitor.domain.events import Event, LocationRef, event_id
+
+
+def location_removed(
+    ref: LocationRef, *, http_status: int | None, last_hash: str | None, detected_at: str
+) -> Event:
+    details = {"http_status": http_status}
+    return Event(
+        id=event_id(ref.id, "location_removed", last_hash, http_status),
+        type="location_removed",
+        severity="critical",
+        detected_at=detected_at,
+        location=ref,
+        summary=f"{ref.name} is no longer published by CQC (HTTP {http_status}).",
+        details=details,
+    )
+
+
+def monitor_failing(
+    ref: LocationRef, *, failures: int, last_error: str, streak_started: str, detected_at: str
+) -> Event:
+    return Event(
+        # One failing notice per streak, however often the streak is re-detected.
+        id=event_id(ref.id, "monitor_failing", streak_started),
+        type="monitor_failing",
+        severity="warning",
+        detected_at=detected_at,
+        location=ref,
+        summary=f"{ref.name} could not be checked in {failures} consecutive cycles: {last_error}",
+        details={"consecutive_failures": failures, "last_error": last_error},
+    )
+
+
+def monitor_recovered(
+    ref: LocationRef, *, failures: int, last_error: str, streak_started: str, detected_at: str
+) -> Event:
+    return Event(
+        id=event_id(ref.id, "monitor_recovered", streak_started),
+        type="monitor_recovered",
+        severity="info",
+        detected_at=detected_at,
+        location=ref,
+        summary=f"{ref.name} can be checked again after {failures} failed cycles.",
+        details={"consecutive_failures": failures, "last_error": last_error},
+    )

@@ -1,0 +1,79 @@
+"""The one error tree of cqc-monitor.
+
+    MonitorError                      base of everything we raise on purpose
+    ├── ConfigError                   invalid or missing configuration  → exit 2
+    ├── StorageError                  database unreachable / not migrated → exit 1
+    ├── SourceError                   a regulator source failed
+    │   ├── AuthenticationError       the subscription key was refused (whole cycle stops)
+    │   ├── NotFoundError             404: the id is gone
+    │   ├── ResponseTooLargeError     body above the configured cap
+    │   ├── MalformedResponseError    not the JSON / HTML we expect
+    │   └── TransientSourceError      429, 5xx, timeouts, connection errors (retried)
+    │       └── RateLimitedError      429, carries Retry-After
+    └── SinkError                     a delivery failed
+        └── PermanentSinkError        will never succeed as configured (dead)
+
+Third-party exceptions (requests, smtplib, SQLAlchemy) are translated at the adapter
+edge; only ``cli.py`` maps errors to exit codes.
+"""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base class for errors raised on purpose by cqc-monitor."""
+
+
+class ConfigError(MonitorError):
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}" if key else message)
+        self.key = key
+        self.message = message
+
+
+class StorageError(MonitorError):
+    pass
+
+
+class SourceError(MonitorError):
+    def __init__(self, message: str, *, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
+class AuthenticationError(SourceError):
+    pass
+
+
+class NotFoundError(SourceError):
+    pass
+
+
+class ResponseTooLargeError(SourceError):
+    pass
+
+
+class MalformedResponseError(SourceError):
+    pass
+
+
+class TransientSourceError(SourceError):
+    pass
+
+
+class RateLimitedError(TransientSourceError):
+    def __init__(
+        self, message: str, *, http_status: int | None = 429, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, http_status=http_status)
+        self.retry_after = retry_after
+
+
+class SinkError(MonitorError):
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentSinkError(SinkError):
+    pass

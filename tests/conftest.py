@@ -1,0 +1,55 @@
+"""Shared fixtures: real databases (SQLite files; PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from monitor.store.engine import make_engine
+from monitor.store.migrate import upgrade
+from monitor.store.tables import Base
+
+POSTGRES_URL = os.environ.get("MONITOR_TEST_DATABASE_URL", "")
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def reset_postgres(url: str) -> None:
+    """An empty database for each test: drop what earlier tests (or runs) left behind."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(
+                    not POSTGRES_URL, reason="MONITOR_TEST_DATABASE_URL is not set (PostgreSQL)"
+                ),
+            ],
+        ),
+    ]
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'monitor.db'}"
+    reset_postgres(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()

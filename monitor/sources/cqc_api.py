@@ -1,0 +1,220 @@
+"""Client for the CQC Syndication API (SPEC §2.1): location documents, providers, paged lists."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from monitor.errors import (
+    AuthenticationError,
+    MalformedResponseError,
+    NotFoundError,
+    SourceError,
+)
+from monitor.sources.base import FetchResult, FetchStatus
+from monitor.sources.http import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    HttpGetter,
+    HttpResponse,
+    RetryPolicy,
+    build_http_getter,
+)
+
+DEFAULT_BASE_URL = "https://api.service.cqc.org.uk/public/v1"
+MAX_PER_PAGE = 1000
+_KEY_HEADER = "Ocp-Apim-Subscription-Key"
+
+Params = Mapping[str, str | int]
+
+
+def fetch_document(
+    getter: HttpGetter,
+    url: str,
+    *,
+    decode: Callable[[HttpResponse], Any],
+    params: Params | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> FetchResult:
+    """Fetch one document as a :class:`FetchResult`; per-document failures become values.
+
+    ``decode`` turns a 2xx response into ``data`` or raises ``MalformedResponseError``.
+    :class:`AuthenticationError` propagates: a refused credential dooms every later fetch too.
+    """
+    started = time.perf_counter()
+    try:
+        resp = getter.get(url, params=params, headers=headers)
+    except AuthenticationError:
+        raise
+    except SourceError as exc:
+        status: FetchStatus = "gone" if isinstance(exc, NotFoundError) else "error"
+        elapsed_ms = (time.perf_counter() - started) * 1000.0
+        return FetchResult(
+            status, url, http_status=exc.http_status, elapsed_ms=elapsed_ms, error=str(exc)
+        )
+    size = len(resp.body)
+    try:
+        data = decode(resp)
+    except MalformedResponseError as exc:
+        return FetchResult("error", url, resp.status, resp.elapsed_ms, size, error=str(exc))
+    return FetchResult("ok", url, resp.status, resp.elapsed_ms, size, body=resp.body, data=data)
+
+
+def decode_json_object(resp: HttpResponse) -> dict[str, Any]:
+    try:
+        data = json.loads(resp.body)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedResponseError(
+            f"malformed JSON from {resp.url}: {exc}", http_status=resp.status
+        ) from exc
+    if not isinstance(data, dict):
+        raise MalformedResponseError(
+            f"expected a JSON object from {resp.url}, got {type(data).__name__}",
+            http_status=resp.status,
+        )
+    return data
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 UTC to the second, as the change feed expects.
+
+    Truncating is safe for consecutive windows: one window's end and the next one's start
+    are the same instant and truncate to the same second, so no change falls between them.
+    """
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp must be timezone-aware, got {moment!r}")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class CqcApiClient:
+    """Reads the Syndication API. Thread-safe when its :class:`HttpGetter` is shared."""
+
+    def __init__(
+        self,
+        getter: HttpGetter,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        subscription_key: str,
+        partner_code: str | None = None,
+        per_page: int = MAX_PER_PAGE,
+    ) -> None:
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise ValueError(f"per_page must be between 1 and {MAX_PER_PAGE}, got {per_page}")
+        self.getter = getter
+        self._base_url = base_url.rstrip("/")
+        self._headers = {_KEY_HEADER: subscription_key, "Accept": "application/json"}
+        self._partner: dict[str, str | int] = {"partnerCode": partner_code} if partner_code else {}
+        self._per_page = per_page
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        subscription_key: str,
+        partner_code: str | None = None,
+        requests_per_second: float = 8.0,
+        concurrency: int = 4,
+        timeout_seconds: float = 30.0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> CqcApiClient:
+        """A client with its own rate-limited getter, from plain configuration values."""
+        getter = build_http_getter(
+            requests_per_second=requests_per_second,
+            concurrency=concurrency,
+            timeout_seconds=timeout_seconds,
+            max_response_bytes=max_response_bytes,
+            retry=retry,
+            sleep=sleep,
+        )
+        return cls(
+            getter, base_url=base_url, subscription_key=subscription_key, partner_code=partner_code
+        )
+
+    @property
+    def requests_made(self) -> int:
+        return self.getter.requests_made
+
+    def fetch_location(self, location_id: str) -> FetchResult:
+        """One location document. Raises only :class:`AuthenticationError`."""
+        url = self._url("locations", location_id)
+        try:
+            return fetch_document(
+                self.getter,
+                url,
+                decode=decode_json_object,
+                params=self._partner,
+                headers=self._headers,
+            )
+        except AuthenticationError as exc:
+            raise _key_refused(exc) from exc
+
+    def provider_location_ids(self, provider_id: str) -> list[str]:
+        """Ids of a provider's locations; raises :class:`NotFoundError` for an unknown provider."""
+        data = self._get_json(self._url("providers", provider_id), {})
+        ids = data.get("locationIds", [])  # omitted, not empty, when there are none
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise MalformedResponseError(f"provider {provider_id}: locationIds is not a list")
+        return list(ids)
+
+    def iter_register(self) -> Iterator[str]:
+        """Every location id on the register, fetched page by page as the caller iterates."""
+        for item in self._iter_pages(self._url("locations"), {}, "locations"):
+            location_id = item.get("locationId") if isinstance(item, dict) else None
+            if not isinstance(location_id, str):
+                raise MalformedResponseError(f"register item without a locationId: {item!r:.200}")
+            yield location_id
+
+    def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]:
+        """Ids of locations changed in ``[start, end)``, each once, page by page."""
+        window = {"startTimestamp": format_timestamp(start), "endTimestamp": format_timestamp(end)}
+        if window["startTimestamp"] >= window["endTimestamp"]:
+            return
+        seen: set[str] = set()
+        for location_id in self._iter_pages(self._url("changes", "location"), window, "changes"):
+            if not isinstance(location_id, str):
+                raise MalformedResponseError(f"change feed item is not an id: {location_id!r:.200}")
+            if location_id not in seen:
+                seen.add(location_id)
+                yield location_id
+
+    def _iter_pages(self, url: str, params: Params, items_key: str) -> Iterator[Any]:
+        page = 1
+        while True:
+            data = self._get_json(url, {**params, "page": page, "perPage": self._per_page})
+            items = data.get(items_key, [])
+            if not isinstance(items, list):
+                raise MalformedResponseError(f"page {page} of {url}: {items_key} is not a list")
+            yield from items
+            if not items or not _has_next_page(data, page):
+                return
+            page += 1
+
+    def _get_json(self, url: str, params: Params) -> dict[str, Any]:
+        try:
+            resp = self.getter.get(url, params={**params, **self._partner}, headers=self._headers)
+        except AuthenticationError as exc:
+            raise _key_refused(exc) from exc
+        return decode_json_object(resp)
+
+    def _url(self, *segments: str) -> str:
+        # Ids come from configuration and feeds; quoting keeps them inside one path segment.
+        return "/".join([self._base_url, *(quote(s, safe="") for s in segments)])
+
+
+def _has_next_page(data: Mapping[str, Any], page: int) -> bool:
+    total_pages = data.get("totalPages")
+    if isinstance(total_pages, int) and not isinstance(total_pages, bool):
+        return page < total_pages
+    return bool(data.get("nextPageUri"))
+
+
+def _key_refused(exc: AuthenticationError) -> AuthenticationError:
+    return AuthenticationError(
+        f"CQC API refused the subscription key: {exc}", http_status=exc.http_status
+    )

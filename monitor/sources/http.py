@@ -1,0 +1,312 @@
+"""The HTTP edge: one pooled session, rate limited, size capped, retried with tenacity.
+
+Everything ``requests`` can raise is translated here into :mod:`monitor.errors`; nothing from
+``requests`` escapes this module. Credentials travel in request headers only, never in URLs,
+so URLs are safe to log and to put in error messages.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, NoReturn
+
+import requests
+import structlog
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_exponential_jitter
+
+from monitor import __version__
+from monitor.errors import (
+    AuthenticationError,
+    NotFoundError,
+    RateLimitedError,
+    ResponseTooLargeError,
+    SourceError,
+    TransientSourceError,
+)
+from monitor.sources.ratelimit import RateLimiter
+
+USER_AGENT = f"cqc-monitor/{__version__} (+https://github.com/cqc-monitor)"
+DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024
+_CHUNK_BYTES = 64 * 1024
+_ERROR_DETAIL_BYTES = 4096
+
+_log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    status: int
+    body: bytes
+    headers: Mapping[str, str]
+    elapsed_ms: float
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard to try before a transient failure is reported (all times in seconds)."""
+
+    max_attempts: int = 5
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    retry_after_max: float = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    connect: float = 10.0
+    read: float = 30.0
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # RFC 9110 dates are always GMT
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+class HttpGetter:
+    """GET with a shared rate limit, timeouts, a response size cap and bounded retries.
+
+    Safe to share between threads: the session's connection pool is sized to ``concurrency``.
+    Non-2xx answers raise :mod:`monitor.errors` exceptions; 429, 5xx, timeouts and connection
+    errors are retried, other 4xx never are.
+    """
+
+    def __init__(
+        self,
+        *,
+        limiter: RateLimiter | None = None,
+        concurrency: int = 4,
+        timeouts: Timeouts | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        retry: RetryPolicy | None = None,
+        user_agent: str = USER_AGENT,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        timeouts = timeouts or Timeouts()
+        retry = retry or RetryPolicy()
+        self._limiter = limiter or RateLimiter(0)
+        self._timeout = (timeouts.connect, timeouts.read)
+        self._max_bytes = max_response_bytes
+        self._session = _pooled_session(concurrency, user_agent)
+        self._retrying = Retrying(
+            stop=stop_after_attempt(retry.max_attempts),
+            wait=_RetryAfterOrBackoff(retry),
+            retry=retry_if_exception_type(TransientSourceError),
+            sleep=sleep,
+            before_sleep=_log_retry,
+            retry_error_callback=_give_up,
+        )
+        self._count_lock = threading.Lock()
+        self._requests_made = 0
+
+    @property
+    def requests_made(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        with self._count_lock:
+            return self._requests_made
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
+        response: HttpResponse = self._retrying.copy()(self._attempt, url, params, headers)
+        return response
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> HttpGetter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _attempt(
+        self,
+        url: str,
+        params: Mapping[str, str | int] | None,
+        headers: Mapping[str, str] | None,
+    ) -> HttpResponse:
+        self._limiter.acquire()
+        with self._count_lock:
+            self._requests_made += 1
+        started = time.perf_counter()
+        try:
+            with self._session.get(
+                url, params=params, headers=headers, timeout=self._timeout, stream=True
+            ) as resp:
+                final_url = resp.url
+                _raise_for_status(resp, final_url)
+                body = _read_capped(resp, self._max_bytes, final_url)
+                elapsed_ms = (time.perf_counter() - started) * 1000.0
+                headers_copy = CaseInsensitiveDict(resp.headers)
+                return HttpResponse(resp.status_code, body, headers_copy, elapsed_ms, final_url)
+        except requests.RequestException as exc:
+            _translate(exc, url)
+
+
+def build_http_getter(
+    *,
+    requests_per_second: float,
+    concurrency: int,
+    timeout_seconds: float,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    retry: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> HttpGetter:
+    """An :class:`HttpGetter` from the plain values of a ``[sources.*]`` config section.
+
+    ``sleep`` is used for retry waits only; the rate limiter paces against the real clock.
+    """
+    return HttpGetter(
+        limiter=RateLimiter(requests_per_second),
+        concurrency=concurrency,
+        # A slow handshake is a dead host; give it less time than a slow body.
+        timeouts=Timeouts(connect=min(10.0, timeout_seconds), read=timeout_seconds),
+        max_response_bytes=max_response_bytes,
+        retry=retry,
+        sleep=sleep,
+    )
+
+
+def _pooled_session(concurrency: int, user_agent: str) -> requests.Session:
+    session = requests.Session()
+    # Retries belong to tenacity, so urllib3 must not retry underneath it.
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(1, concurrency), max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = user_agent
+    return session
+
+
+def _raise_for_status(resp: requests.Response, url: str) -> None:
+    status = resp.status_code
+    if 200 <= status < 300:
+        return
+    message = f"HTTP {status} from {url}"
+    detail = _error_detail(resp)
+    if detail:
+        message = f"{message}: {detail}"
+    retry_after = parse_retry_after(resp.headers.get("Retry-After"), datetime.now(UTC))
+    if status == 429 or (status == 503 and retry_after is not None):
+        # A 503 with Retry-After is the server asking us to slow down, like a 429.
+        raise RateLimitedError(message, http_status=status, retry_after=retry_after)
+    if 500 <= status < 600:
+        raise TransientSourceError(message, http_status=status)
+    if status in (401, 403):
+        raise AuthenticationError(message, http_status=status)
+    if status in (404, 410):
+        raise NotFoundError(message, http_status=status)
+    raise SourceError(message, http_status=status)
+
+
+def _error_detail(resp: requests.Response) -> str:
+    """A short human explanation from an error body (the JSON ``message`` when present)."""
+    try:
+        raw = next(resp.iter_content(_ERROR_DETAIL_BYTES), b"")
+    except requests.RequestException:
+        return ""
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+    try:
+        data: Any = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        text = data["message"]
+    return " ".join(text.split())[:300]
+
+
+def _read_capped(resp: requests.Response, limit: int, url: str) -> bytes:
+    declared = resp.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ResponseTooLargeError(
+            f"response from {url} declares {int(declared)} bytes, above the {limit} byte cap",
+            http_status=resp.status_code,
+        )
+    body = bytearray()
+    for chunk in resp.iter_content(min(_CHUNK_BYTES, limit + 1)):
+        if len(body) + len(chunk) > limit:
+            raise ResponseTooLargeError(
+                f"response from {url} exceeds the {limit} byte cap", http_status=resp.status_code
+            )
+        body += chunk
+    return bytes(body)
+
+
+def _translate(exc: requests.RequestException, url: str) -> NoReturn:
+    if isinstance(exc, requests.Timeout):
+        raise TransientSourceError(f"timed out fetching {url}: {exc}") from exc
+    # A read timeout while streaming the body arrives as ConnectionError.
+    if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
+        raise TransientSourceError(f"connection failed fetching {url}: {exc}") from exc
+    raise SourceError(f"request to {url} failed: {exc}") from exc
+
+
+class _RetryAfterOrBackoff:
+    """Wait what the server asked for (capped), else exponential backoff with jitter."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._cap = policy.retry_after_max
+        self._backoff = wait_exponential_jitter(
+            multiplier=policy.backoff_base, max=policy.backoff_max, jitter=policy.backoff_base
+        )
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+            return min(exc.retry_after, self._cap)
+        return self._backoff(state)
+
+
+def _log_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    wait = state.next_action.sleep if state.next_action else None
+    # Never the call's arguments: request headers carry the subscription key.
+    _log.warning(
+        "http_retry",
+        url=state.args[0] if state.args else None,
+        attempt=state.attempt_number,
+        wait_seconds=round(wait, 3) if wait is not None else None,
+        http_status=getattr(exc, "http_status", None),
+        error=str(exc),
+    )
+
+
+def _give_up(state: RetryCallState) -> NoReturn:
+    """Re-raise the last transient error, saying how many attempts were made."""
+    exc = state.outcome.exception() if state.outcome else None
+    if not isinstance(exc, TransientSourceError):  # only transient errors are retried
+        raise exc or RuntimeError("retrying stopped without an outcome")
+    attempts = state.attempt_number
+    _log.warning("http_retries_exhausted", attempts=attempts, error=str(exc))
+    message = f"{exc} (gave up after {attempts} attempts)"
+    if isinstance(exc, RateLimitedError):
+        raise RateLimitedError(
+            message, http_status=exc.http_status, retry_after=exc.retry_after
+        ) from exc
+    raise TransientSourceError(message, http_status=exc.http_status) from exc

@@ -1,0 +1,1 @@
+"""Alert sinks. Each sink type lives in its own module; ``registry.SINK_TYPES`` lists them."""

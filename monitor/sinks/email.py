@@ -1,0 +1,171 @@
+"""Email sink: one message per batch over SMTP (STARTTLS, implicit TLS or plain)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import parseaddr
+from typing import Any, ClassVar, Literal
+
+import structlog
+from pydantic import (
+    ConfigDict,
+    Field,
+    FilePath,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from monitor.sinks.base import Alert, SendOutcome, SinkConfig
+from monitor.sinks.email_render import render_email
+
+log = structlog.get_logger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _address(value: str) -> str:
+    """Accepts ``ops@example.org`` or ``Ops Team <ops@example.org>``."""
+    address = parseaddr(value)[1]
+    local, _, domain = address.rpartition("@")
+    if not local or not domain:
+        raise ValueError(f"not an email address: {value!r}")
+    return value
+
+
+class EmailConfig(SinkConfig):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    type: Literal["email"] = "email"
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = Field(default=None, validate_default=True)
+    sender: str = Field(alias="from")
+    to: list[str] = Field(min_length=1)
+    ca_file: FilePath | None = None  # a private CA bundle; the system store otherwise
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ssl_port(cls, data: Any) -> Any:
+        # Implicit TLS lives on 465; only an explicit port overrides that.
+        if isinstance(data, dict) and data.get("security") == "ssl" and "port" not in data:
+            return {**data, "port": 465}
+        return data
+
+    @field_validator("sender")
+    @classmethod
+    def _check_sender(cls, value: str) -> str:
+        return _address(value)
+
+    @field_validator("to")
+    @classmethod
+    def _check_to(cls, value: list[str]) -> list[str]:
+        return [_address(item) for item in value]
+
+    @field_validator("password")
+    @classmethod
+    def _credentials_pair(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if (info.data.get("username") is None) != (value is None):
+            raise ValueError("username and password go together: set both or neither")
+        return value
+
+
+class EmailSink:
+    """Sends every alert of one ``send`` call as ONE email; all share one outcome."""
+
+    Config: ClassVar[type[SinkConfig]] = EmailConfig
+
+    def __init__(self, config: EmailConfig, *, clock: Clock = _utc_now) -> None:
+        self.name = config.name
+        self.config = config
+        self._clock = clock
+
+    def send(self, alerts: Sequence[Alert]) -> list[SendOutcome]:
+        if not alerts:
+            return []
+        ids = [alert.delivery_id for alert in alerts]
+        try:
+            message = render_email(
+                [alert.event for alert in alerts],
+                delivery_ids=ids,
+                sender=self.config.sender,
+                to=self.config.to,
+                date=self._clock(),
+            )
+            refused = self._submit(message)
+        except Exception as exc:  # a sink never raises: every failure becomes an outcome
+            error, permanent = describe_failure(exc)
+            log.warning("email.failed", sink=self.name, error=error, permanent=permanent)
+            return [SendOutcome(i, ok=False, error=error, permanent=permanent) for i in ids]
+        if refused:
+            # Delivered to the others; a retry would duplicate it for them and still fail.
+            error = "refused by " + _refusals(refused) + " (delivered to the other recipients)"
+            log.warning("email.partly_refused", sink=self.name, error=error)
+            return [SendOutcome(i, ok=False, error=error, permanent=True) for i in ids]
+        log.info("email.sent", sink=self.name, alerts=len(ids), message_id=message["Message-ID"])
+        return [SendOutcome(i, ok=True) for i in ids]
+
+    def _submit(self, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
+        settings = self.config
+        context = ssl.create_default_context(
+            cafile=str(settings.ca_file) if settings.ca_file else None
+        )
+        smtp: smtplib.SMTP
+        if settings.security == "ssl":
+            smtp = smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=settings.timeout_seconds, context=context
+            )
+        else:
+            smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+        with smtp:
+            if settings.security == "starttls":
+                smtp.starttls(context=context)
+            if settings.username and settings.password:
+                smtp.login(settings.username, settings.password.get_secret_value())
+            return smtp.send_message(
+                message,
+                from_addr=parseaddr(settings.sender)[1],
+                to_addrs=[parseaddr(item)[1] for item in settings.to],
+            )
+
+
+def describe_failure(exc: BaseException) -> tuple[str, bool]:
+    """(error text, permanent?) for an SMTP failure. 5xx answers and refused credentials
+    will not fix themselves; 4xx answers, timeouts and connection problems may."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        permanent = bool(codes) and all(code >= 500 for code in codes)
+        return "all recipients refused: " + _refusals(exc.recipients), permanent
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"authentication failed: {_response(exc.smtp_code, exc.smtp_error)}", True
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return f"server does not support what the config asks for: {exc}", True
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _response(exc.smtp_code, exc.smtp_error), exc.smtp_code >= 500
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"TLS certificate not trusted: {exc.verify_message}", False
+    if isinstance(exc, TimeoutError):
+        return "timed out talking to the SMTP server", False
+    if isinstance(exc, OSError):  # includes the other SMTPExceptions
+        return f"{type(exc).__name__}: {exc}", False
+    return f"unexpected {type(exc).__name__}: {exc}", False
+
+
+def _response(code: int, message: bytes | str) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+    return f"{code} {text}".strip()
+
+
+def _refusals(refused: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(f"{address}: {_response(*answer)}" for address, answer in refused.items())

@@ -1,0 +1,102 @@
+"""Every sink type, by the ``type`` key of a ``[[sinks]]`` table, and how to build one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from pydantic import ValidationError
+
+from monitor.domain.events import Event, LocationRef, event_id
+from monitor.domain.snapshot import LOCATION_PAGE, REPORT_PAGE
+from monitor.errors import ConfigError
+from monitor.sinks.apprise_sink import AppriseSink
+from monitor.sinks.base import Sink, SinkConfig
+from monitor.sinks.console import ConsoleSink
+from monitor.sinks.email import EmailSink
+from monitor.sinks.webhook import WebhookSink
+
+SINK_TYPES: dict[str, type[Any]] = {
+    "email": EmailSink,
+    "webhook": WebhookSink,
+    "apprise": AppriseSink,
+    "console": ConsoleSink,
+}
+
+
+def parse_sink_config(section: Mapping[str, Any]) -> SinkConfig:
+    """Validates one ``[[sinks]]`` table with its type's own ``Config``.
+
+    Raises ConfigError naming the offending key; the message never quotes the value,
+    which may be a secret.
+    """
+    kind = section.get("type")
+    sink_type = SINK_TYPES.get(kind) if isinstance(kind, str) else None
+    if sink_type is None:
+        known = ", ".join(SINK_TYPES)
+        raise ConfigError("type", f"unknown sink type {kind!r}; expected one of {known}")
+    config_class = cast(type[SinkConfig], sink_type.Config)
+    try:
+        return config_class.model_validate(dict(section))
+    except ValidationError as exc:
+        raise _config_error(exc, section) from None  # the pydantic text quotes input values
+
+
+def build_sink(section: Mapping[str, Any]) -> Sink:
+    return make_sink(parse_sink_config(section))
+
+
+def make_sink(config: SinkConfig) -> Sink:
+    """A sink from an already validated config."""
+    return cast(Sink, SINK_TYPES[config.type](config))
+
+
+def _config_error(exc: ValidationError, section: Mapping[str, Any]) -> ConfigError:
+    problems = [
+        (_key(error["loc"]), error["msg"].removeprefix("Value error, ")) for error in exc.errors()
+    ]
+    (key, first), others = problems[0], problems[1:]
+    where = f"sink {section.get('name')!r}: " if section.get("name") else ""
+    also = "".join(f"; also {other}: {msg}" for other, msg in others)
+    return ConfigError(key or "sinks", where + first + also)
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    key = ""
+    for part in loc:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key
+
+
+def sample_event() -> Event:
+    """A realistic rating downgrade for ``sinks test NAME``."""
+    location_id, link_id = "1-10000302982", "8d751af1-d418-4d70-956d-eac92d2c9ff7"
+    changes = [
+        {
+            "question": question,
+            "service": None,
+            "old": "Good",
+            "new": "Requires improvement",
+            "direction": "declined",
+        }
+        for question in ("Overall", "Safe")
+    ]
+    return Event(
+        id=event_id(location_id, "rating_changed", "sample", link_id),
+        type="rating_changed",
+        severity="critical",
+        detected_at="2025-11-03T07:00:12Z",
+        location=LocationRef(
+            id=location_id,
+            name="Henley House",
+            provider_id="1-102642938",
+            url=LOCATION_PAGE.format(id=location_id),
+        ),
+        summary="Henley House: Overall rating fell from Good to Requires improvement.",
+        details={
+            "changes": changes,
+            "report_date": "2025-10-29",
+            "report_link_id": link_id,
+            "report_url": REPORT_PAGE.format(location_id=location_id, link_id=link_id),
+        },
+    )

@@ -1,0 +1,188 @@
+"""Human wording of events, shared by the email, Apprise and console sinks.
+
+Pure functions over ``Event``: every sink says the same thing the same way, and the
+email's HTML part is built from the same ``Line`` values as its text part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.domain.events import Event
+from monitor.domain.ratings import SCALE, question_order
+
+ARROW = "→"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One labelled fact of an event, e.g. ``Safe: Good → Requires improvement``."""
+
+    label: str
+    value: str
+    tone: str | None = None  # declined | improved: lets HTML colour the value
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value}"
+
+
+def ordered_changes(changes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Location-level ratings first (Overall, Safe, Effective, ...), then each service's."""
+    return sorted(
+        changes,
+        key=lambda change: (
+            change.get("service") is not None,
+            change.get("service") or "",
+            question_order(str(change.get("question"))),
+        ),
+    )
+
+
+def change_label(change: dict[str, Any]) -> str:
+    question = str(change.get("question"))
+    service = change.get("service")
+    return f"{question} ({service})" if service else question
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value) or "none"
+    return str(value)
+
+
+def _change_value(change: dict[str, Any]) -> str:
+    return f"{_shown(change.get('old'))} {ARROW} {_shown(change.get('new'))}"
+
+
+def _decline_size(change: dict[str, Any]) -> int:
+    old, new = change.get("old"), change.get("new")
+    if old in SCALE and new in SCALE:
+        return SCALE[old] - SCALE[new]
+    return 0
+
+
+def key_change(changes: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The change a subject line names: Overall if present, else the worst decline."""
+    ordered = ordered_changes(changes)
+    if not ordered:
+        return None
+    for change in ordered:
+        if change.get("question") == "Overall":
+            return change
+    worst = max(ordered, key=_decline_size)  # max keeps the first of equals: question order
+    return worst if _decline_size(worst) > 0 else ordered[0]
+
+
+def headline(event: Event) -> str:
+    """What happened, in a few words: the part of a subject after the location name."""
+    details = event.details
+    if event.type == "rating_changed":
+        change = key_change(details.get("changes") or [])
+        return f"{change_label(change)} {_change_value(change)}" if change else "rating changed"
+    if event.type == "registration_changed":
+        new = _shown(details.get("new"))
+        return "deregistered" if new == "Deregistered" else f"registration {new}"
+    if event.type == "details_changed":
+        fields = [str(item.get("field")) for item in details.get("changes") or []]
+        return f"details changed ({', '.join(fields)})" if fields else "details changed"
+    if event.type == "monitor_failing":
+        return f"monitoring failing ({details.get('consecutive_failures')} checks in a row)"
+    return _HEADLINES.get(event.type, event.summary)
+
+
+_HEADLINES = {
+    "new_inspection": "new inspection report published",
+    "data_review": "monthly data review published",
+    "location_removed": "no longer found in the CQC register",
+    "monitor_recovered": "monitoring recovered",
+}
+
+
+def subject(events: Sequence[Event]) -> str:
+    """``[CQC] Henley House: Overall Good → Requires improvement`` or ``[CQC] 5 changes ...``."""
+    if len(events) == 1:
+        # Squashed: a line break from the data would be a header injection.
+        return " ".join(f"[CQC] {events[0].location.name}: {headline(events[0])}".split())
+    locations = len({event.location.id for event in events})
+    critical = sum(event.severity == "critical" for event in events)
+    text = f"[CQC] {len(events)} changes at {locations} location{'s' if locations > 1 else ''}"
+    return f"{text} ({critical} critical)" if critical else text
+
+
+def detail_lines(event: Event) -> list[Line]:
+    """The facts of an event beyond its summary, in reading order."""
+    details = event.details
+    if event.type in ("rating_changed", "details_changed"):
+        return [_change_line(change) for change in _changes_in_order(event)]
+    if event.type == "registration_changed":
+        lines = [Line("Registration", _change_value(details))]
+        if details.get("deregistration_date"):
+            lines.append(Line("Deregistered on", str(details["deregistration_date"])))
+        return lines
+    if event.type == "new_inspection":
+        return _present(
+            Line("Report type", _shown(details.get("report_type"))),
+            Line("First visit", _shown(details.get("first_visit_date"))),
+        )
+    if event.type == "data_review":
+        return _present(
+            Line("Review date", _shown(details.get("date"))),
+            Line("Review", _shown(details.get("text"))),
+        )
+    if event.type == "location_removed":
+        return [Line("CQC API", f"HTTP {details.get('http_status')} for this location")]
+    if event.type in ("monitor_failing", "monitor_recovered"):
+        return _present(
+            Line("Failed checks in a row", _shown(details.get("consecutive_failures"))),
+            Line("Last error", _shown(details.get("last_error"))),
+        )
+    return []
+
+
+def _changes_in_order(event: Event) -> list[dict[str, Any]]:
+    changes = list(event.details.get("changes") or [])
+    return ordered_changes(changes) if event.type == "rating_changed" else changes
+
+
+def _change_line(change: dict[str, Any]) -> Line:
+    label = change_label(change) if "question" in change else str(change.get("field"))
+    tone = change.get("direction")
+    return Line(label, _change_value(change), tone if tone in ("declined", "improved") else None)
+
+
+def _present(*lines: Line) -> list[Line]:
+    return [line for line in lines if line.value != "none"]
+
+
+def report_date(event: Event) -> str | None:
+    value = event.details.get("report_date")
+    return str(value) if value else None
+
+
+def links(event: Event) -> list[tuple[str, str]]:
+    """(label, url) pairs: the CQC location page and, when there is one, the report."""
+    found = [("CQC location page", event.location.url)]
+    if event.details.get("report_url"):
+        found.append(("Inspection report", str(event.details["report_url"])))
+    return found
+
+
+def text_block(event: Event) -> str:
+    """One event as plain text: the text part of an email, a console block, a chat body."""
+    lines = [
+        f"{event.location.name} ({event.location.id}) — {event.severity.upper()}",
+        event.summary,
+        *(f"  {line}" for line in detail_lines(event)),
+    ]
+    if date := report_date(event):
+        lines.append(f"Report date: {date}")
+    lines.extend(f"{label}: {url}" for label, url in links(event))
+    return "\n".join(lines)
+
+
+def text_body(events: Sequence[Event]) -> str:
+    return "\n\n".join(text_block(event) for event in events) + "\n"

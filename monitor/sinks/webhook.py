@@ -1,0 +1,212 @@
+"""Webhook sink: one signed HTTP POST per alert (Standard Webhooks, www.standardwebhooks.com)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import ClassVar, Literal
+from urllib.parse import urlsplit
+
+import requests
+import structlog
+from pydantic import Field, SecretStr, field_validator
+from standardwebhooks import Webhook
+
+from monitor.sinks.base import Alert, SendOutcome, SinkConfig
+
+log = structlog.get_logger(__name__)
+
+Clock = Callable[[], datetime]
+USER_AGENT = "cqc-monitor"
+_SECONDS = re.compile(r"\d+(\.\d+)?")
+_URL_PATH = re.compile(r"url: \S+")
+# Set by the sink itself; a configured header must not override the signature.
+_RESERVED_HEADERS = {
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "content-type",
+    "content-length",
+    "host",
+}
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WebhookConfig(SinkConfig):
+    type: Literal["webhook"] = "webhook"
+    url: str
+    secret: SecretStr
+    headers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return value
+
+    @field_validator("secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr) -> SecretStr:
+        secret_key(value.get_secret_value())  # the message never repeats the secret
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _check_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        clash = sorted(name for name in value if name.lower() in _RESERVED_HEADERS)
+        if clash:
+            raise ValueError(f"these headers are set by the sink itself: {', '.join(clash)}")
+        return value
+
+
+def secret_key(secret: str) -> bytes:
+    """The HMAC key inside ``whsec_<base64>``; ValueError when the secret is malformed."""
+    if not secret.startswith("whsec_"):
+        raise ValueError("must start with 'whsec_' followed by base64 (Standard Webhooks)")
+    payload = secret.removeprefix("whsec_")
+    try:
+        key = base64.b64decode(payload + "=" * (-len(payload) % 4), validate=True)
+    except binascii.Error:
+        raise ValueError("the part after 'whsec_' is not valid base64") from None
+    if not key:
+        raise ValueError("the part after 'whsec_' is empty")
+    return key
+
+
+class WebhookSink:
+    """POSTs each alert on its own; the event id is the ``webhook-id``, stable across retries."""
+
+    Config: ClassVar[type[SinkConfig]] = WebhookConfig
+
+    def __init__(
+        self,
+        config: WebhookConfig,
+        *,
+        session: requests.Session | None = None,
+        clock: Clock = _utc_now,
+    ) -> None:
+        self.name = config.name
+        self.config = config
+        self._signer = Webhook(secret_key(config.secret.get_secret_value()))
+        self._session = session or requests.Session()
+        self._clock = clock
+
+    def send(self, alerts: Sequence[Alert]) -> list[SendOutcome]:
+        return [self._send_one(alert) for alert in alerts]
+
+    def _send_one(self, alert: Alert) -> SendOutcome:
+        try:
+            response = self._post(alert)
+        except requests.Timeout:
+            error = f"timed out after {self.config.timeout_seconds:g}s"
+            return self._failed(alert, error, permanent=False)
+        except Exception as exc:  # a sink never raises: every failure becomes an outcome
+            error = f"{type(exc).__name__}: {_hide_path(str(exc))}"
+            return self._failed(alert, error, permanent=False)
+        with response:
+            return self._judge(alert, response)
+
+    def _post(self, alert: Alert) -> requests.Response:
+        event = alert.event
+        payload = {"type": event.type, "timestamp": event.detected_at, "data": event.to_dict()}
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        sent_at = self._clock().replace(microsecond=0)
+        headers = {
+            **self.config.headers,
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "webhook-id": event.id,
+            "webhook-timestamp": str(int(sent_at.timestamp())),
+            "webhook-signature": self._signer.sign(event.id, sent_at, body),
+        }
+        timeout = self.config.timeout_seconds
+        return self._session.post(
+            self.config.url,
+            data=body.encode("utf-8"),
+            headers=headers,
+            timeout=(timeout, timeout),
+            allow_redirects=False,  # a redirect could carry the signed alert anywhere
+            stream=True,  # the answer's body is not needed: read at most a snippet
+        )
+
+    def _judge(self, alert: Alert, response: requests.Response) -> SendOutcome:
+        status = response.status_code
+        if 200 <= status < 300:
+            log.info("webhook.sent", sink=self.name, event_id=alert.event.id, status=status)
+            return SendOutcome(alert.delivery_id, ok=True)
+        error = _describe(response)
+        if status == 410:
+            return self._failed(alert, error + " (endpoint gone)", permanent=True, disable=True)
+        if status in (408, 429) or status >= 500:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
+            return self._failed(alert, error, permanent=False, retry_after=retry_after)
+        if 300 <= status < 400:
+            target = response.headers.get("Location", "?")
+            error += f" (redirect to {target} not followed: update the sink url)"
+        return self._failed(alert, error, permanent=True)
+
+    def _failed(
+        self,
+        alert: Alert,
+        error: str,
+        *,
+        permanent: bool,
+        retry_after: float | None = None,
+        disable: bool = False,
+    ) -> SendOutcome:
+        log.warning(
+            "webhook.failed",
+            sink=self.name,
+            event_id=alert.event.id,
+            error=error,
+            permanent=permanent,
+        )
+        return SendOutcome(
+            alert.delivery_id,
+            ok=False,
+            error=error,
+            permanent=permanent,
+            retry_after=retry_after,
+            disable_sink=disable,
+        )
+
+
+def _describe(response: requests.Response) -> str:
+    text = f"HTTP {response.status_code} {response.reason or ''}".strip()
+    try:
+        snippet = response.raw.read(200, decode_content=True)
+    except Exception:  # the status line is what matters; a broken body adds nothing
+        snippet = b""
+    detail = " ".join(snippet.decode("utf-8", "replace").split())
+    return f"{text}: {detail}" if detail else text
+
+
+def _hide_path(text: str) -> str:
+    # requests names the URL path in its errors; paths often carry tokens.
+    return _URL_PATH.sub("url: [path hidden]", text)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if _SECONDS.fullmatch(value):
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())

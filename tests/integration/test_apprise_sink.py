@@ -1,0 +1,88 @@
+"""The Apprise sink, through apprise's own JSON notifier, to a real receiver on 127.0.0.1."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from monitor.errors import ConfigError
+from monitor.sinks.apprise_sink import AppriseSink
+from monitor.sinks.registry import build_sink
+from tests.support.events import alerts, deregistered_event, inspection_event, rating_event
+from tests.support.webhook_receiver import WebhookReceiver
+
+# apprise loads its plugins on first use; one of them imports the deprecated imghdr module.
+pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")
+
+
+def apprise_sink(*urls: str, **overrides: Any) -> AppriseSink:
+    section = {"name": "chat", "type": "apprise", "urls": list(urls), **overrides}
+    sink = build_sink(section)
+    assert isinstance(sink, AppriseSink)
+    return sink
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as running:
+        yield running
+
+
+def json_url(receiver: WebhookReceiver) -> str:
+    return receiver.url.replace("http://", "json://", 1)
+
+
+def test_a_batch_becomes_one_notification(receiver: WebhookReceiver) -> None:
+    batch = alerts(rating_event(), inspection_event(), deregistered_event())
+    outcomes = apprise_sink(json_url(receiver)).send(batch)
+
+    assert [(o.delivery_id, o.ok) for o in outcomes] == [(101, True), (102, True), (103, True)]
+    [request] = receiver.requests
+    assert request.path == "/hook"
+    posted = request.json()
+    assert posted["title"] == "[CQC] 3 changes at 3 locations (2 critical)"
+    assert posted["type"] == "failure"  # the worst severity in the batch is critical
+    assert "Overall: Good → Requires improvement" in posted["message"]
+    assert "Allied Healthcare Bournemouth" in posted["message"]
+
+
+def test_one_event_uses_the_email_style_title(receiver: WebhookReceiver) -> None:
+    apprise_sink(json_url(receiver)).send(alerts(inspection_event()))
+    posted = receiver.requests[0].json()
+    assert posted["title"] == "[CQC] Lucerne House: new inspection report published"
+    assert posted["type"] == "info"
+
+
+def test_a_refusing_service_is_a_transient_failure(receiver: WebhookReceiver) -> None:
+    receiver.respond(500)
+    outcomes = apprise_sink(json_url(receiver)).send(alerts(rating_event(), inspection_event()))
+    assert [(o.ok, o.permanent) for o in outcomes] == [(False, False), (False, False)]
+    assert all(o.error for o in outcomes)
+
+
+def test_unknown_url_is_a_config_error_that_hides_the_url() -> None:
+    with pytest.raises(ConfigError) as caught:
+        apprise_sink("nosuchservice://token-abc123@example")
+    assert caught.value.key == "urls[0]"
+    assert "token-abc123" not in str(caught.value)
+
+
+def test_urls_are_required() -> None:
+    with pytest.raises(ConfigError) as caught:
+        apprise_sink()
+    assert caught.value.key == "urls"
+
+
+def test_urls_are_masked_in_the_config(receiver: WebhookReceiver) -> None:
+    sink = apprise_sink(json_url(receiver))
+    assert str(receiver.url.split("//")[1]) not in repr(sink.config)
+
+
+def test_missing_package_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "apprise", None)  # makes `import apprise` fail
+    with pytest.raises(ConfigError) as caught:
+        apprise_sink("json://127.0.0.1:9/")
+    assert "cqc-monitor[apprise]" in str(caught.value)

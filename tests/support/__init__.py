@@ -1,0 +1,1 @@
+"""Reusable test helpers: local SMTP and HTTP receivers, throwaway TLS certificates."""

@@ -23,7 +23,7 @@ from monitor.errors import AuthenticationError, NotFoundError
 from monitor.sources.cqc_api import CqcApiClient
 from monitor.sources.http import HttpGetter, RetryPolicy
 
-CQC_DATA = Path("/work/shared/data/cqc")
+CQC_DATA = Path(__file__).parents[1] / "fixtures" / "cqc"
 KEY = "test-subscription-key-5f2c9a"
 PARTNER = "acme-care-monitoring"
 BASE = "http://127.0.0.1:9/public/v1"  # never reached: `responses` answers first

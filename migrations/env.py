@@ -1,0 +1,34 @@
+"""Alembic environment: the engine comes from ``monitor.store.migrate`` (or alembic.ini's url)."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine, create_engine
+
+from monitor.store.tables import Base
+
+config = context.config
+
+
+def _engine() -> Engine:
+    engine = config.attributes.get("engine")
+    if engine is not None:
+        return engine  # type: ignore[no-any-return]
+    return create_engine(config.get_main_option("sqlalchemy.url") or "sqlite:///data/monitor.db")
+
+
+def run_migrations() -> None:
+    engine = _engine()
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run_migrations()

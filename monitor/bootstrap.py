@@ -1,0 +1,163 @@
+"""The one composition root: settings in, a wired application out.
+
+Tests call ``build_app`` with their own clock, sources or sinks; nothing is built at import.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.domain.events import Event
+from monitor.errors import StorageError
+from monitor.services.decide import Policy
+from monitor.services.dispatcher import Dispatcher, OutcomeListener, RetryPolicy
+from monitor.services.ports import Clock, LocationSource, PageSource, SystemClock
+from monitor.services.review import ReviewOptions, ReviewService
+from monitor.services.routing import route
+from monitor.services.targets import Watchlist
+from monitor.settings import Settings, sink_configs
+from monitor.sinks.base import Sink, SinkConfig
+from monitor.sinks.registry import make_sink
+from monitor.sources.cqc_api import CqcApiClient
+from monitor.sources.cqc_web_client import CqcWebClient
+from monitor.sources.http import build_http_getter
+from monitor.store import migrate
+from monitor.store.engine import make_engine, make_session_factory
+
+
+def owner_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    api: LocationSource
+    web: PageSource | None
+    sink_configs: list[SinkConfig]
+    sinks: dict[str, Sink] = field(default_factory=dict)
+    owner: str = field(default_factory=owner_name)
+
+    def routes(self, event: Event) -> list[str]:
+        return route(event, self.sink_configs)
+
+    def review(self, stop: threading.Event | None = None) -> ReviewService:
+        s = self.settings
+        return ReviewService(
+            sessions=self.sessions,
+            api=self.api,
+            web=self.web,
+            watch=Watchlist(
+                locations=tuple(s.watch.locations),
+                providers=tuple(s.watch.providers),
+                everything=s.watch.all,
+                file_ids=tuple(s.watch_file_ids()),
+            ),
+            routes=self.routes,
+            clock=self.clock,
+            options=ReviewOptions(
+                concurrency=s.sources.cqc_api.concurrency,
+                keep_raw_payload=s.retention.keep_raw_payload,
+                policy=Policy(first_seen=s.alerts.first_seen, failing_after=s.alerts.failing_after),
+            ),
+            owner=self.owner,
+            stop=stop,
+        )
+
+    def dispatcher(self, on_outcome: OutcomeListener | None = None) -> Dispatcher:
+        delivery = self.settings.delivery
+        return Dispatcher(
+            sessions=self.sessions,
+            sinks=self.sinks,
+            clock=self.clock,
+            policy=RetryPolicy(
+                horizon=timedelta(hours=delivery.retry_horizon_hours),
+                initial_backoff=delivery.initial_backoff_seconds,
+                max_backoff=delivery.max_backoff_seconds,
+                batch_size=delivery.batch_size,
+            ),
+            owner=self.owner,
+            on_outcome=on_outcome,
+        )
+
+    def prepare_database(self) -> None:
+        """Bring the schema to head (``check`` on an empty database upgrades it first)."""
+        try:
+            if not migrate.is_at_head(self.engine):
+                migrate.upgrade(self.engine)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"database unavailable: {_short(exc)}") from exc
+
+    def close(self) -> None:
+        for closable in (self.api, self.web):
+            getter = getattr(closable, "getter", None)
+            if getter is not None:
+                getter.close()
+        self.engine.dispose()
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    api: LocationSource | None = None,
+    web: PageSource | None = None,
+    sinks: Mapping[str, Sink] | None = None,
+    engine_options: Mapping[str, Any] | None = None,
+) -> App:
+    engine = make_engine(settings.database.url, **dict(engine_options or {}))
+    configs = sink_configs(settings.sinks)
+    built = dict(sinks) if sinks is not None else {c.name: make_sink(c) for c in configs}
+    return App(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        clock=clock or SystemClock(),
+        api=api or _api_client(settings),
+        web=web if web is not None else _web_client(settings),
+        sink_configs=configs,
+        sinks=built,
+    )
+
+
+def _api_client(settings: Settings) -> CqcApiClient:
+    api = settings.sources.cqc_api
+    return CqcApiClient.create(
+        base_url=api.base_url,
+        subscription_key=api.subscription_key.get_secret_value(),
+        partner_code=api.partner_code,
+        requests_per_second=api.requests_per_second,
+        concurrency=api.concurrency,
+        timeout_seconds=api.timeout_seconds,
+        max_response_bytes=api.max_response_bytes,
+    )
+
+
+def _web_client(settings: Settings) -> CqcWebClient | None:
+    web = settings.sources.cqc_web
+    if not web.enabled:
+        return None
+    getter = build_http_getter(
+        requests_per_second=web.requests_per_second,
+        concurrency=settings.sources.cqc_api.concurrency,
+        timeout_seconds=web.timeout_seconds,
+        max_response_bytes=web.max_response_bytes,
+    )
+    return CqcWebClient(getter, base_url=web.base_url)
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:300]

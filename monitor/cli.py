@@ -1,0 +1,320 @@
+"""The ``cqc-monitor`` command line (SPEC §4). The only place errors become exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any, NoReturn
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor import output
+from monitor.bootstrap import App, build_app
+from monitor.domain.events import EVENT_TYPES
+from monitor.errors import ConfigError, MonitorError, StorageError
+from monitor.logs import configure_logging
+from monitor.settings import Settings, load_settings, mask_url, sink_configs
+from monitor.store import migrate, queries
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True
+)
+
+
+class Context:
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path
+        self._settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+            configure_logging(self._settings.logging.level, self._settings.logging.format)
+        return self._settings
+
+    def app(self, **overrides: Any) -> App:
+        return build_app(self.settings(), **overrides)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help="Config file (default: $MONITOR_CONFIG or config/monitor.toml).",
+)
+@click.version_option(package_name="cqc-monitor")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """Watch the Care Quality Commission for rating changes and deliver alerts."""
+    ctx.obj = Context(config_path)
+
+
+@cli.command()
+@click.option("--full", is_flag=True, help="Re-fetch every watched location.")
+@click.option("--location", "locations", multiple=True, metavar="ID", help="Check only this id.")
+@click.option("--no-deliver", is_flag=True, help="Record events but do not send alerts now.")
+@pass_context
+def check(ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool) -> None:
+    """Run one review cycle now, then deliver pending alerts."""
+    app = ctx.app()
+    try:
+        app.prepare_database()
+        report = app.review().run("full" if full else "incremental", only=locations or None)
+        click.echo(report.summary())
+        if not no_deliver:
+            click.echo(app.dispatcher().deliver_due().summary())
+    finally:
+        app.close()
+    if report.locations and not report.fetched_ok:
+        raise MonitorError("no location could be fetched; see the errors above")
+
+
+@cli.command()
+@pass_context
+def deliver(ctx: Context) -> None:
+    """Deliver pending alerts now (retries those that are due)."""
+    app = ctx.app()
+    try:
+        app.prepare_database()
+        click.echo(app.dispatcher().deliver_due().summary())
+    finally:
+        app.close()
+
+
+@cli.command()
+@click.argument("location_id")
+@FORMAT
+@pass_context
+def history(ctx: Context, location_id: str, fmt: str) -> None:
+    """A location's audit trail: snapshots, ratings over time, events, deliveries."""
+    rows = _read(ctx, lambda s: queries.history(s, location_id))
+    if not rows:
+        raise MonitorError(f"no history for {location_id}: it has never been checked")
+    table = [{"at": r["at"], "kind": r["kind"], "detail": _history_detail(r)} for r in rows]
+    columns = ("at", "kind", "detail")
+    click.echo(
+        output.render(
+            table if fmt == "table" else _flat(rows),
+            columns if fmt == "table" else _HISTORY_CSV,
+            fmt,
+            raw=rows,
+        )
+    )
+
+
+_HISTORY_CSV = (
+    "at",
+    "kind",
+    "snapshot_id",
+    "ratings",
+    "event_id",
+    "type",
+    "summary",
+    "sink",
+    "status",
+    "error",
+)
+
+
+def _flat(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    flat = []
+    for row in rows:
+        event = row.get("event") or {}
+        flat.append(
+            {
+                **row,
+                "event_id": event.get("id") or row.get("event_id"),
+                "type": event.get("type"),
+                "summary": event.get("summary"),
+                "error": row.get("error") or row.get("last_error"),
+            }
+        )
+    return flat
+
+
+def _history_detail(row: dict[str, Any]) -> str:
+    kind = row["kind"]
+    if kind == "snapshot":
+        ratings = ", ".join(f"{k}: {v}" for k, v in row["ratings"].items())
+        return f"#{row['snapshot_id']} {row['registration_status'] or ''} {ratings}".strip()
+    if kind == "event":
+        return f"[{row['event']['severity']}] {row['event']['summary']}"
+    if kind == "delivery":
+        error = f" ({row['last_error']})" if row.get("last_error") else ""
+        return f"{row['sink']}: {row['status']} after {row['attempts']} attempt(s){error}"
+    return f"{row['source']} {row['outcome']} HTTP {row['http_status']}: {row['error']}"
+
+
+@cli.command()
+@click.option("--since", metavar="DATE", help="Only events detected on or after this date.")
+@click.option("--location", "location_id", metavar="ID")
+@click.option("--type", "event_type", type=click.Choice(EVENT_TYPES))
+@FORMAT
+@pass_context
+def changes(
+    ctx: Context, since: str | None, location_id: str | None, event_type: str | None, fmt: str
+) -> None:
+    """Change events, newest first."""
+    moment = _parse_since(since)
+    events = _read(
+        ctx,
+        lambda s: queries.changes(s, since=moment, location_id=location_id, event_type=event_type),
+    )
+    rows = [
+        {
+            "detected_at": e["detected_at"],
+            "severity": e["severity"],
+            "type": e["type"],
+            "location_id": e["location"]["id"],
+            "location": e["location"]["name"],
+            "summary": e["summary"],
+            "id": e["id"],
+        }
+        for e in events
+    ]
+    columns = ("detected_at", "severity", "type", "location_id", "summary")
+    click.echo(
+        output.render(
+            rows, columns if fmt == "table" else (*columns, "location", "id"), fmt, raw=events
+        )
+    )
+
+
+@cli.command()
+@click.option("--status", type=click.Choice(("pending", "sent", "failed", "dead")))
+@FORMAT
+@pass_context
+def alerts(ctx: Context, status: str | None, fmt: str) -> None:
+    """Deliveries of alerts to sinks, newest first."""
+    rows = _read(ctx, lambda s: queries.alerts(s, status=status))
+    columns = (
+        "id",
+        "created_at",
+        "sink",
+        "status",
+        "attempts",
+        "event_type",
+        "location_id",
+        "last_error",
+    )
+    click.echo(output.render(rows, columns, fmt))
+
+
+@cli.group()
+def sinks() -> None:
+    """Alert sinks."""
+
+
+@sinks.command("test")
+@click.argument("name")
+@pass_context
+def sinks_test(ctx: Context, name: str) -> None:
+    """Send a realistic sample alert through one sink and report the outcome."""
+    from monitor.sinks.base import Alert
+    from monitor.sinks.registry import sample_event
+
+    app = ctx.app()
+    try:
+        sink = app.sinks.get(name)
+        if sink is None:
+            known = ", ".join(app.sinks) or "none configured"
+            raise ConfigError("sinks", f"no sink named {name!r} (configured: {known})")
+        outcome = sink.send([Alert(delivery_id=0, event=sample_event())])[0]
+    finally:
+        app.close()
+    if not outcome.ok:
+        raise MonitorError(f"sink {name!r} failed: {outcome.error}")
+    click.echo(f"sink {name!r}: sample alert delivered")
+
+
+@cli.group()
+def config() -> None:
+    """Configuration."""
+
+
+@config.command("check")
+@pass_context
+def config_check(ctx: Context) -> None:
+    """Validate the configuration and print it resolved, secrets masked."""
+    settings = ctx.settings()
+    data = settings.model_dump(mode="json", exclude={"sinks", "path"})
+    data["database"]["url"] = mask_url(settings.database.url)
+    data["sinks"] = [c.model_dump(mode="json", by_alias=True) for c in sink_configs(settings.sinks)]
+    data["watch"]["file_ids"] = len(settings.watch_file_ids())
+    click.echo(f"# {settings.path}: valid")
+    click.echo(json.dumps(data, indent=2))
+
+
+@cli.group()
+def db() -> None:
+    """Database."""
+
+
+@db.command("upgrade")
+@pass_context
+def db_upgrade(ctx: Context) -> None:
+    """Apply database migrations (Alembic) up to the latest."""
+    app = ctx.app()
+    try:
+        migrate.upgrade(app.engine)
+        click.echo(f"database at revision {migrate.current_revision(app.engine)}")
+    finally:
+        app.close()
+
+
+def _read(ctx: Context, query: Callable[[Any], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    app = ctx.app()
+    try:
+        app.prepare_database()
+        with app.sessions() as session:
+            return query(session)
+    finally:
+        app.close()
+
+
+def _parse_since(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a date such as 2026-01-31", param_hint="--since"
+        ) from None
+    if isinstance(moment, date) and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="cqc-monitor", standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted", EXIT_FAILED)
+    except click.UsageError as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except ConfigError as exc:
+        _fail(f"invalid configuration: {exc}", EXIT_USAGE)
+    except StorageError as exc:
+        _fail(str(exc), EXIT_FAILED)
+    except MonitorError as exc:
+        _fail(str(exc), EXIT_FAILED)
+    except SQLAlchemyError as exc:
+        _fail(f"database unavailable: {str(exc).splitlines()[0][:300]}", EXIT_FAILED)
+    sys.exit(EXIT_OK)

@@ -1,0 +1,49 @@
+"""Rendering rows for people (table) and programs (json, csv)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+FORMATS = ("table", "json", "csv")
+
+
+def render(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, *, raw: Any = None
+) -> str:
+    """``raw`` is what ``--format json`` prints (default: the rows themselves)."""
+    if fmt == "json":
+        return json.dumps(rows if raw is None else raw, indent=2, ensure_ascii=False, default=str)
+    if fmt == "csv":
+        return _csv(rows, columns)
+    return _table(rows, columns)
+
+
+def _csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(column)) for column in columns])
+    return buffer.getvalue().rstrip("\n")
+
+
+def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], max_width: int = 70) -> str:
+    if not rows:
+        return "(nothing to show)"
+    cells = [[_cell(row.get(c))[:max_width] for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return str(value)

@@ -1,0 +1,1 @@
+"""Use cases: the review cycle and the alert dispatcher."""

@@ -1,0 +1,157 @@
+"""What one fetch means for one location: the pure decision step of the review cycle.
+
+gather (fetch, parse, load state) → ``decide`` (this module, no I/O) → apply (store).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+from monitor.domain.diff import diff, location_ref
+from monitor.domain.events import Event, LocationRef
+from monitor.domain.snapshot import Snapshot
+from monitor.domain.status import location_removed, monitor_failing, monitor_recovered
+
+Outcome = Literal["baseline", "changed", "unchanged", "error", "gone"]
+
+
+@dataclass(frozen=True, slots=True)
+class LocationState:
+    """What the store knows about a location before this fetch."""
+
+    id: str
+    name: str | None = None
+    provider_id: str | None = None
+    status: str = "active"
+    last_hash: str | None = None
+    last_snapshot_id: int | None = None
+    consecutive_failures: int = 0
+    failing_since: datetime | None = None
+    failing_alerted: bool = False
+    last_error: str | None = None
+
+    def ref(self) -> LocationRef:
+        return LocationRef(
+            id=self.id,
+            name=self.name or self.id,
+            provider_id=self.provider_id,
+            url=f"https://www.cqc.org.uk/location/{self.id}",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """The gathered result of fetching one location this cycle."""
+
+    location_id: str
+    snapshot: Snapshot | None = None  # parsed, when the fetch and parse succeeded
+    gone: bool = False
+    http_status: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    first_seen: str = "silent"
+    failing_after: int = 3
+
+
+@dataclass(slots=True)
+class Decision:
+    outcome: Outcome
+    state: LocationState  # the state to store after this fetch
+    snapshot: Snapshot | None = None  # a snapshot row to write (content changed or first sight)
+    events: list[Event] = field(default_factory=list)
+
+
+def decide(
+    state: LocationState,
+    observation: Observation,
+    previous: Snapshot | None,
+    *,
+    now: datetime,
+    policy: Policy,
+) -> Decision:
+    detected_at = now.isoformat().replace("+00:00", "Z")
+    if observation.snapshot is not None:
+        return _seen(state, observation.snapshot, previous, detected_at, policy)
+    if observation.gone:
+        return _gone(state, observation, detected_at)
+    return _failed(state, observation.error or "unknown error", now, detected_at, policy)
+
+
+def _seen(
+    state: LocationState,
+    current: Snapshot,
+    previous: Snapshot | None,
+    detected_at: str,
+    policy: Policy,
+) -> Decision:
+    recovered = _recovery(state, current, detected_at)
+    healthy = replace(
+        state,
+        name=current.name,
+        provider_id=current.provider_id,
+        status="active",
+        consecutive_failures=0,
+        failing_since=None,
+        failing_alerted=False,
+        last_error=None,
+    )
+    if state.last_hash == current.content_hash():
+        return Decision("unchanged", healthy, events=recovered)
+    healthy = replace(healthy, last_hash=current.content_hash())
+    if previous is None:
+        events = diff(None, current, detected_at=detected_at, first_seen=policy.first_seen)
+        return Decision("baseline", healthy, current, events + recovered)
+    events = diff(previous, current, detected_at=detected_at)
+    return Decision("changed", healthy, current, events + recovered)
+
+
+def _recovery(state: LocationState, current: Snapshot, detected_at: str) -> list[Event]:
+    if not state.failing_alerted or state.failing_since is None:
+        return []
+    event = monitor_recovered(
+        location_ref(current),
+        failures=state.consecutive_failures,
+        last_error=state.last_error or "",
+        streak_started=state.failing_since.isoformat(),
+        detected_at=detected_at,
+    )
+    return [event]
+
+
+def _gone(state: LocationState, observation: Observation, detected_at: str) -> Decision:
+    gone = replace(
+        state, status="gone", consecutive_failures=0, failing_since=None, last_error=None
+    )
+    # Only a location we have seen can be "removed"; an id that never existed is just gone.
+    if state.status == "gone" or state.last_hash is None:
+        return Decision("gone", gone)
+    event = location_removed(
+        state.ref(),
+        http_status=observation.http_status,
+        last_hash=state.last_hash,
+        detected_at=detected_at,
+    )
+    return Decision("gone", gone, events=[event])
+
+
+def _failed(
+    state: LocationState, error: str, now: datetime, detected_at: str, policy: Policy
+) -> Decision:
+    failures = state.consecutive_failures + 1
+    since = state.failing_since or now
+    failing = replace(state, consecutive_failures=failures, failing_since=since, last_error=error)
+    if failures < policy.failing_after or state.failing_alerted:
+        return Decision("error", failing)
+    event = monitor_failing(
+        state.ref(),
+        failures=failures,
+        last_error=error,
+        streak_started=since.isoformat(),
+        detected_at=detected_at,
+    )
+    return Decision("error", replace(failing, failing_alerted=True), events=[event])

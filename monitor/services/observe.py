@@ -1,0 +1,87 @@
+"""Gather step for one location: fetch the API document (and the website page), parse them.
+
+Runs on worker threads; never raises for per-location problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from monitor.errors import MalformedResponseError
+from monitor.services.decide import Observation
+from monitor.services.ports import Clock, LocationSource, PageSource
+from monitor.sources.base import FetchResult
+from monitor.sources.parse_api import parse_location
+from monitor.store.repository import FetchLog
+
+
+@dataclass(slots=True)
+class Gathered:
+    observation: Observation
+    fetches: list[FetchLog]
+    document: Any = None  # the decoded API document, for the raw audit copy
+
+
+class Observer:
+    def __init__(self, api: LocationSource, web: PageSource | None, clock: Clock) -> None:
+        self.api = api
+        self.web = web
+        self.clock = clock
+
+    def __call__(self, location_id: str) -> Gathered:
+        started = self.clock.now()
+        result = self.api.fetch_location(location_id)
+        logs = [_log(location_id, "api", started, result)]
+        if result.status == "gone":
+            return Gathered(
+                Observation(location_id, gone=True, http_status=result.http_status), logs
+            )
+        if result.status == "error":
+            return Gathered(_failure(location_id, result.error, result.http_status), logs)
+        try:
+            snapshot = parse_location(result.data, expected_id=location_id)
+        except MalformedResponseError as exc:
+            logs[0].error = f"malformed document: {exc}"
+            return Gathered(_failure(location_id, logs[0].error, result.http_status), logs)
+        if self.web is None:
+            return Gathered(Observation(location_id, snapshot=snapshot), logs, result.data)
+        return self._with_timeline(location_id, snapshot, logs, result.data)
+
+    def _with_timeline(
+        self, location_id: str, snapshot: Any, logs: list[FetchLog], doc: Any
+    ) -> Gathered:
+        from monitor.sources.cqc_web import parse_location_page
+
+        assert self.web is not None
+        started = self.clock.now()
+        page = self.web.fetch_page(location_id)
+        log = _log(location_id, "web", started, page)
+        logs.append(log)
+        if page.status != "ok" or page.body is None:
+            log.error = log.error or f"website page unavailable (HTTP {page.http_status})"
+            return Gathered(_failure(location_id, f"website: {log.error}", page.http_status), logs)
+        try:
+            parsed = parse_location_page(page.body)
+        except MalformedResponseError as exc:
+            log.error = f"unrecognisable page: {exc}"
+            return Gathered(_failure(location_id, f"website: {log.error}", page.http_status), logs)
+        timeline = replace(snapshot, timeline=parsed.timeline)
+        return Gathered(Observation(location_id, snapshot=timeline), logs, doc)
+
+
+def _failure(location_id: str, error: str | None, http_status: int | None) -> Observation:
+    return Observation(location_id, error=error or "unknown error", http_status=http_status)
+
+
+def _log(location_id: str, source: str, started: datetime, result: FetchResult) -> FetchLog:
+    return FetchLog(
+        location_id=location_id,
+        source=source,
+        fetched_at=started,
+        http_status=result.http_status,
+        duration_ms=result.elapsed_ms,
+        size=result.size,
+        error=result.error if result.status == "error" else None,
+    )

@@ -1,0 +1,36 @@
+"""The small interfaces the services depend on; adapters and test fakes implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Protocol
+
+from monitor.sources.base import FetchResult
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class LocationSource(Protocol):
+    """The CQC Syndication API as the review cycle needs it."""
+
+    def fetch_location(self, location_id: str) -> FetchResult: ...
+
+    def provider_location_ids(self, provider_id: str) -> list[str]: ...
+
+    def iter_register(self) -> Iterator[str]: ...
+
+    def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]: ...
+
+
+class PageSource(Protocol):
+    """The CQC website's location pages."""
+
+    def fetch_page(self, location_id: str) -> FetchResult: ...

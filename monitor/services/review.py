@@ -1,0 +1,274 @@
+"""The review cycle (SPEC §1, §5): gather → decide → apply, in batches, one location never
+stopping the others.
+
+Fetching runs on a thread pool inside the shared rate limit; the main thread decides and
+writes one transaction per batch while the pool keeps fetching, so the network and the
+database overlap and memory holds at most a couple of batches.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import structlog
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.domain.events import Event
+from monitor.errors import MonitorError
+from monitor.services.decide import Decision, LocationState, Policy, decide
+from monitor.services.observe import Gathered, Observer
+from monitor.services.ports import Clock, LocationSource, PageSource
+from monitor.services.targets import Watchlist, full_review_targets, incremental_targets
+from monitor.sources.parse_api import redact_personal_names
+from monitor.store import cycles
+from monitor.store.repository import (
+    Applied,
+    apply,
+    compress_raw,
+    failing_location_ids,
+    get_watermark,
+    load_snapshots,
+    load_states,
+    set_watermark,
+)
+
+log = structlog.get_logger(__name__)
+
+
+class CycleAbandoned(MonitorError):
+    """The worker is stopping; committed batches stand, the watermark does not move."""
+
+
+CycleKind = Literal["incremental", "full"]
+FEED = "changes/location"
+
+
+@dataclass(slots=True)
+class CycleReport:
+    cycle_id: int
+    kind: str
+    locations: int = 0
+    baselines: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    gone: int = 0
+    events: list[Event] = field(default_factory=list)
+    duration_seconds: float = 0.0
+    feed_window: tuple[datetime, datetime] | None = None
+
+    @property
+    def fetched_ok(self) -> int:
+        return self.baselines + self.changed + self.unchanged + self.gone
+
+    def count(self, decision: Decision) -> None:
+        self.locations += 1
+        outcome = decision.outcome
+        setattr(self, _COUNTERS[outcome], getattr(self, _COUNTERS[outcome]) + 1)
+
+    def summary(self) -> str:
+        return (
+            f"{self.kind} cycle {self.cycle_id}: {self.locations} locations checked, "
+            f"{self.changed} changed, {self.baselines} new, {self.unchanged} unchanged, "
+            f"{self.gone} gone, {self.errors} errors, {len(self.events)} events "
+            f"in {self.duration_seconds:.1f}s"
+        )
+
+
+_COUNTERS = {
+    "baseline": "baselines",
+    "changed": "changed",
+    "unchanged": "unchanged",
+    "error": "errors",
+    "gone": "gone",
+}
+
+
+@dataclass(frozen=True)
+class ReviewOptions:
+    concurrency: int = 4
+    batch_size: int = 200
+    keep_raw_payload: bool = True
+    policy: Policy = field(default_factory=Policy)
+
+
+class ReviewService:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        api: LocationSource,
+        web: PageSource | None,
+        watch: Watchlist,
+        routes: Callable[[Event], list[str]],
+        clock: Clock,
+        options: ReviewOptions,
+        owner: str = "cli",
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.sessions = sessions
+        # Set by the worker on shutdown: the cycle ends after the batch in hand, unfinished.
+        self.stop = stop or threading.Event()
+        self.api = api
+        self.watch = watch
+        self.routes = routes
+        self.clock = clock
+        self.options = options
+        self.owner = owner
+        self.observe = Observer(api, web, clock)
+
+    def run(
+        self,
+        kind: CycleKind = "incremental",
+        *,
+        only: Iterable[str] | None = None,
+        trigger: str = "cli",
+        slot_key: str | None = None,
+    ) -> CycleReport:
+        started = self.clock.now()
+        clock_start = time.monotonic()
+        with self.sessions.begin() as session:
+            watermark = get_watermark(session, FEED)
+            retry = failing_location_ids(session)
+        if only is None and kind == "incremental" and watermark is None:
+            kind = "full"  # nothing to poll from yet: look at everything once
+        cycle_id = cycles.start(self.sessions, kind, trigger, slot_key, self.owner, started)
+        report = CycleReport(cycle_id=cycle_id, kind=kind)
+        bound = log.bind(cycle_id=cycle_id, kind=kind)
+        try:
+            targets = self._targets(kind, only, watermark, started, retry, report)
+            self._process(targets, report, cycle_id)
+            self._advance_watermark(kind, only, started, report)
+        except BaseException as exc:
+            report.duration_seconds = time.monotonic() - clock_start
+            status = "abandoned" if isinstance(exc, CycleAbandoned) else "failed"
+            cycles.fail(self.sessions, cycle_id, report, self.clock.now(), str(exc), status=status)
+            bound.error("cycle_failed", error=str(exc), **_counts(report))
+            raise
+        report.duration_seconds = time.monotonic() - clock_start
+        cycles.finish(self.sessions, cycle_id, report, self.clock.now())
+        bound.info(
+            "cycle_completed", duration_s=round(report.duration_seconds, 3), **_counts(report)
+        )
+        return report
+
+    # -- gather -------------------------------------------------------------------------
+
+    def _targets(
+        self,
+        kind: CycleKind,
+        only: Iterable[str] | None,
+        watermark: datetime | None,
+        started: datetime,
+        retry: list[str],
+        report: CycleReport,
+    ) -> Iterator[str]:
+        if only is not None:
+            return iter(dict.fromkeys(only))
+        if kind == "full":
+            return full_review_targets(self.watch, self.api, retry)
+        assert watermark is not None
+        report.feed_window = (watermark, started)
+        changed = self.api.iter_changes(watermark, started)
+        return incremental_targets(self.watch, changed, self.api, retry)
+
+    def _process(self, targets: Iterator[str], report: CycleReport, cycle_id: int) -> None:
+        batch: list[Gathered] = []
+        with ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="fetch") as pool:
+            for gathered in _pipelined(pool, self.observe, targets, self.options.batch_size * 2):
+                if self.stop.is_set():
+                    raise CycleAbandoned("shutting down: cycle abandoned, will run again")
+                batch.append(gathered)
+                if len(batch) >= self.options.batch_size:
+                    self._apply(batch, report, cycle_id)
+                    batch = []
+            if batch:
+                self._apply(batch, report, cycle_id)
+
+    # -- decide and apply ----------------------------------------------------------------
+
+    def _apply(self, batch: list[Gathered], report: CycleReport, cycle_id: int) -> None:
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            known = load_states(session, [g.observation.location_id for g in batch])
+            previous = load_snapshots(session, _needed_snapshots(batch, known))
+            items = [self._decide(g, known, previous, now) for g in batch]
+            report.events += apply(
+                session, items, cycle_id=cycle_id, now=now, known=known, routes=self.routes
+            )
+        for item in items:
+            report.count(item.decision)
+
+    def _decide(
+        self,
+        gathered: Gathered,
+        known: dict[str, LocationState],
+        previous: dict[int, Any],
+        now: datetime,
+    ) -> Applied:
+        location_id = gathered.observation.location_id
+        state = known.get(location_id) or LocationState(id=location_id)
+        before = previous.get(state.last_snapshot_id) if state.last_snapshot_id else None
+        decision = decide(state, gathered.observation, before, now=now, policy=self.options.policy)
+        raw = None
+        if decision.snapshot is not None and self.options.keep_raw_payload:
+            raw = compress_raw(redact_personal_names(gathered.document))
+        return Applied(decision, gathered.fetches, raw)
+
+    def _advance_watermark(
+        self, kind: CycleKind, only: Iterable[str] | None, started: datetime, report: CycleReport
+    ) -> None:
+        if only is not None:
+            return
+        # A full review covers everything up to its start; a poll covers its window.
+        end = report.feed_window[1] if report.feed_window else started
+        with self.sessions.begin() as session:
+            set_watermark(session, FEED, end, self.clock.now())
+
+
+def _needed_snapshots(batch: list[Gathered], known: dict[str, LocationState]) -> list[int]:
+    """Previous snapshots are loaded only where the content hash moved."""
+    ids = []
+    for gathered in batch:
+        state = known.get(gathered.observation.location_id)
+        snapshot = gathered.observation.snapshot
+        if state is None or state.last_snapshot_id is None or snapshot is None:
+            continue
+        if snapshot.content_hash() != state.last_hash:
+            ids.append(state.last_snapshot_id)
+    return ids
+
+
+def _pipelined(
+    pool: ThreadPoolExecutor,
+    work: Callable[[str], Gathered],
+    items: Iterator[str],
+    window: int,
+) -> Iterator[Gathered]:
+    """Results in input order with at most ``window`` fetches queued ahead."""
+    pending: deque[Future[Gathered]] = deque()
+    for item in items:
+        pending.append(pool.submit(work, item))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _counts(report: CycleReport) -> dict[str, int]:
+    return {
+        "locations": report.locations,
+        "changed": report.changed,
+        "baselines": report.baselines,
+        "unchanged": report.unchanged,
+        "errors": report.errors,
+        "gone": report.gone,
+        "events": len(report.events),
+    }

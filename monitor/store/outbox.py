@@ -1,0 +1,158 @@
+"""The outbox tables as the dispatcher sees them: claim due rows, record outcomes."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from monitor.domain.events import Event
+from monitor.store.tables import Delivery, DeliveryAttempt, EventRecord
+
+DUE = ("pending", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    delivery_id: int
+    sink: str
+    attempts: int  # attempts made before this one
+    created_at: datetime
+    event: Event
+
+
+def claim_due(
+    session: Session,
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    sinks: Sequence[str],
+    limit: int,
+) -> list[Claimed]:
+    """Claim due deliveries for ``lease``; replicas skip rows another one holds."""
+    release_dead_owners(session)
+    query = (
+        select(Delivery.id)
+        .where(
+            Delivery.status.in_(DUE),
+            Delivery.next_attempt_at <= now,
+            Delivery.sink.in_(list(sinks)),
+            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(session.scalars(query))
+    if not ids:
+        return []
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids))
+        .values(claimed_by=owner, claimed_until=now + lease)
+    )
+    rows = session.execute(
+        select(
+            Delivery.id, Delivery.sink, Delivery.attempts, Delivery.created_at, EventRecord.payload
+        )
+        .join(EventRecord, EventRecord.id == Delivery.event_id)
+        .where(Delivery.id.in_(ids))
+        .order_by(Delivery.id)
+    )
+    return [
+        Claimed(row.id, row.sink, row.attempts, row.created_at, Event.from_dict(row.payload))
+        for row in rows
+    ]
+
+
+def release_dead_owners(session: Session) -> None:
+    """Claims held by a process of this host that no longer exists are free at once.
+
+    A worker killed between sending and recording resends on restart instead of waiting
+    for its lease to run out; claims of other hosts wait for their lease.
+    """
+    host = socket.gethostname()
+    owners = session.scalars(
+        select(Delivery.claimed_by).where(Delivery.claimed_by.like(f"{host}:%")).distinct()
+    )
+    dead = [owner for owner in owners if owner and not _alive(owner)]
+    if dead:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.claimed_by.in_(dead))
+            .values(claimed_by=None, claimed_until=None)
+        )
+
+
+def _alive(owner: str) -> bool:
+    try:
+        pid = int(owner.rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return True
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def record(
+    session: Session,
+    claimed: Claimed,
+    *,
+    owner: str,
+    status: str,
+    now: datetime,
+    next_attempt_at: datetime | None,
+    error: str | None,
+    duration_ms: float,
+) -> None:
+    """Store one attempt's outcome; a row another dispatcher took over is left alone (fencing)."""
+    values: dict[str, object] = {
+        "status": status,
+        "attempts": claimed.attempts + 1,
+        "updated_at": now,
+        "last_error": error,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    if status == "sent":
+        values["sent_at"] = now
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    session.execute(
+        update(Delivery)
+        .where(and_(Delivery.id == claimed.delivery_id, Delivery.claimed_by == owner))
+        .values(**values)
+    )
+    session.execute(
+        insert(DeliveryAttempt).values(
+            delivery_id=claimed.delivery_id,
+            attempted_at=now,
+            outcome=status,
+            duration_ms=round(duration_ms, 2),
+            error=error,
+        )
+    )
+
+
+def kill_sink(session: Session, sink: str, now: datetime, reason: str) -> int:
+    """The receiver said the endpoint is gone (HTTP 410): nothing more goes to it."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.sink == sink, Delivery.status.in_(DUE))
+        .values(
+            status="dead", updated_at=now, last_error=reason, claimed_by=None, claimed_until=None
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,174 @@
+"""Read-only queries behind ``history``, ``changes`` and ``alerts``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.store.tables import Delivery, EventRecord, Fetch, Location, SnapshotRecord
+
+
+def changes(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    location_id: str | None = None,
+    event_type: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Events newest first, each exactly as it was delivered."""
+    query = select(EventRecord.payload).order_by(
+        EventRecord.detected_at.desc(), EventRecord.id.desc()
+    )
+    if since is not None:
+        query = query.where(EventRecord.detected_at >= since)
+    if location_id:
+        query = query.where(EventRecord.location_id == location_id)
+    if event_type:
+        query = query.where(EventRecord.type == event_type)
+    if limit:
+        query = query.limit(limit)
+    return [dict(payload) for payload in session.scalars(query)]
+
+
+def alerts(session: Session, *, status: str | None = None) -> list[dict[str, Any]]:
+    query = (
+        select(Delivery, EventRecord.type, EventRecord.location_id, EventRecord.summary)
+        .join(EventRecord, EventRecord.id == Delivery.event_id)
+        .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+    )
+    if status:
+        query = query.where(Delivery.status == status)
+    return [
+        {
+            "id": delivery.id,
+            "event_id": delivery.event_id,
+            "sink": delivery.sink,
+            "status": delivery.status,
+            "attempts": delivery.attempts,
+            "event_type": event_type,
+            "location_id": location_id,
+            "summary": summary,
+            "created_at": _iso(delivery.created_at),
+            "next_attempt_at": _iso(delivery.next_attempt_at)
+            if delivery.status in {"pending", "failed"}
+            else None,
+            "sent_at": _iso(delivery.sent_at),
+            "last_error": delivery.last_error,
+        }
+        for delivery, event_type, location_id, summary in session.execute(query)
+    ]
+
+
+def location(session: Session, location_id: str) -> Location | None:
+    return session.get(Location, location_id)
+
+
+def history(session: Session, location_id: str) -> list[dict[str, Any]]:
+    """One location's audit trail, oldest first: snapshots, events, deliveries, failed fetches."""
+    entries = [*_snapshots(session, location_id), *_events(session, location_id)]
+    entries += _deliveries(session, location_id) + _failures(session, location_id)
+    entries.sort(key=lambda entry: (entry["at"], _KIND_ORDER[entry["kind"]]))
+    return entries
+
+
+_KIND_ORDER = {"snapshot": 0, "fetch_error": 1, "event": 2, "delivery": 3}
+
+
+def _snapshots(session: Session, location_id: str) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(
+            SnapshotRecord.id,
+            SnapshotRecord.fetched_at,
+            SnapshotRecord.content_hash,
+            SnapshotRecord.data,
+        )
+        .where(SnapshotRecord.location_id == location_id)
+        .order_by(SnapshotRecord.id)
+    )
+    return [
+        {
+            "at": _iso(row.fetched_at),
+            "kind": "snapshot",
+            "snapshot_id": row.id,
+            "content_hash": row.content_hash,
+            "name": row.data.get("name"),
+            "registration_status": row.data.get("registration_status"),
+            "ratings": _rating_map(row.data.get("ratings") or []),
+            "latest_report": (row.data.get("reports") or [{}])[0].get("report_date"),
+        }
+        for row in rows
+    ]
+
+
+def _rating_map(ratings: list[dict[str, Any]]) -> dict[str, str]:
+    """``{"Overall": "Good", "Safe": "Good", "Maternity – Safe": ...}`` for reading at a glance."""
+    return {
+        (f"{r['service']} – {r['question']}" if r.get("service") else r["question"]): r["rating"]
+        for r in ratings
+    }
+
+
+def _events(session: Session, location_id: str) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(EventRecord)
+        .where(EventRecord.location_id == location_id)
+        .order_by(EventRecord.detected_at)
+    ).scalars()
+    return [
+        {
+            "at": _iso(row.detected_at),
+            "kind": "event",
+            "event": row.payload,
+            "before_snapshot_id": row.before_snapshot_id,
+            "after_snapshot_id": row.after_snapshot_id,
+        }
+        for row in rows
+    ]
+
+
+def _deliveries(session: Session, location_id: str) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Delivery)
+        .join(EventRecord, EventRecord.id == Delivery.event_id)
+        .where(EventRecord.location_id == location_id)
+    ).scalars()
+    return [
+        {
+            "at": _iso(row.sent_at or row.updated_at),
+            "kind": "delivery",
+            "delivery_id": row.id,
+            "event_id": row.event_id,
+            "sink": row.sink,
+            "status": row.status,
+            "attempts": row.attempts,
+            "last_error": row.last_error,
+        }
+        for row in rows
+    ]
+
+
+def _failures(session: Session, location_id: str) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Fetch)
+        .where(Fetch.location_id == location_id, Fetch.outcome.in_(("error", "gone")))
+        .order_by(Fetch.fetched_at)
+    ).scalars()
+    return [
+        {
+            "at": _iso(row.fetched_at),
+            "kind": "fetch_error",
+            "source": row.source,
+            "outcome": row.outcome,
+            "http_status": row.http_status,
+            "error": row.error,
+        }
+        for row in rows
+    ]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None

@@ -1,0 +1,264 @@
+"""Records ⇄ domain objects for the review cycle. Callers own the session and transaction."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from monitor.domain.events import Event
+from monitor.domain.snapshot import Snapshot
+from monitor.services.decide import Decision, LocationState
+from monitor.store.tables import (
+    Delivery,
+    EventRecord,
+    FeedWatermark,
+    Fetch,
+    Location,
+    SnapshotRecord,
+)
+
+_STATE_FIELDS = (
+    "name",
+    "provider_id",
+    "status",
+    "last_hash",
+    "last_snapshot_id",
+    "consecutive_failures",
+    "failing_since",
+    "failing_alerted",
+    "last_error",
+)
+
+
+@dataclass(slots=True)
+class FetchLog:
+    location_id: str
+    source: str
+    fetched_at: datetime
+    http_status: int | None
+    duration_ms: float
+    size: int
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class Applied:
+    """One location's decision plus what the store needs to write it."""
+
+    decision: Decision
+    fetches: list[FetchLog]
+    raw: bytes | None = None  # compressed, redacted payload for the snapshot row
+
+
+def load_states(session: Session, ids: Sequence[str]) -> dict[str, LocationState]:
+    rows = session.execute(select(Location).where(Location.id.in_(ids))).scalars()
+    return {row.id: _state(row) for row in rows}
+
+
+def _state(row: Location) -> LocationState:
+    return LocationState(id=row.id, **{name: getattr(row, name) for name in _STATE_FIELDS})
+
+
+def load_snapshots(session: Session, snapshot_ids: Iterable[int]) -> dict[int, Snapshot]:
+    wanted = list(snapshot_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(SnapshotRecord.id, SnapshotRecord.data).where(SnapshotRecord.id.in_(wanted))
+    )
+    return {row.id: Snapshot.from_dict(row.data) for row in rows}
+
+
+def compress_raw(document: Any) -> bytes:
+    text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
+def apply(
+    session: Session,
+    items: Sequence[Applied],
+    *,
+    cycle_id: int | None,
+    now: datetime,
+    known: dict[str, LocationState],
+    routes: Any,
+) -> list[Event]:
+    """Write one batch of decisions; returns the events that were new to the store."""
+    _insert_new_locations(session, [i for i in items if i.decision.state.id not in known], now)
+    snapshot_ids = _insert_snapshots(session, items, cycle_id, now)
+    _update_locations(session, items, known, snapshot_ids, now)
+    events = _insert_events(session, items, known, snapshot_ids, cycle_id, routes, now)
+    _insert_fetches(session, items, cycle_id)
+    return events
+
+
+def _insert_new_locations(session: Session, items: Sequence[Applied], now: datetime) -> None:
+    if items:
+        session.execute(
+            insert(Location),
+            [{"id": i.decision.state.id, "first_seen_at": now, "status": "active"} for i in items],
+        )
+
+
+def _insert_snapshots(
+    session: Session, items: Sequence[Applied], cycle_id: int | None, now: datetime
+) -> dict[str, int]:
+    rows = [
+        {
+            "location_id": snapshot.location_id,
+            "cycle_id": cycle_id,
+            "fetched_at": now,
+            "content_hash": snapshot.content_hash(),
+            "data": snapshot.to_dict(),
+            "raw": item.raw,
+        }
+        for item in items
+        if (snapshot := item.decision.snapshot) is not None
+    ]
+    if not rows:
+        return {}
+    inserted = session.execute(
+        insert(SnapshotRecord).returning(SnapshotRecord.location_id, SnapshotRecord.id), rows
+    )
+    return {row.location_id: row.id for row in inserted}
+
+
+def _update_locations(
+    session: Session,
+    items: Sequence[Applied],
+    known: dict[str, LocationState],
+    snapshot_ids: dict[str, int],
+    now: datetime,
+) -> None:
+    untouched: list[str] = []
+    for item in items:
+        state = item.decision.state
+        values = {name: getattr(state, name) for name in _STATE_FIELDS}
+        if state.id in snapshot_ids:
+            values.update(last_snapshot_id=snapshot_ids[state.id], last_changed_at=now)
+        before = known.get(state.id)
+        if before is not None and before == state and state.id not in snapshot_ids:
+            untouched.append(state.id)
+            continue
+        session.execute(
+            update(Location).where(Location.id == state.id).values(last_checked_at=now, **values)
+        )
+    if untouched:
+        # The steady-state path: one statement for the whole batch.
+        session.execute(
+            update(Location).where(Location.id.in_(untouched)).values(last_checked_at=now)
+        )
+
+
+def _insert_events(
+    session: Session,
+    items: Sequence[Applied],
+    known: dict[str, LocationState],
+    snapshot_ids: dict[str, int],
+    cycle_id: int | None,
+    routes: Any,
+    now: datetime,
+) -> list[Event]:
+    candidates = [(item, event) for item in items for event in item.decision.events]
+    if not candidates:
+        return []
+    existing = set(
+        session.scalars(
+            select(EventRecord.id).where(EventRecord.id.in_([e.id for _, e in candidates]))
+        )
+    )
+    written: list[Event] = []
+    for item, event in candidates:
+        if event.id in existing:
+            continue  # the same change detected again (a re-run after a crash)
+        existing.add(event.id)
+        location_id = item.decision.state.id
+        before = known.get(location_id)
+        session.execute(
+            insert(EventRecord).values(
+                id=event.id,
+                location_id=location_id,
+                cycle_id=cycle_id,
+                type=event.type,
+                severity=event.severity,
+                detected_at=now,
+                summary=event.summary,
+                payload=event.to_dict(),
+                before_snapshot_id=before.last_snapshot_id if before else None,
+                after_snapshot_id=snapshot_ids.get(location_id),
+            )
+        )
+        written.append(event)
+        enqueue(session, event, routes(event), now)
+    return written
+
+
+def enqueue(session: Session, event: Event, sink_names: Sequence[str], now: datetime) -> None:
+    """The outbox: one pending delivery per matching sink, in the event's transaction."""
+    if sink_names:
+        session.execute(
+            insert(Delivery),
+            [
+                {
+                    "event_id": event.id,
+                    "sink": name,
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                    "next_attempt_at": now,
+                }
+                for name in sink_names
+            ],
+        )
+
+
+def _insert_fetches(session: Session, items: Sequence[Applied], cycle_id: int | None) -> None:
+    rows = [
+        {
+            "cycle_id": cycle_id,
+            "location_id": log.location_id,
+            "source": log.source,
+            "fetched_at": log.fetched_at,
+            "outcome": item.decision.outcome if log.error is None else "error",
+            "http_status": log.http_status,
+            "duration_ms": round(log.duration_ms, 2),
+            "size": log.size,
+            "error": log.error,
+        }
+        for item in items
+        for log in item.fetches
+    ]
+    if rows:
+        session.execute(insert(Fetch), rows)
+
+
+def get_watermark(session: Session, name: str) -> datetime | None:
+    row = session.get(FeedWatermark, name)
+    return row.value if row else None
+
+
+def set_watermark(session: Session, name: str, value: datetime, now: datetime) -> None:
+    row = session.get(FeedWatermark, name)
+    if row is None:
+        session.add(FeedWatermark(name=name, value=value, updated_at=now))
+    elif value > row.value:
+        row.value, row.updated_at = value, now
+
+
+def failing_location_ids(session: Session) -> list[str]:
+    """Locations whose last fetch failed: retried every cycle until they recover."""
+    return list(
+        session.scalars(
+            select(Location.id).where(
+                Location.consecutive_failures > 0, Location.status == "active"
+            )
+        )
+    )

@@ -1,0 +1,234 @@
+"""The audit database (SPEC §7). Append-only except for retention and row state columns.
+
+Every table is portable between SQLite and PostgreSQL; JSON columns become JSONB on
+PostgreSQL so audit queries can use its operators.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Location(Base):
+    """A watched location and its monitoring state."""
+
+    __tablename__ = "locations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(300))
+    provider_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | gone
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Not a foreign key: snapshots already point here, and a cycle of keys buys nothing.
+    last_snapshot_id: Mapped[int | None] = mapped_column(BigId)
+    last_hash: Mapped[str | None] = mapped_column(String(64))
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    failing_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Cycle(Base):
+    """One review cycle: incremental (change feed) or full."""
+
+    __tablename__ = "cycles"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # incremental | full
+    trigger: Mapped[str] = mapped_column(String(16))  # cli | schedule | catch_up | demo
+    # One row per scheduled fire time, so replicas and restarts never run a slot twice.
+    slot_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    feed_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    feed_end: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    locations: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    baselines: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    gone: Mapped[int] = mapped_column(Integer, default=0)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Fetch(Base):
+    """Every fetch attempt, successful or not (bounded by ``retention.fetch_log_days``)."""
+
+    __tablename__ = "fetches"
+    __table_args__ = (Index("ix_fetches_location_id_fetched_at", "location_id", "fetched_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"), index=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
+    source: Mapped[str] = mapped_column(String(8))  # api | web
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # baseline|changed|unchanged|error|gone
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    size: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SnapshotRecord(Base):
+    """A normalised snapshot, written only when its content hash changes."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (Index("ix_snapshots_location_id_id", "location_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(Json)
+    # zlib-compressed API payload with personal names removed (retention.keep_raw_payload).
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class EventRecord(Base):
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_location_id_detected_at", "location_id", "detected_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    detected_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(Json)  # the event exactly as delivered
+    before_snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
+    after_snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
+
+
+class Delivery(Base):
+    """The outbox: one row per event and matching sink, written with the event."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "sink"),
+        Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"))
+    sink: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # A dispatcher claims rows for a short lease so replicas never send the same row at once.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class DeliveryAttempt(Base):
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))  # sent | failed | dead
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class FeedWatermark(Base):
+    """Where the next change-feed poll starts (the previous poll's end)."""
+
+    __tablename__ = "feed_watermarks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class JobState(Base):
+    """Scheduler run state, kept here rather than in a pickled job store."""
+
+    __tablename__ = "job_state"
+
+    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_slot: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Lease(Base):
+    """Named leases: the SQLite single-worker lock and work claims between replicas."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    fence: Mapped[int] = mapped_column(BigId, default=1)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

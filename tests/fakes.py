@@ -1,0 +1,86 @@
+"""Fakes of our own small ports (STYLE habit 3): no library is mocked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from monitor.sinks.base import Alert, SendOutcome, SinkConfig
+from monitor.sources.base import FetchResult
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.moment = start or datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+class FakeCqc:
+    """An in-memory LocationSource: documents by id, a change feed, providers, failures."""
+
+    def __init__(self, documents: dict[str, Any] | None = None) -> None:
+        self.documents: dict[str, Any] = dict(documents or {})
+        self.providers: dict[str, list[str]] = {}
+        self.changed: list[str] = []
+        self.errors: dict[str, str] = {}
+        self.malformed: set[str] = set()
+        self.fetched: list[str] = []
+        self.windows: list[tuple[datetime, datetime]] = []
+
+    def fetch_location(self, location_id: str) -> FetchResult:
+        self.fetched.append(location_id)
+        url = f"fake://locations/{location_id}"
+        if location_id in self.errors:
+            return FetchResult("error", url, http_status=503, error=self.errors[location_id])
+        if location_id in self.malformed:
+            return FetchResult("error", url, http_status=200, error="malformed JSON: line 1")
+        if location_id not in self.documents:
+            return FetchResult("gone", url, http_status=404, error="not found")
+        body = json.dumps(self.documents[location_id]).encode()
+        data = json.loads(body)
+        return FetchResult("ok", url, http_status=200, size=len(body), body=body, data=data)
+
+    def provider_location_ids(self, provider_id: str) -> list[str]:
+        return list(self.providers.get(provider_id, []))
+
+    def iter_register(self) -> Iterator[str]:
+        yield from self.documents
+
+    def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]:
+        self.windows.append((start, end))
+        yield from self.changed
+
+
+class RecordingSink:
+    """A sink that records what it was asked to send and answers as scripted."""
+
+    def __init__(self, name: str, outcomes: Sequence[str] = ()) -> None:
+        self.name = name
+        self.config = SinkConfig(name=name, type="console")
+        self.batches: list[list[Alert]] = []
+        self.script = list(outcomes)  # "ok", "fail", "dead", "gone"; then always ok
+
+    def send(self, alerts: Sequence[Alert]) -> list[SendOutcome]:
+        self.batches.append(list(alerts))
+        how = self.script.pop(0) if self.script else "ok"
+        return [
+            SendOutcome(
+                a.delivery_id,
+                ok=how == "ok",
+                error=None if how == "ok" else f"scripted {how}",
+                permanent=how in {"dead", "gone"},
+                disable_sink=how == "gone",
+            )
+            for a in alerts
+        ]
+
+    @property
+    def sent_event_ids(self) -> list[str]:
+        return [a.event.id for batch in self.batches for a in batch]

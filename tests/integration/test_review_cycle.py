@@ -1,0 +1,265 @@
+"""The review cycle against a real database (SQLite file; PostgreSQL in CI)."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sqlalchemy import func, select
+
+from monitor.bootstrap import App
+from monitor.store.tables import (
+    Cycle,
+    Delivery,
+    EventRecord,
+    FeedWatermark,
+    Fetch,
+    Location,
+    SnapshotRecord,
+)
+from tests.fakes import FakeClock, FakeCqc, RecordingSink
+from tests.support import documents as docs
+from tests.support.apps import app_for, settings_for
+
+WATCHED = [docs.HENLEY, docs.LUCERNE, docs.ALLIED]
+
+
+_OPEN: list[App] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_apps() -> Iterator[None]:
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
+def make_app(
+    database_url: str, cqc: FakeCqc, clock: FakeClock | None = None, **sections: Any
+) -> App:
+    sections.setdefault("watch", {"locations": WATCHED})
+    sections.setdefault(
+        "sinks",
+        [
+            {"name": "everything", "type": "console"},
+            {"name": "critical-only", "type": "console", "min_severity": "critical"},
+        ],
+    )
+    settings = settings_for(database_url, **sections)
+    sinks = {s["name"]: RecordingSink(s["name"]) for s in sections["sinks"]}
+    app = app_for(settings, api=cqc, clock=clock or FakeClock(), sinks=sinks)
+    _OPEN.append(app)
+    return app
+
+
+def count(app: App, table: Any) -> int:
+    with app.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def test_first_cycle_is_a_silent_baseline_then_changes_become_events(database_url: str) -> None:
+    cqc = FakeCqc(docs.all_real())
+    clock = FakeClock()
+    app = make_app(database_url, cqc, clock)
+
+    first = app.review().run("full")
+    assert (first.baselines, first.events) == (3, [])
+    assert count(app, SnapshotRecord) == 3
+    assert count(app, EventRecord) == 0
+
+    cqc.documents[docs.HENLEY] = docs.set_key_question(docs.real(docs.HENLEY), "Safe", "Inadequate")
+    clock.advance(days=1)
+    second = app.review().run("full")
+
+    assert (second.changed, second.unchanged) == (1, 2)
+    (event,) = second.events
+    assert (event.type, event.severity) == ("rating_changed", "critical")
+    assert count(app, SnapshotRecord) == 4
+    with app.sessions() as session:
+        record = session.get(EventRecord, event.id)
+        assert record is not None and record.payload["details"]["changes"][0]["new"] == "Inadequate"
+        before = session.get(SnapshotRecord, record.before_snapshot_id)
+        after = session.get(SnapshotRecord, record.after_snapshot_id)
+        assert before is not None and after is not None
+        assert before.data["ratings"][1]["rating"] == "Good"
+        assert after.data["ratings"][1]["rating"] == "Inadequate"
+        # The outbox row for each matching sink was written with the event.
+        sinks = sorted(session.scalars(select(Delivery.sink).where(Delivery.event_id == event.id)))
+        assert sinks == ["critical-only", "everything"]
+
+
+def test_unchanged_refetch_writes_no_snapshot_and_no_event_but_logs_the_fetch(
+    database_url: str,
+) -> None:
+    cqc = FakeCqc(docs.all_real())
+    app = make_app(database_url, cqc)
+    app.review().run("full")
+    report = app.review().run("full")
+
+    assert (report.unchanged, report.events) == (3, [])
+    assert count(app, SnapshotRecord) == 3
+    assert count(app, Fetch) == 6
+    with app.sessions() as session:
+        outcomes = sorted(session.scalars(select(Fetch.outcome)))
+    assert outcomes == ["baseline"] * 3 + ["unchanged"] * 3
+
+
+def test_raw_payload_is_kept_compressed_without_personal_names(database_url: str) -> None:
+    app = make_app(database_url, FakeCqc(docs.all_real()))
+    app.review().run("full")
+    with app.sessions() as session:
+        raw = session.scalar(
+            select(SnapshotRecord.raw).where(SnapshotRecord.location_id == docs.HENLEY)
+        )
+    assert raw is not None
+    text = zlib.decompress(raw).decode()
+    assert '"locationId":"1-10000302982"' in text
+    assert "personGivenName" not in text and "Redacted" not in text
+
+
+def test_malformed_document_is_an_error_for_that_location_only(database_url: str) -> None:
+    cqc = FakeCqc(docs.all_real())
+    app = make_app(database_url, cqc)
+    app.review().run("full")
+
+    broken = docs.variant(docs.real(docs.HENLEY))
+    broken["currentRatings"] = "garbage"
+    cqc.documents[docs.HENLEY] = broken
+    cqc.documents[docs.LUCERNE] = docs.deregister(docs.real(docs.LUCERNE), "2026-11-28")
+    report = app.review().run("full")
+
+    assert report.errors == 1
+    assert [e.type for e in report.events] == ["registration_changed"]
+    assert count(app, SnapshotRecord) == 4  # only Lucerne's new snapshot
+    with app.sessions() as session:
+        error = session.scalar(select(Fetch.error).where(Fetch.outcome == "error"))
+    assert error is not None and "malformed document" in error
+
+
+def test_failing_location_alerts_once_after_n_cycles_then_recovers(database_url: str) -> None:
+    cqc = FakeCqc(docs.all_real())
+    app = make_app(database_url, cqc, alerts={"failing_after": 2})
+    app.review().run("full")
+
+    cqc.errors[docs.ALLIED] = "HTTP 503 after 5 attempts"
+    kinds = [[e.type for e in app.review().run("full").events] for _ in range(3)]
+    assert kinds == [[], ["monitor_failing"], []]
+
+    del cqc.errors[docs.ALLIED]
+    (recovered,) = app.review().run("full").events
+    assert recovered.type == "monitor_recovered"
+    assert recovered.details == {
+        "consecutive_failures": 3,
+        "last_error": "HTTP 503 after 5 attempts",
+    }
+
+
+def test_location_that_now_404s_is_removed_once(database_url: str) -> None:
+    cqc = FakeCqc(docs.all_real())
+    app = make_app(database_url, cqc)
+    app.review().run("full")
+
+    del cqc.documents[docs.LUCERNE]
+    (event,) = app.review().run("full").events
+    assert (event.type, event.severity, event.details) == (
+        "location_removed",
+        "critical",
+        {"http_status": 404},
+    )
+    assert app.review().run("full").events == []
+    with app.sessions() as session:
+        location = session.get(Location, docs.LUCERNE)
+        assert location is not None and location.status == "gone"
+
+
+def test_incremental_cycle_uses_the_change_feed_and_persists_the_watermark(
+    database_url: str,
+) -> None:
+    cqc = FakeCqc({**docs.all_real(), "1-999": {**docs.real(docs.HENLEY), "locationId": "1-999"}})
+    clock = FakeClock()
+    app = make_app(database_url, cqc, clock)
+
+    first = app.review().run("incremental")  # no watermark yet: a full review
+    assert first.kind == "full"
+    started = clock.now()
+
+    clock.advance(days=1)
+    cqc.fetched.clear()
+    cqc.changed = [docs.LUCERNE, "1-999"]  # 1-999 is not watched
+    cqc.documents[docs.LUCERNE] = docs.add_report(
+        docs.real(docs.LUCERNE), "r-new", "2026-11-28", "2026-11-01"
+    )
+    second = app.review().run("incremental")
+
+    assert cqc.windows == [(started, clock.now())]
+    assert cqc.fetched == [docs.LUCERNE]
+    assert [e.type for e in second.events] == ["new_inspection"]
+
+    clock.advance(days=1)
+    cqc.changed = []
+    app.review().run("incremental")
+    assert cqc.windows[-1][0] == cqc.windows[-2][1]  # each poll starts where the last ended
+    with app.sessions() as session:
+        watermark = session.get(FeedWatermark, "changes/location")
+        assert watermark is not None and watermark.value == clock.now()
+        statuses = list(session.scalars(select(Cycle.status)))
+    assert statuses == ["completed"] * 3
+
+
+def test_failed_locations_are_retried_by_the_next_incremental_cycle(database_url: str) -> None:
+    cqc = FakeCqc(docs.all_real())
+    app = make_app(database_url, cqc)
+    cqc.errors[docs.HENLEY] = "timeout"
+    app.review().run("full")
+    del cqc.errors[docs.HENLEY]
+    cqc.fetched.clear()
+
+    report = app.review().run("incremental")
+    assert cqc.fetched == [docs.HENLEY]
+    assert report.baselines == 1
+
+
+def test_provider_watch_expands_to_its_locations(database_url: str) -> None:
+    cqc = FakeCqc(docs.all_real())
+    cqc.providers["1-102642938"] = [docs.HENLEY, docs.ALLIED]
+    app = make_app(database_url, cqc, watch={"providers": ["1-102642938"]})
+    report = app.review().run("full")
+    assert report.baselines == 2
+    assert sorted(cqc.fetched) == sorted([docs.HENLEY, docs.ALLIED])
+
+
+def test_routing_filters_by_type_severity_and_location(database_url: str) -> None:
+    cqc = FakeCqc(docs.all_real())
+    sinks = [
+        {"name": "ratings", "type": "console", "events": ["rating_changed"]},
+        {"name": "lucerne", "type": "console", "locations": [docs.LUCERNE]},
+        {"name": "warnings", "type": "console", "min_severity": "warning"},
+    ]
+    app = make_app(database_url, cqc, sinks=sinks)
+    app.review().run("full")
+    cqc.documents[docs.HENLEY] = docs.add_report(
+        docs.real(docs.HENLEY), "r2", "2026-11-01", "2026-10-01"
+    )
+    cqc.documents[docs.LUCERNE] = docs.set_key_question(
+        docs.real(docs.LUCERNE), "Safe", "Requires improvement"
+    )
+    app.review().run("full")
+
+    with app.sessions() as session:
+        rows = session.execute(select(EventRecord.type, Delivery.sink).join(Delivery)).all()
+    assert sorted(rows) == [
+        ("rating_changed", "lucerne"),
+        ("rating_changed", "ratings"),
+        ("rating_changed", "warnings"),
+    ]
+
+
+def test_check_only_given_locations_does_not_move_the_watermark(database_url: str) -> None:
+    cqc = FakeCqc(docs.all_real())
+    app = make_app(database_url, cqc)
+    report = app.review().run("incremental", only=[docs.ALLIED])
+    assert report.baselines == 1 and cqc.fetched == [docs.ALLIED]
+    assert count(app, FeedWatermark) == 0

@@ -1,0 +1,24 @@
+"""Building a real application (real database) around fakes of the CQC source and sinks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.bootstrap import App, build_app
+from monitor.settings import Settings, settings_from_dict
+
+
+def settings_for(database_url: str, **sections: Any) -> Settings:
+    data: dict[str, Any] = {
+        "database": {"url": database_url},
+        "sources": {"cqc_api": {"subscription_key": "test-key", "base_url": "http://127.0.0.1:9"}},
+        "watch": {"locations": []},
+    }
+    data.update(sections)
+    return settings_from_dict(data)
+
+
+def app_for(settings: Settings, **overrides: Any) -> App:
+    app = build_app(settings, **overrides)
+    app.prepare_database()
+    return app

@@ -1,0 +1,127 @@
+"""The HTTP server around a ``SimulatedCqc``: threaded, keep-alive, quiet."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from monitor.sim import wire
+from monitor.sim.routes import API_PREFIX
+
+if TYPE_CHECKING:
+    from monitor.sim.simulator import SimulatedCqc
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], sim: SimulatedCqc) -> None:
+        super().__init__(address, _Handler)
+        self.sim = sim
+        self.stopping = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Wake handler threads idling on keep-alive connections so they end."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # already closed by the client
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients that give up (timeouts in tests) are expected, not news
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "cqc-sim"
+    sys_version = ""
+    server: _Server
+
+    def do_GET(self) -> None:
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        response = self.server.sim.handle(self.path, headers)
+        if response.delay and self.server.stopping.wait(response.delay):
+            self.close_connection = True
+            return
+        try:
+            self._write(response)
+        except OSError:  # the client timed out or went away meanwhile
+            self.close_connection = True
+
+    def _write(self, response: wire.Response) -> None:
+        lines = [
+            f"HTTP/1.1 {response.status} {HTTPStatus(response.status).phrase}",
+            f"Content-Type: {response.content_type}",
+            f"Content-Length: {len(response.body)}",
+            *(f"{name}: {value}" for name, value in response.headers),
+        ]
+        if self.close_connection:
+            lines.append("Connection: close")
+        # Head and body in one write: two small writes meet delayed ACKs and stall 40 ms.
+        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # request logging off: the benchmark makes millions of requests
+
+
+class RunningServer:
+    """A simulator served in a background thread. Stop with ``stop()`` or use ``with``."""
+
+    def __init__(self, server: _Server) -> None:
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        host, port = server.server_address[:2]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else str(host)
+        self.port: int = int(port)
+        self.web_base_url = f"http://{shown}:{self.port}"
+        self.base_url = self.web_base_url + API_PREFIX
+
+    def start(self) -> RunningServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, end hanging responses and idle connections, free the port."""
+        self._server.stopping.set()
+        self._server.shutdown()
+        self._server.close_connections()
+        self._server.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start(sim: SimulatedCqc, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+    return RunningServer(_Server((host, port), sim)).start()

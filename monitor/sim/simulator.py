@@ -1,0 +1,212 @@
+"""``SimulatedCqc``: the simulated register, its change feed, faults and request handling."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import random
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from monitor.sim import inspections, routes, wire
+from monitor.sim.faults import Faults
+from monitor.sim.feed import ChangeFeed
+from monitor.sim.inspections import iso_date
+from monitor.sim.population import Population
+from monitor.sim.script import Step, Timeline
+from monitor.sim.server import RunningServer, start
+
+Doc = dict[str, Any]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class SimulatedCqc:
+    """A CQC Syndication API (and optionally website) over a ``Population``.
+
+    Mutations record a change-feed entry stamped by ``clock`` and invalidate cached bodies.
+    Use ``handle`` directly, or ``serve`` for a real HTTP server.
+    """
+
+    def __init__(
+        self,
+        population: Population,
+        *,
+        subscription_key: str = "sim-key",
+        web_pages: bool = False,
+        clock: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self.population = population
+        self.subscription_key = subscription_key
+        self.web_pages = web_pages
+        self.clock = clock
+        self.faults = Faults()
+        self.stats = wire.Stats()
+        self.feed = ChangeFeed()
+        self.timeline = Timeline(self)
+        self._lock = threading.RLock()
+        self._links = random.Random(0)  # report link ids, reproducible run to run
+
+    # --- mutations --------------------------------------------------------------------------
+
+    @contextmanager
+    def _editing(self, location_id: str) -> Iterator[Doc]:
+        with self._lock:
+            doc = self.population.edit(location_id)
+            try:
+                yield doc
+            finally:
+                self.population.changed(location_id)
+                self.feed.record(self.clock(), location_id)
+
+    def update(self, location_id: str, mutate: Callable[[Doc], None]) -> None:
+        """Apply ``mutate`` to the location's document (in place)."""
+        with self._editing(location_id) as doc:
+            mutate(doc)
+
+    def set_rating(
+        self,
+        location_id: str,
+        question: str,
+        rating: str,
+        *,
+        report_date: dt.date | str,
+        service: str | None = None,
+    ) -> str:
+        """Publish one rating ("Overall" or a key question); returns the report link id."""
+        return self.set_ratings(
+            location_id, {question: rating}, report_date=report_date, service=service
+        )
+
+    def set_ratings(
+        self,
+        location_id: str,
+        ratings: Mapping[str, str],
+        *,
+        report_date: dt.date | str,
+        service: str | None = None,
+    ) -> str:
+        """Publish several ratings in one report (one change); returns the report link id.
+
+        A report dated ``report_date`` is reused; otherwise a new report is added and the
+        previous current rating moves to historicRatings.
+        """
+        day = iso_date(report_date)
+        with self._editing(location_id) as doc:
+            return inspections.set_ratings(doc, dict(ratings), day, service, self._new_link)
+
+    def add_report(
+        self,
+        location_id: str,
+        *,
+        report_date: dt.date | str,
+        first_visit_date: dt.date | str,
+        report_type: str | None = "Location",
+    ) -> str:
+        """Publish an inspection report without changing ratings; returns its link id."""
+        link = self._new_link()
+        with self._editing(location_id) as doc:
+            visit = iso_date(first_visit_date)
+            inspections.add_report(doc, link, iso_date(report_date), visit, report_type)
+        return link
+
+    def deregister(self, location_id: str, date: dt.date | str) -> None:
+        day = iso_date(date)
+
+        def mutate(doc: Doc) -> None:
+            doc["registrationStatus"] = "Deregistered"
+            inspections.place(doc, "deregistrationDate", day, ("registrationDate",))
+
+        self.update(location_id, mutate)
+
+    def remove(self, location_id: str) -> None:
+        """Drop the location: its id then answers 404 (and it is in the change feed)."""
+        with self._lock:
+            self.population.remove(location_id)
+            self.feed.record(self.clock(), location_id)
+
+    def add_location(self, doc: Doc, *, provider_name: str | None = None) -> None:
+        """Register a new location given as a full document (copied)."""
+        with self._lock:
+            self.population.add(copy.deepcopy(doc), provider_name=provider_name)
+            self.feed.record(self.clock(), doc["locationId"])
+
+    def touch(self, location_id: str) -> None:
+        """A change-feed entry without any change, as CQC's feed sometimes has."""
+        with self._lock:
+            if location_id not in self.population:
+                raise KeyError(location_id)
+            self.feed.record(self.clock(), location_id)
+
+    def add_data_review(self, location_id: str, date: dt.date | str) -> None:
+        """A monthly data review: website timeline only, no API change, no feed entry."""
+        with self._lock:
+            self.population.add_review(location_id, iso_date(date))
+
+    def document(self, location_id: str) -> Doc:
+        """A copy of the location's current document."""
+        with self._lock:
+            return self.population.document(location_id)
+
+    def _new_link(self) -> str:
+        with self._lock:
+            return inspections.new_link_id(self._links)
+
+    # --- scripted timeline ------------------------------------------------------------------
+
+    def schedule(self, steps: list[Step]) -> None:
+        self.timeline.schedule(steps)
+
+    def advance(self) -> Step | None:
+        return self.timeline.advance()
+
+    def advance_to(self, step: int | str) -> list[Step]:
+        return self.timeline.advance_to(step)
+
+    # --- requests ---------------------------------------------------------------------------
+
+    def handle(self, target: str, headers: Mapping[str, str]) -> wire.Response:
+        """Answer ``GET target`` (path and query) with these request headers."""
+        parts = urlsplit(target)
+        query = dict(parse_qsl(parts.query))
+        where = routes.classify(parts.path)
+        try:
+            response = self._respond(where, query, {k.lower(): v for k, v in headers.items()})
+        except Exception as problem:  # a simulator bug must still look like a server error
+            response = wire.error(500, f"{type(problem).__name__}: {problem}")
+        self.stats.record(where.kind, response.status)
+        return response
+
+    def _respond(
+        self, where: routes.Target, query: dict[str, str], headers: dict[str, str]
+    ) -> wire.Response:
+        delay = self.faults.delay_for(where.path)
+        if where.is_api:
+            key = headers.get("ocp-apim-subscription-key") or query.get("subscription-key")
+            if key != self.subscription_key:
+                return replace(wire.unauthorised(bool(key)), delay=delay)
+        elif where.kind != "web" or not self.web_pages:
+            return wire.error(404)
+        fault = self.faults.take(where.path, where.location_id)
+        if fault is not None and fault.action == "status":
+            return replace(wire.error(fault.status, retry_after=fault.retry_after), delay=delay)
+        with self._lock:
+            if where.kind == "web":
+                response = routes.web_page(where, self.population)
+            else:
+                response = routes.answer(where, self.population, self.feed, query)
+        if fault is not None and fault.action == "hang":
+            delay += fault.seconds
+        if fault is not None and fault.action == "malformed":
+            response = replace(response, body=response.body[: len(response.body) // 2])
+        return replace(response, delay=delay)
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+        """Start a threaded HTTP server in the background; stop it with ``.stop()``."""
+        return start(self, host, port)

@@ -159,15 +159,16 @@ class Settings(_Section):
         return ids
 
 
-def resolve_config_path(explicit: str | None) -> Path:
-    return Path(explicit or os.environ.get("MONITOR_CONFIG") or DEFAULT_CONFIG_PATH)
+def resolve_config_path(explicit: str | None, environ: dict[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(explicit or env.get("MONITOR_CONFIG") or DEFAULT_CONFIG_PATH)
 
 
 def load_settings(
     path: str | Path | None = None, environ: dict[str, str] | None = None
 ) -> Settings:
     env = dict(os.environ if environ is None else environ)
-    config_path = resolve_config_path(str(path) if path else None)
+    config_path = resolve_config_path(str(path) if path else None, env)
     try:
         raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
     except FileNotFoundError:

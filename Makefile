@@ -1,0 +1,46 @@
+# Everything the project needs is installed by `make` into .venv (Python >= 3.11).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install test lint typecheck unit demo run bench bench-full sim clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check monitor tests bench migrations
+	$(BIN)/ruff format --check monitor tests bench migrations
+
+typecheck: $(STAMP)
+	$(BIN)/mypy monitor
+
+test: lint typecheck
+	$(BIN)/python -m pytest -q
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+demo: $(STAMP)
+	$(BIN)/cqc-monitor demo
+
+run: $(STAMP)
+	$(BIN)/cqc-monitor --config config/monitor.toml run
+
+sim: $(STAMP)
+	$(BIN)/python -m monitor.sim --size 500 --port 8080 --web
+
+bench: $(STAMP)
+	$(BIN)/python -m bench --quick
+
+bench-full: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,5 @@
+"""``python -m monitor`` is ``cqc-monitor``."""
+
+from monitor.cli import main
+
+main()

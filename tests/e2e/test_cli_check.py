@@ -1,0 +1,159 @@
+"""``cqc-monitor`` as a user runs it: a subprocess against a local simulated CQC API."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor.sim import Population, SimulatedCqc
+from tests.support import documents as docs
+
+pytestmark = pytest.mark.slow
+
+
+def run_cli(
+    config: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environ,
+        check=False,
+    )
+
+
+@pytest.fixture
+def sim() -> Iterator[tuple[SimulatedCqc, str]]:
+    simulator = SimulatedCqc(
+        Population.from_documents(docs.all_real().values()), subscription_key="sim-key"
+    )
+    with simulator.serve() as server:
+        yield simulator, server.base_url
+
+
+def write_config(tmp_path: Path, base_url: str, key: str = "sim-key", extra: str = "") -> Path:
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f"""
+[database]
+url = "sqlite:///{tmp_path / "monitor.db"}"
+
+[sources.cqc_api]
+base_url = "{base_url}"
+subscription_key = "{key}"
+requests_per_second = 0
+timeout_seconds = 5
+
+[watch]
+locations = ["{docs.HENLEY}", "{docs.LUCERNE}", "{docs.ALLIED}"]
+
+[logging]
+format = "json"
+{extra}
+"""
+    )
+    return config
+
+
+def test_baseline_then_exactly_the_expected_events(
+    tmp_path: Path, sim: tuple[SimulatedCqc, str]
+) -> None:
+    simulator, base_url = sim
+    config = write_config(tmp_path, base_url)
+
+    first = run_cli(config, "check")
+    assert first.returncode == 0, first.stderr
+    assert "3 locations checked" in first.stdout and "0 events" in first.stdout
+    assert json.loads(run_cli(config, "changes", "--format", "json").stdout) == []
+
+    simulator.set_rating(docs.HENLEY, "Safe", "Requires improvement", report_date="2026-11-20")
+    simulator.deregister(docs.LUCERNE, "2026-11-25")
+    second = run_cli(config, "check")
+    assert second.returncode == 0, second.stderr
+    assert "2 changed" in second.stdout, second.stdout
+
+    events = json.loads(run_cli(config, "changes", "--format", "json").stdout)
+    kinds = sorted((e["location"]["id"], e["type"]) for e in events)
+    assert kinds == [
+        (docs.HENLEY, "new_inspection"),
+        (docs.HENLEY, "rating_changed"),
+        (docs.LUCERNE, "registration_changed"),
+    ]
+    rating = next(e for e in events if e["type"] == "rating_changed")
+    assert rating["details"]["changes"] == [
+        {
+            "question": "Safe",
+            "service": None,
+            "old": "Good",
+            "new": "Requires improvement",
+            "direction": "declined",
+        }
+    ]
+
+    history = json.loads(run_cli(config, "history", docs.HENLEY, "--format", "json").stdout)
+    assert [h["kind"] for h in history] == ["snapshot", "snapshot", "event", "event"]
+    assert history[0]["ratings"]["Safe"] == "Good"
+    assert history[1]["ratings"]["Safe"] == "Requires improvement"
+
+    table = run_cli(config, "changes", "--type", "registration_changed")
+    assert "was deregistered by CQC on 2026-11-25" in table.stdout
+    csv_out = run_cli(config, "changes", "--format", "csv").stdout.splitlines()
+    assert (
+        csv_out[0].startswith("detected_at,severity,type,location_id,summary") and len(csv_out) == 4
+    )
+
+
+def test_refused_subscription_key_exits_1_naming_the_key(
+    tmp_path: Path, sim: tuple[SimulatedCqc, str]
+) -> None:
+    _, base_url = sim
+    result = run_cli(write_config(tmp_path, base_url, key="wrong"), "check")
+    assert result.returncode == 1
+    assert "subscription key" in result.stderr
+    assert "wrong" not in result.stderr
+
+
+def test_unreachable_api_exits_1(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:9/public/v1", extra="")
+    result = run_cli(config, "check", "--full")
+    assert result.returncode == 1
+    assert "no location could be fetched" in result.stderr
+
+
+def test_invalid_config_exits_2_naming_the_key(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:9", extra="[alerts]\nfailing_after = 0\n")
+    result = run_cli(config, "check")
+    assert result.returncode == 2
+    assert "alerts.failing_after" in result.stderr
+
+
+def test_config_check_masks_secrets(tmp_path: Path) -> None:
+    extra = '[[sinks]]\nname = "hook"\ntype = "webhook"\nurl = "https://hooks.example.org/x"\nsecret = "${HOOK_SECRET}"\n'
+    config = write_config(tmp_path, "http://127.0.0.1:9", extra=extra)
+    secret = "whsec_" + "c2VjcmV0LXNpZ25pbmcta2V5LTEyMzQ1Ng=="
+    result = run_cli(config, "config", "check", env={"HOOK_SECRET": secret})
+    assert result.returncode == 0, result.stderr
+    assert "valid" in result.stdout
+    assert "sim-key" not in result.stdout and secret not in result.stdout
+    resolved = json.loads(result.stdout.split("\n", 1)[1])
+    assert resolved["sinks"][0]["name"] == "hook"
+    assert resolved["sources"]["cqc_api"]["base_url"] == "http://127.0.0.1:9"
+
+
+def test_db_upgrade_then_empty_queries(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    upgraded = run_cli(config, "db", "upgrade")
+    assert upgraded.returncode == 0 and "revision" in upgraded.stdout
+    assert run_cli(config, "alerts").stdout.strip() == "(nothing to show)"
+    missing = run_cli(config, "history", "1-404")
+    assert missing.returncode == 1 and "never been checked" in missing.stderr

@@ -1,0 +1,123 @@
+"""Configuration loading: TOML, ${ENV} expansion, errors that name the key (SPEC §3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import ConfigError
+from monitor.settings import load_settings, mask_url
+
+MINIMAL = """
+[sources.cqc_api]
+subscription_key = "${CQC_KEY}"
+partner_code = "acme-care"
+
+[watch]
+locations = ["1-10000302982"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "monitor.toml"
+    path.write_text(text)
+    return path
+
+
+def test_env_references_are_expanded_and_defaults_filled(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, MINIMAL), environ={"CQC_KEY": "k-123"})
+    api = settings.sources.cqc_api
+    assert api.subscription_key.get_secret_value() == "k-123"
+    assert api.requests_per_second == 8
+    assert settings.schedule.changes == "0 7 * * *"
+    assert settings.database.url == "sqlite:///data/monitor.db"
+    assert settings.alerts.first_seen == "silent"
+
+
+def test_database_url_from_the_environment_wins(tmp_path: Path) -> None:
+    env = {"CQC_KEY": "k", "MONITOR_DATABASE_URL": "postgresql+psycopg://u@db/x"}
+    settings = load_settings(write(tmp_path, MINIMAL), environ=env)
+    assert settings.database.url == "postgresql+psycopg://u@db/x"
+
+
+def test_config_path_from_monitor_config(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL)
+    settings = load_settings(None, environ={"CQC_KEY": "k", "MONITOR_CONFIG": str(path)})
+    assert settings.path == str(path)
+
+
+API = '[sources.cqc_api]\nsubscription_key = "k"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (API + "concurrency = 0", "sources.cqc_api.concurrency"),
+        (API + '[schedule]\nchanges = "0 7 * *"', "schedule.changes"),
+        (API + '[schedule]\ntimezone = "Mars/Olympus"', "schedule.timezone"),
+        (API + '[alerts]\nfirst_seen = "loud"', "alerts.first_seen"),
+        (API + '[watch]\nproviders = ["not an id"]', "watch.providers"),
+        (API + "[server]\nport = 70000", "server.port"),
+        (API + "[retention]\nfetch_log_days = 0", "retention.fetch_log_days"),
+        (API + "[surprise]\nx = 1", "surprise"),
+        (
+            API + '[[sinks]]\nname = "w"\ntype = "webhook"\nurl = "https://x"\nsecret = "no"',
+            "sinks[0].secret",
+        ),
+        (
+            API + '[[sinks]]\nname = "e"\ntype = "email"\nhost = "h"\nfrom = "a@b"\nto = []',
+            "sinks[0].to",
+        ),
+        (API + '[[sinks]]\nname = "p"\ntype = "pager"', "sinks[0].type"),
+    ],
+    ids=lambda value: value if not value.startswith("[sources") else None,
+)
+def test_invalid_values_name_the_offending_key(tmp_path: Path, text: str, key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), environ={})
+    assert caught.value.key == key
+
+
+def test_missing_environment_variable_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="CQC_KEY is not set") as caught:
+        load_settings(write(tmp_path, MINIMAL), environ={})
+    assert caught.value.key == "sources.cqc_api.subscription_key"
+
+
+def test_missing_subscription_key_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, "[sources.cqc_api]\n"), environ={})
+    assert caught.value.key == "sources.cqc_api.subscription_key"
+
+
+def test_duplicate_sink_names_are_refused(tmp_path: Path) -> None:
+    text = (
+        MINIMAL
+        + '\n[[sinks]]\nname = "a"\ntype = "console"\n[[sinks]]\nname = "a"\ntype = "console"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), environ={"CQC_KEY": "k"})
+    assert caught.value.key == "sinks[1].name"
+
+
+def test_watch_file_ids_skip_blanks_comments_and_header(tmp_path: Path) -> None:
+    (tmp_path / "ids.csv").write_text("location_id,name\n1-101,A\n\n# retired\n1-102,B\n")
+    text = MINIMAL.replace('[watch]\nlocations = ["1-10000302982"]', '[watch]\nfile = "ids.csv"')
+    settings = load_settings(write(tmp_path, text), environ={"CQC_KEY": "k"})
+    assert settings.watch_file_ids() == ["1-101", "1-102"]
+
+
+def test_unparseable_toml_and_missing_file_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(write(tmp_path, "[database\n"), environ={})
+    with pytest.raises(ConfigError, match="file not found"):
+        load_settings(tmp_path / "absent.toml", environ={})
+
+
+def test_mask_url_hides_only_the_password() -> None:
+    assert (
+        mask_url("postgresql+psycopg://cqc:s3cret@db:5432/cqc")
+        == "postgresql+psycopg://cqc:***@db:5432/cqc"
+    )
+    assert mask_url("sqlite:///data/monitor.db") == "sqlite:///data/monitor.db"

@@ -138,7 +138,10 @@ def test_invalid_config_exits_2_naming_the_key(tmp_path: Path) -> None:
 
 
 def test_config_check_masks_secrets(tmp_path: Path) -> None:
-    extra = '[[sinks]]\nname = "hook"\ntype = "webhook"\nurl = "https://hooks.example.org/x"\nsecret = "${HOOK_SECRET}"\n'
+    extra = (
+        '[[sinks]]\nname = "hook"\ntype = "webhook"\n'
+        'url = "https://hooks.example.org/x"\nsecret = "${HOOK_SECRET}"\n'
+    )
     config = write_config(tmp_path, "http://127.0.0.1:9", extra=extra)
     secret = "whsec_" + "c2VjcmV0LXNpZ25pbmcta2V5LTEyMzQ1Ng=="
     result = run_cli(config, "config", "check", env={"HOOK_SECRET": secret})

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from sqlalchemy import func, select
 
 from monitor.bootstrap import App

@@ -59,5 +59,5 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | N
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Library chatter stays out of the operator's way unless asked for.
-    for noisy in ("urllib3", "sqlalchemy", "apscheduler", "mail.log", "asyncio"):
+    for noisy in ("urllib3", "sqlalchemy", "alembic", "apscheduler", "mail.log", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

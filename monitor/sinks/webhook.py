@@ -7,6 +7,7 @@ import binascii
 import json
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import ClassVar, Literal
@@ -102,7 +103,14 @@ class WebhookSink:
         self._clock = clock
 
     def send(self, alerts: Sequence[Alert]) -> list[SendOutcome]:
-        return [self._send_one(alert) for alert in alerts]
+        outcomes: list[SendOutcome] = []
+        for alert in alerts:
+            if outcomes and outcomes[-1].disable_sink:
+                # The endpoint said it is gone: nothing more is sent to it.
+                outcomes.append(replace(outcomes[-1], delivery_id=alert.delivery_id))
+                continue
+            outcomes.append(self._send_one(alert))
+        return outcomes
 
     def _send_one(self, alert: Alert) -> SendOutcome:
         try:

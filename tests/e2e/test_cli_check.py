@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,6 +79,7 @@ def test_baseline_then_exactly_the_expected_events(
 
     simulator.set_rating(docs.HENLEY, "Safe", "Requires improvement", report_date="2026-11-20")
     simulator.deregister(docs.LUCERNE, "2026-11-25")
+    time.sleep(1.1)  # the change feed is queried at one-second resolution
     second = run_cli(config, "check")
     assert second.returncode == 0, second.stderr
     assert "2 changed" in second.stdout, second.stdout

@@ -89,11 +89,12 @@ class SmtpServer:
         credentials: tuple[str, str] | None = None,
         refuse: Iterable[str] = (),
         implicit_tls: bool = False,
+        port: int | None = None,
     ) -> None:
         self.handler = _Handler(refuse={address.lower() for address in refuse})
         self.authenticator = _Authenticator(*credentials) if credentials else None
         self.host = "127.0.0.1"
-        self.port = unused_port()
+        self.port = port or unused_port()
         kwargs: dict[str, Any] = {}
         if tls is not None and implicit_tls:
             kwargs.update(ssl_context=tls.server_context())

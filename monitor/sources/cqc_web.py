@@ -80,6 +80,7 @@ def _read(root: LexborNode, tree: LexborHTMLParser) -> LocationPage:
 # -- input checks ---------------------------------------------------------------------------
 
 _TAG = re.compile(r"<(?:!doctype\b|/?[a-z][a-z0-9]*\b)", re.IGNORECASE)
+_END = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
 
 
 def _decode(html: str | bytes) -> str:
@@ -100,6 +101,9 @@ def _decode(html: str | bytes) -> str:
         raise MalformedResponseError("location page is JSON, not HTML")
     if _TAG.search(text) is None:
         raise MalformedResponseError("location page has no HTML markup")
+    if _END.search(text) is None:
+        # A body cut off in transit can still hold a plausible but partial timeline.
+        raise MalformedResponseError("location page is truncated: it has no closing </html>")
     return text
 
 

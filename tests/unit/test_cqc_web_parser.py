@@ -312,7 +312,8 @@ def _cut_after(structure: str, passage: str) -> str:
 
 def _without_entries() -> str:
     page = html("modern")
-    return page[: page.index('<ol class="timeline__list">')] + "</section></article></main>"
+    cut = page[: page.index('<ol class="timeline__list">')]
+    return cut + "</section></article></main></body></html>"
 
 
 def _oversized() -> str:
@@ -348,12 +349,12 @@ UNUSABLE: list[tuple[str, Callable[[], str | bytes], str]] = [
     ),
     (
         "tag-soup",
-        lambda: f"<html><body><h1>{NAME}</h1><div<p<h2 All inspections</h2 <p>6 July 2023<p",
+        lambda: f"<html><body><h1>{NAME}</h1><div<p<h2 All inspections</h2 <p>6 July 2023<p</html>",
         NO_SECTION,
     ),
     (
         "no-timeline",
-        lambda: f"<html><body><h1>{NAME}</h1><p>Overall: Good</p><p>Page not found</p>",
+        lambda: f"<html><body><h1>{NAME}</h1><p>Overall: Good</p><p>Page not found</p></html>",
         NO_SECTION,
     ),
 ]
@@ -402,3 +403,10 @@ def test_service_not_yet_inspected_has_a_genuinely_empty_timeline() -> None:
     assert page.name == "New Clinic"
     assert page.timeline == ()
     assert page.overall_rating == "No published rating"
+
+
+def test_page_cut_off_in_transit_is_an_error_even_when_its_start_parses() -> None:
+    page = html("modern")
+    first_entry_end = page.index("25 February 2022")
+    with pytest.raises(MalformedResponseError, match="truncated"):
+        parse_location_page(page[:first_entry_end])

@@ -1,0 +1,118 @@
+"""``check`` delivers, ``alerts`` shows what was sent, ``sinks test`` proves a sink works."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor.sim import Population, SimulatedCqc
+from tests.support import documents as docs
+from tests.support.smtp import SmtpServer
+from tests.support.webhook_receiver import WebhookReceiver, verify_signature
+
+pytestmark = pytest.mark.slow
+SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[tuple[SimulatedCqc, WebhookReceiver, SmtpServer, Path]]:
+    simulator = SimulatedCqc(Population.from_documents(docs.all_real().values()))
+    with simulator.serve() as server, WebhookReceiver() as hook, SmtpServer() as smtp:
+        config = tmp_path / "monitor.toml"
+        config.write_text(
+            f"""
+[database]
+url = "sqlite:///{tmp_path / "monitor.db"}"
+[sources.cqc_api]
+base_url = "{server.base_url}"
+subscription_key = "sim-key"
+requests_per_second = 0
+[watch]
+locations = ["{docs.HENLEY}", "{docs.LUCERNE}"]
+[logging]
+format = "json"
+[[sinks]]
+name = "hook"
+type = "webhook"
+url = "{hook.url}"
+secret = "{SECRET}"
+[[sinks]]
+name = "mail"
+type = "email"
+host = "{smtp.host}"
+port = {smtp.port}
+security = "none"
+from = "cqc-monitor@example.org"
+to = ["compliance@example.org"]
+events = ["rating_changed"]
+"""
+        )
+        yield simulator, hook, smtp, config
+
+
+def test_check_delivers_and_alerts_lists_the_deliveries(
+    setup: tuple[SimulatedCqc, WebhookReceiver, SmtpServer, Path],
+) -> None:
+    simulator, hook, smtp, config = setup
+    assert cli(config, "check", "--full").returncode == 0
+    simulator.set_ratings(
+        docs.HENLEY,
+        {"Overall": "Requires improvement", "Safe": "Requires improvement"},
+        report_date="2026-11-20",
+    )
+    result = cli(config, "check", "--full")
+    assert result.returncode == 0, result.stderr
+    assert "alerts: 3 sent, 0 to retry, 0 dead" in result.stdout
+
+    (message,) = smtp.messages
+    assert message["Subject"] == "[CQC] Henley House: Overall Good → Requires improvement"
+    assert len(hook.wait_for(2)) == 2
+
+    deliveries = json.loads(cli(config, "alerts", "--format", "json").stdout)
+    assert sorted((d["sink"], d["event_type"], d["status"]) for d in deliveries) == [
+        ("hook", "new_inspection", "sent"),
+        ("hook", "rating_changed", "sent"),
+        ("mail", "rating_changed", "sent"),
+    ]
+    assert json.loads(cli(config, "alerts", "--status", "failed", "--format", "json").stdout) == []
+    history = json.loads(cli(config, "history", docs.HENLEY, "--format", "json").stdout)
+    assert sorted(h["sink"] for h in history if h["kind"] == "delivery") == ["hook", "hook", "mail"]
+
+
+def test_sinks_test_sends_a_sample_and_reports_the_outcome(
+    setup: tuple[SimulatedCqc, WebhookReceiver, SmtpServer, Path],
+) -> None:
+    _, hook, smtp, config = setup
+    ok = cli(config, "sinks", "test", "hook")
+    assert ok.returncode == 0, ok.stderr
+    (request,) = hook.wait_for(1)
+    assert verify_signature(SECRET, request.headers, request.body)
+    assert request.json()["data"]["location"]["name"] == "Henley House"
+
+    assert cli(config, "sinks", "test", "mail").returncode == 0
+    assert "Henley House" in smtp.messages[0]["Subject"]
+
+    hook.respond(500)
+    failed = cli(config, "sinks", "test", "hook")
+    assert failed.returncode == 1 and "HTTP 500" in failed.stderr
+
+    missing = cli(config, "sinks", "test", "pager")
+    assert missing.returncode == 2 and "no sink named 'pager'" in missing.stderr

@@ -33,6 +33,7 @@ from monitor.sources.cqc_web_client import CqcWebClient
 from monitor.sources.http import build_http_getter
 from monitor.store import migrate
 from monitor.store.engine import make_engine, make_session_factory
+from monitor.store.retention import prune_fetch_log
 
 
 def owner_name() -> str:
@@ -92,6 +93,13 @@ class App:
             owner=self.owner,
             on_outcome=on_outcome,
         )
+
+    def prune(self) -> int:
+        """Apply the fetch-log retention; the rest of the audit trail is kept."""
+        with self.sessions.begin() as session:
+            return prune_fetch_log(
+                session, self.clock.now(), self.settings.retention.fetch_log_days
+            )
 
     def prepare_database(self) -> None:
         """Bring the schema to head (``check`` on an empty database upgrades it first)."""

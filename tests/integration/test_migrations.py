@@ -1,0 +1,50 @@
+"""The schema comes from ``alembic upgrade head`` and matches the models exactly."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
+
+from monitor.store import migrate
+from monitor.store.engine import make_engine
+from monitor.store.tables import Base
+
+
+def test_models_and_migrations_do_not_drift(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_upgrade_is_idempotent_and_at_head(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    assert migrate.is_at_head(engine)
+    assert migrate.current_revision(engine) == migrate.head_revision(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert {
+        "locations",
+        "fetches",
+        "snapshots",
+        "events",
+        "deliveries",
+        "feed_watermarks",
+    } <= tables
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: object) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/wal.db")
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_empty_database_is_not_at_head(tmp_path: object) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/empty.db")
+    try:
+        assert not migrate.is_at_head(engine)
+    finally:
+        engine.dispose()

@@ -23,27 +23,45 @@ def location_removed(
 def monitor_failing(
     ref: LocationRef, *, failures: int, last_error: str, streak_started: str, detected_at: str
 ) -> Event:
-    return Event(
-        # One failing notice per streak, however often the streak is re-detected.
-        id=event_id(ref.id, "monitor_failing", streak_started),
-        type="monitor_failing",
-        severity="warning",
-        detected_at=detected_at,
-        location=ref,
-        summary=f"{ref.name} could not be checked in {failures} consecutive cycles: {last_error}",
-        details={"consecutive_failures": failures, "last_error": last_error},
+    summary = f"{ref.name} could not be checked in {failures} consecutive cycles: {last_error}"
+    return _streak_event(
+        "monitor_failing",
+        "warning",
+        summary,
+        ref,
+        failures,
+        last_error,
+        streak_started,
+        detected_at,
     )
 
 
 def monitor_recovered(
     ref: LocationRef, *, failures: int, last_error: str, streak_started: str, detected_at: str
 ) -> Event:
+    summary = f"{ref.name} can be checked again after {failures} failed cycles."
+    return _streak_event(
+        "monitor_recovered", "info", summary, ref, failures, last_error, streak_started, detected_at
+    )
+
+
+def _streak_event(
+    kind: str,
+    severity: str,
+    summary: str,
+    ref: LocationRef,
+    failures: int,
+    last_error: str,
+    streak_started: str,
+    detected_at: str,
+) -> Event:
     return Event(
-        id=event_id(ref.id, "monitor_recovered", streak_started),
-        type="monitor_recovered",
-        severity="info",
+        # One notice of each kind per failure streak, however often the streak is re-detected.
+        id=event_id(ref.id, kind, streak_started),
+        type=kind,
+        severity=severity,
         detected_at=detected_at,
         location=ref,
-        summary=f"{ref.name} can be checked again after {failures} failed cycles.",
+        summary=summary,
         details={"consecutive_failures": failures, "last_error": last_error},
     )

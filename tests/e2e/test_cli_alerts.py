@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +10,8 @@ import pytest
 
 from monitor.sim import Population, SimulatedCqc
 from tests.support import documents as docs
+from tests.support.cli import run_cli as cli
+from tests.support.cli import write_config
 from tests.support.smtp import SmtpServer
 from tests.support.webhook_receiver import WebhookReceiver, verify_signature
 
@@ -20,35 +19,11 @@ pytestmark = pytest.mark.slow
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
-def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
-
-
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[tuple[SimulatedCqc, WebhookReceiver, SmtpServer, Path]]:
     simulator = SimulatedCqc(Population.from_documents(docs.all_real().values()))
     with simulator.serve() as server, WebhookReceiver() as hook, SmtpServer() as smtp:
-        config = tmp_path / "monitor.toml"
-        config.write_text(
-            f"""
-[database]
-url = "sqlite:///{tmp_path / "monitor.db"}"
-[sources.cqc_api]
-base_url = "{server.base_url}"
-subscription_key = "sim-key"
-requests_per_second = 0
-[watch]
-locations = ["{docs.HENLEY}", "{docs.LUCERNE}"]
-[logging]
-format = "json"
+        sinks = f"""
 [[sinks]]
 name = "hook"
 type = "webhook"
@@ -64,7 +39,8 @@ from = "cqc-monitor@example.org"
 to = ["compliance@example.org"]
 events = ["rating_changed"]
 """
-        )
+        locations = [docs.HENLEY, docs.LUCERNE]
+        config = write_config(tmp_path, server.base_url, locations=locations, extra=sinks)
         yield simulator, hook, smtp, config
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,23 +11,9 @@ import pytest
 
 from monitor.sim import Population, SimulatedCqc
 from tests.support import documents as docs
+from tests.support.cli import run_cli, write_config
 
 pytestmark = pytest.mark.slow
-
-
-def run_cli(
-    config: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    environ.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environ,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -40,30 +23,6 @@ def sim() -> Iterator[tuple[SimulatedCqc, str]]:
     )
     with simulator.serve() as server:
         yield simulator, server.base_url
-
-
-def write_config(tmp_path: Path, base_url: str, key: str = "sim-key", extra: str = "") -> Path:
-    config = tmp_path / "monitor.toml"
-    config.write_text(
-        f"""
-[database]
-url = "sqlite:///{tmp_path / "monitor.db"}"
-
-[sources.cqc_api]
-base_url = "{base_url}"
-subscription_key = "{key}"
-requests_per_second = 0
-timeout_seconds = 5
-
-[watch]
-locations = ["{docs.HENLEY}", "{docs.LUCERNE}", "{docs.ALLIED}"]
-
-[logging]
-format = "json"
-{extra}
-"""
-    )
-    return config
 
 
 def test_baseline_then_exactly_the_expected_events(

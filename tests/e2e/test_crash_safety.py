@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import pytest
 
 from monitor.sim import Population, SimulatedCqc
 from tests.support import documents as docs
+from tests.support.cli import clean_environment, command, write_config
+from tests.support.cli import run_cli as cli
 from tests.support.webhook_receiver import WebhookReceiver, verify_signature
 
 pytestmark = pytest.mark.slow
@@ -33,38 +34,11 @@ time.sleep(600)
 """
 
 
-def environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-
-
-def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment(),
-        check=False,
-    )
-
-
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[tuple[SimulatedCqc, WebhookReceiver, Path]]:
     simulator = SimulatedCqc(Population.from_documents(docs.all_real().values()))
     with simulator.serve() as server, WebhookReceiver() as hook:
-        config = tmp_path / "monitor.toml"
-        config.write_text(
-            f"""
-[database]
-url = "sqlite:///{tmp_path / "monitor.db"}"
-[sources.cqc_api]
-base_url = "{server.base_url}"
-subscription_key = "sim-key"
-requests_per_second = 0
-[watch]
-locations = ["{docs.HENLEY}", "{docs.LUCERNE}", "{docs.ALLIED}"]
-[logging]
-format = "json"
+        sink = f"""
 [[sinks]]
 name = "hook"
 type = "webhook"
@@ -72,7 +46,7 @@ url = "{hook.url}"
 secret = "{SECRET}"
 timeout_seconds = 60
 """
-        )
+        config = write_config(tmp_path, server.base_url, extra=sink)
         assert cli(config, "check", "--full").returncode == 0  # the silent baseline
         simulator.set_rating(docs.HENLEY, "Overall", "Inadequate", report_date="2026-11-20")
         simulator.deregister(docs.LUCERNE, "2026-11-25")
@@ -87,7 +61,7 @@ def test_killed_after_commit_before_delivery_then_restarted_delivers_everything(
         [sys.executable, "-c", REVIEW_THEN_HANG, str(config)],
         stdout=subprocess.PIPE,
         text=True,
-        env=environment(),
+        env=clean_environment(),
     )
     assert worker.stdout is not None
     line = worker.stdout.readline()
@@ -119,10 +93,10 @@ def test_killed_after_send_before_marking_sent_resends_with_the_same_id(
     assert cli(config, "check", "--full", "--no-deliver").returncode == 0
     hook.respond(200, delay=30)  # the first POST is received, but its answer never arrives
     worker = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "--config", str(config), "deliver"],
+        command(config, "deliver"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=environment(),
+        env=clean_environment(),
     )
     deadline = time.monotonic() + 30
     while not hook.requests and time.monotonic() < deadline:

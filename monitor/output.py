@@ -36,7 +36,7 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], max_width: in
         return "(nothing to show)"
     cells = [[_cell(row.get(c))[:max_width] for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     return "\n".join(lines)
 
@@ -47,3 +47,22 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
     return str(value)
+
+
+def history_table(rows: Sequence[dict[str, Any]]) -> str:
+    """``history`` for people: one line per snapshot, event, delivery or failed fetch."""
+    table = [{"at": r["at"], "kind": r["kind"], "detail": history_detail(r)} for r in rows]
+    return _table(table, ("at", "kind", "detail"), max_width=120)
+
+
+def history_detail(row: dict[str, Any]) -> str:
+    kind = row["kind"]
+    if kind == "snapshot":
+        ratings = ", ".join(f"{k}: {v}" for k, v in row["ratings"].items())
+        return f"#{row['snapshot_id']} {row['registration_status'] or ''} {ratings}".strip()
+    if kind == "event":
+        return f"[{row['event']['severity']}] {row['event']['summary']}"
+    if kind == "delivery":
+        error = f" ({row['last_error']})" if row.get("last_error") else ""
+        return f"{row['sink']}: {row['status']} after {row['attempts']} attempt(s){error}"
+    return f"{row['source']} {row['outcome']} HTTP {row['http_status']}: {row['error']}"

@@ -1,0 +1,51 @@
+# cqc-monitor: the worker image.
+#
+#   docker build -t cqc-monitor .
+#   docker build --build-arg EXTRAS=apprise -t cqc-monitor .     # with the Apprise chat sinks
+#   docker run --rm -v "$PWD/config:/config:ro" -v cqc-data:/data --env-file .env \
+#       -p 9108:9108 cqc-monitor                                 # `run` is the default command
+#   docker run --rm cqc-monitor config check                    # any other cqc-monitor command
+#
+# Configuration is read from /config/monitor.toml (MONITOR_CONFIG); the SQLite database lives
+# on the /data volume unless MONITOR_DATABASE_URL points elsewhere (docker-compose.yml: PostgreSQL).
+FROM python:3.11-slim
+
+# Optional extras of the package, e.g. "apprise".
+ARG EXTRAS=""
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    MONITOR_CONFIG=/config/monitor.toml \
+    MONITOR_DATABASE_URL=sqlite:////data/monitor.db
+
+# tini as PID 1: forwards SIGTERM to the worker (for its clean shutdown) and reaps zombies.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tini \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY monitor/ monitor/
+COPY migrations/ migrations/
+# The same install as `make install`, without the dev tools: the dependencies come from
+# pyproject.toml; editable, so migrations/ beside the package is found as in a checkout.
+RUN python -m pip install --no-cache-dir -e ".${EXTRAS:+[$EXTRAS]}" \
+    && python -m compileall -q monitor migrations
+
+# A fixed numeric id, so orchestrators can verify "runAsNonRoot" and volumes can be chowned.
+RUN groupadd --system --gid 10001 monitor \
+    && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin monitor \
+    && mkdir -p /data /config \
+    && chown 10001:10001 /data
+USER 10001:10001
+VOLUME ["/data"]
+
+# /healthz, /readyz and /metrics ([server] port).
+EXPOSE 9108
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9108/healthz', timeout=4)"]
+
+ENTRYPOINT ["/usr/bin/tini", "--", "cqc-monitor"]
+CMD ["run"]

@@ -1,0 +1,210 @@
+"""``cqc-monitor demo``: the real worker against a simulated CQC, offline, in seconds (SPEC §9).
+
+A simulated Syndication API and website run on 127.0.0.1; the worker (the same review cycle,
+outbox and dispatcher as ``run``) keeps its SQLite database in a temporary folder and delivers
+to four sinks: two email sinks that write ``.eml`` files, a signed webhook to a local receiver
+that saves JSON files, and the console. ``demo_story`` plays the chapters.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import requests
+
+from monitor.bootstrap import build_app
+from monitor.demo_delivery import EmlEmailSink, OutputFolder, WebhookReceiver
+from monitor.demo_story import HARLEY, HENLEY, LUCERNE, WEBHOOK_SINK, Stage, StoryClock, tell
+from monitor.logs import configure_logging
+from monitor.settings import Settings, settings_from_dict, sink_configs
+from monitor.sim import Population, SimulatedCqc
+from monitor.sinks.base import Sink, SinkConfig
+from monitor.sinks.console import ConsoleConfig, ConsoleSink
+from monitor.sinks.email import EmailConfig
+from monitor.sinks.webhook import WebhookConfig, WebhookSink
+
+SIM_KEY = "demo-subscription-key"
+MIN_SIZE = 7  # the three real documents, Harley Street, and three generated locations
+PAUSE_SECONDS = 1.5
+
+
+@click.command("demo")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the .eml and webhook JSON files (default: ./demo-output/<timestamp>).",
+)
+@click.option(
+    "--size",
+    type=click.IntRange(min=MIN_SIZE),
+    default=40,
+    show_default=True,
+    help="Locations in the simulated register.",
+)
+@click.option("--fast", is_flag=True, help="No pauses between chapters.")
+@click.option("--verbose", is_flag=True, help="Show the worker's log lines on stderr.")
+def demo_command(output: Path | None, size: int, fast: bool, verbose: bool) -> None:
+    """Offline end-to-end demonstration against a simulated CQC API."""
+    root = _output_root(output)
+    configure_logging("info" if verbose else "error", "console")
+    _bypass_proxies_for_loopback()
+    pause = 0.0 if fast or not sys.stdout.isatty() else PAUSE_SECONDS
+    run_demo(root, size=size, pause=pause, echo=click.echo)
+
+
+def run_demo(
+    root: Path, *, size: int = 40, pause: float = 0.0, echo: Callable[[str], None] = print
+) -> None:
+    """Plays the whole story; alerts land in ``root`` (which must exist)."""
+    folder = OutputFolder(root)
+    clock = StoryClock()
+    sim = SimulatedCqc(
+        Population.generate(size), subscription_key=SIM_KEY, web_pages=True, clock=clock
+    )
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
+    echo(f"cqc-monitor demo: alerts are written to {root}")
+    with (
+        tempfile.TemporaryDirectory(prefix="cqc-monitor-demo-") as workdir,
+        sim.serve() as server,
+        WebhookReceiver(folder, secret) as receiver,
+    ):
+        database_url = f"sqlite:///{Path(workdir) / 'monitor.db'}"
+        settings = demo_settings(
+            database_url,
+            api_url=server.base_url,
+            web_url=server.web_base_url,
+            webhook_url=receiver.url,
+            webhook_secret=secret,
+            watch=[HENLEY, LUCERNE, HARLEY, *sim.population.ids()[4:MIN_SIZE]],
+        )
+        app = build_app(settings, clock=clock, sinks=demo_sinks(settings, folder, clock))
+        try:
+            app.prepare_database()
+            _introduce(echo, sim, settings, database_url, server.base_url)
+            tell(Stage(sim, app, clock, receiver, folder, echo), pause=pause)
+        finally:
+            app.close()
+    _conclude(echo, folder)
+
+
+def demo_settings(
+    database_url: str,
+    *,
+    api_url: str,
+    web_url: str,
+    webhook_url: str,
+    webhook_secret: str,
+    watch: list[str],
+) -> Settings:
+    """The configuration a user would write, pointed at the local simulator and receiver."""
+    email = {"type": "email", "host": "smtp.example.org", "from": "cqc-monitor@example.org"}
+    sinks: list[dict[str, Any]] = [
+        {**email, "name": "ops-email", "to": ["ops@example.org"]},
+        {
+            **email,
+            "name": "board-email",
+            "to": ["quality-board@example.org"],
+            "min_severity": "critical",
+        },
+        {"name": WEBHOOK_SINK, "type": "webhook", "url": webhook_url, "secret": webhook_secret},
+        {"name": "console", "type": "console"},
+    ]
+    return settings_from_dict(
+        {
+            "database": {"url": database_url},
+            "sources": {
+                "cqc_api": {
+                    "base_url": api_url,
+                    "subscription_key": SIM_KEY,
+                    "partner_code": "cqc-monitor-demo",
+                    "requests_per_second": 0,  # the simulator is local: no need to pace
+                    "timeout_seconds": 5,
+                },
+                "cqc_web": {
+                    "enabled": True,
+                    "base_url": web_url,
+                    "requests_per_second": 0,
+                    "timeout_seconds": 5,
+                },
+            },
+            "watch": {"locations": watch},
+            "alerts": {"first_seen": "silent"},
+            "sinks": sinks,
+        }
+    )
+
+
+def demo_sinks(settings: Settings, folder: OutputFolder, clock: StoryClock) -> dict[str, Sink]:
+    """The real sinks, except that email goes to ``.eml`` files instead of an SMTP server."""
+    # Loopback only: an HTTP(S)_PROXY from the environment must not capture the receiver.
+    session = requests.Session()
+    session.trust_env = False
+
+    def build(config: SinkConfig) -> Sink:
+        if isinstance(config, EmailConfig):
+            return EmlEmailSink(config, folder, clock=clock.now)
+        if isinstance(config, WebhookConfig):
+            # The signature timestamp is checked against the receiver's real clock.
+            return WebhookSink(config, session=session)
+        if isinstance(config, ConsoleConfig):
+            return ConsoleSink(config)
+        raise ValueError(f"the demo has no sink of type {config.type!r}")
+
+    return {config.name: build(config) for config in sink_configs(settings.sinks)}
+
+
+def _introduce(
+    echo: Callable[[str], None],
+    sim: SimulatedCqc,
+    settings: Settings,
+    database_url: str,
+    api_url: str,
+) -> None:
+    echo(f"simulated CQC API: {api_url} ({len(sim.population)} locations, website pages on)")
+    echo(f"database: {database_url} (temporary, removed at the end)")
+    echo("watching:")
+    for location_id in settings.watch.locations:
+        echo(f"  {location_id}  {sim.document(location_id)['name']}")
+    echo("sinks: ops-email (all alerts) and board-email (critical only) write .eml files;")
+    echo(f"       {WEBHOOK_SINK} signs each alert (Standard Webhooks) for a local receiver;")
+    echo("       console prints each alert below as it is delivered.")
+
+
+def _conclude(echo: Callable[[str], None], folder: OutputFolder) -> None:
+    files = sorted(folder.files())
+    echo("")
+    echo(f"Done. {len(files)} files in {folder.root}:")
+    for path in files:
+        echo(f"  {path.relative_to(folder.root)}")
+
+
+def _output_root(option: Path | None) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    root = (option or Path("demo-output") / stamp).resolve()
+    if root.is_dir() and any(root.iterdir()):
+        raise click.UsageError(f"{root} is not empty; pick another --output folder")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.UsageError(f"cannot create {root}: {exc.strerror}") from None
+    return root
+
+
+def _bypass_proxies_for_loopback() -> None:
+    # The API client honours the environment's proxy settings (right in production); the
+    # demo's simulator is on 127.0.0.1, which a proxy could not reach.
+    current = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
+    os.environ["no_proxy"] = ",".join(filter(None, [current, "127.0.0.1", "localhost"]))
+
+
+if __name__ == "__main__":
+    demo_command(prog_name="cqc-monitor demo")

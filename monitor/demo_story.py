@@ -1,0 +1,205 @@
+"""The demo's story (SPEC §9): what the simulated regulator publishes, chapter by chapter, and
+what the real worker makes of it.
+
+The regulator and the worker share one ``StoryClock``, moved by the story, so change-feed
+windows, snapshot times and retry times in the database all tell the same, reproducible story.
+"""
+
+from __future__ import annotations
+
+import time as wallclock
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from monitor import output
+from monitor.bootstrap import App
+from monitor.demo_delivery import OutputFolder, WebhookReceiver
+from monitor.services.review import CycleKind
+from monitor.sim import ManualClock, SimulatedCqc
+from monitor.store import queries
+
+HENLEY = "1-10000302982"  # Henley House: Safe and Overall downgraded
+LUCERNE = "1-125856395"  # Lucerne House: deregistered
+HARLEY = "1-201307300"  # Alliance Medical Harley Street: new inspection, monthly data review
+WEBHOOK_SINK = "partner-webhook"
+# The worker's first monthly full review ("0 6 1 * *"), then daily polls at 07:00.
+START = datetime(2025, 11, 1, 6, 0, tzinfo=UTC)
+
+
+class StoryClock(ManualClock):
+    """A ``ManualClock`` the simulator calls and the worker asks ``now()``."""
+
+    def now(self) -> datetime:
+        return self()
+
+
+@dataclass
+class Stage:
+    sim: SimulatedCqc
+    app: App
+    clock: StoryClock
+    receiver: WebhookReceiver
+    folder: OutputFolder
+    echo: Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    explanation: str
+    play: Callable[[Stage], None]
+
+
+def tell(stage: Stage, *, pause: float = 0.0) -> None:
+    """Plays every chapter in order, ``pause`` seconds apart (0 for tests and pipes)."""
+    for number, chapter in enumerate(CHAPTERS, start=1):
+        if number > 1 and pause:
+            wallclock.sleep(pause)
+        stage.echo("")
+        stage.echo(f"━━ Chapter {number}. {chapter.title}")
+        stage.echo(f"   {chapter.explanation}")
+        chapter.play(stage)
+
+
+# -- chapters ---------------------------------------------------------------------------------
+
+
+def baseline(stage: Stage) -> None:
+    stage.clock.set(START)
+    _cycle(stage, "full")
+
+
+def new_inspection(stage: Stage) -> None:
+    _publish(stage, date(2025, 11, 3), "CQC publishes a new inspection report for Harley Street")
+    stage.sim.add_report(HARLEY, report_date="2025-11-03", first_visit_date="2025-10-14")
+    _poll(stage, date(2025, 11, 4))
+
+
+def downgrade(stage: Stage) -> None:
+    _publish(stage, date(2025, 11, 4), "CQC rates Henley House Requires improvement")
+    stage.sim.set_ratings(
+        HENLEY,
+        {"Overall": "Requires improvement", "Safe": "Requires improvement"},
+        report_date="2025-11-04",
+    )
+    _poll(stage, date(2025, 11, 5))
+
+
+def deregistration(stage: Stage) -> None:
+    _publish(stage, date(2025, 11, 5), "Lucerne House is deregistered")
+    stage.sim.deregister(LUCERNE, "2025-11-05")
+    _poll(stage, date(2025, 11, 6))
+
+
+def receiver_down(stage: Stage) -> None:
+    stage.receiver.fail_with(503, retry_after=60)
+    stage.echo("   webhook receiver: now answering 503 Service Unavailable, Retry-After: 60")
+    _publish(stage, date(2025, 11, 20), "CQC posts a monthly data review for Harley Street")
+    stage.sim.add_data_review(HARLEY, "2025-11-20")
+    stage.clock.set(datetime(2025, 12, 1, 6, 0, tzinfo=UTC))
+    _cycle(stage, "full")
+    _show_webhook_deliveries(stage)
+
+
+def receiver_recovers(stage: Stage) -> None:
+    stage.receiver.recover()
+    stage.echo("   webhook receiver: back up")
+    stage.clock.advance(minutes=5)
+    stage.echo(f"   [{_stamp(stage.clock.now())}] the dispatcher's next round")
+    _deliver(stage)
+    _show_webhook_deliveries(stage)
+
+
+def history(stage: Stage) -> None:
+    with stage.app.sessions() as session:
+        rows = queries.history(session, HENLEY)
+    stage.echo(f"   $ cqc-monitor history {HENLEY}")
+    stage.echo(_indent(output.history_table(rows)))
+
+
+CHAPTERS = (
+    Chapter(
+        "Baseline",
+        "The first full review stores a snapshot of every watched location; no alerts (silent).",
+        baseline,
+    ),
+    Chapter(
+        "A new inspection",
+        "The daily poll reads CQC's change feed and re-fetches only the locations in it.",
+        new_inspection,
+    ),
+    Chapter(
+        "A downgrade",
+        "Safe and Overall fall to Requires improvement at Henley House: a critical alert.",
+        downgrade,
+    ),
+    Chapter(
+        "A deregistration",
+        "Lucerne House leaves the register: a critical registration_changed alert.",
+        deregistration,
+    ),
+    Chapter(
+        "A sink fails",
+        "The monthly full review finds a website-only data review while the webhook is down.",
+        receiver_down,
+    ),
+    Chapter(
+        "The sink recovers",
+        "Failed deliveries wait in the outbox and are retried with backoff: nothing is lost.",
+        receiver_recovers,
+    ),
+    Chapter(
+        "The audit trail",
+        "Everything seen and sent stays in the database; `history` tells one location's story.",
+        history,
+    ),
+)
+
+
+# -- steps ------------------------------------------------------------------------------------
+
+
+def _publish(stage: Stage, day: date, what: str) -> None:
+    stage.clock.set(datetime.combine(day, time(15, 0), UTC))
+    stage.echo(f"   [{_stamp(stage.clock.now())}] regulator: {what}")
+
+
+def _poll(stage: Stage, day: date) -> None:
+    stage.clock.set(datetime.combine(day, time(7, 0), UTC))
+    _cycle(stage, "incremental")
+
+
+def _cycle(stage: Stage, kind: CycleKind) -> None:
+    name = "monthly full review" if kind == "full" else "daily poll of the change feed"
+    stage.echo(f"   [{_stamp(stage.clock.now())}] worker: {name}")
+    report = stage.app.review().run(kind, trigger="demo")
+    stage.echo(f"   {report.summary()}")
+    _deliver(stage)
+
+
+def _deliver(stage: Stage) -> None:
+    before = stage.folder.files()
+    stage.echo("")
+    report = stage.app.dispatcher().deliver_due()
+    stage.echo(f"   {report.summary()}")
+    for sink, counts in sorted(report.by_sink.items()):
+        stage.echo(f"     {sink}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+    for path in sorted(stage.folder.files() - before):
+        stage.echo(f"     wrote {path.relative_to(stage.folder.root)}")
+
+
+def _show_webhook_deliveries(stage: Stage) -> None:
+    with stage.app.sessions() as session:
+        rows = [r for r in queries.alerts(session) if r["sink"] == WEBHOOK_SINK][:1]
+    columns = ("id", "sink", "status", "attempts", "event_type", "next_attempt_at", "last_error")
+    stage.echo("   $ cqc-monitor alerts   (the webhook's latest delivery)")
+    stage.echo(_indent(output.render(rows, columns, "table")))
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%a %d %b %Y %H:%M UTC")
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"   {line}" for line in text.splitlines())

@@ -1,0 +1,137 @@
+"""``cqc-monitor demo`` as a user runs it: a subprocess, offline, with an output folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    return subprocess.run(
+        [sys.executable, "-m", "monitor.demo", "--fast", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,  # the issue's promise: under a minute
+        env=environ,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    output = tmp_path_factory.mktemp("demo") / "out"
+    result = run_demo("--output", str(output))
+    assert result.returncode == 0, result.stderr
+    return result, output
+
+
+def emails(output: Path) -> list[EmailMessage]:
+    parser = BytesParser(policy=policy.default)
+    return [parser.parsebytes(path.read_bytes()) for path in sorted(output.glob("email/*.eml"))]
+
+
+def webhooks(output: Path) -> list[dict[str, Any]]:
+    return [json.loads(path.read_text()) for path in sorted(output.glob("webhook/*.json"))]
+
+
+def chapter(stdout: str, number: int) -> str:
+    return stdout.split(f"Chapter {number}.", 1)[1].split("━━ Chapter", 1)[0]
+
+
+def test_the_downgrade_arrives_as_an_email_naming_it(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    _, output = demo
+    messages = emails(output)
+    subjects = [str(m["Subject"]) for m in messages]
+    assert "[CQC] Henley House: Overall Good → Requires improvement" in subjects
+    downgrade = messages[subjects.index("[CQC] Henley House: Overall Good → Requires improvement")]
+    text = downgrade.get_body(("plain",))
+    html = downgrade.get_body(("html",))
+    assert text is not None and "Safe: Good → Requires improvement" in text.get_content()
+    assert html is not None and "Henley House" in html.get_content()
+    # The board's sink takes critical alerts only: the downgrade and the deregistration.
+    board = [s for s, m in zip(subjects, messages, strict=True) if "quality-board" in m["To"]]
+    assert board == [
+        "[CQC] Henley House: Overall Good → Requires improvement",
+        "[CQC] Lucerne House: deregistered",
+    ]
+
+
+def test_signed_webhooks_for_every_event(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    _, output = demo
+    received = webhooks(output)
+    assert [(r["body"]["type"], r["body"]["data"]["location"]["name"]) for r in received] == [
+        ("new_inspection", "Alliance Medical Harley Street"),
+        ("rating_changed", "Henley House"),
+        ("new_inspection", "Henley House"),
+        ("registration_changed", "Lucerne House"),
+        ("data_review", "Alliance Medical Harley Street"),
+    ]
+    rating = received[1]
+    assert rating["signature"] == "verified"
+    assert rating["headers"]["webhook-id"] == rating["body"]["data"]["id"]
+    assert rating["body"]["data"]["severity"] == "critical"
+    assert {
+        (c["question"], c["old"], c["new"]) for c in rating["body"]["data"]["details"]["changes"]
+    } == {
+        ("Overall", "Good", "Requires improvement"),
+        ("Safe", "Good", "Requires improvement"),
+    }
+
+
+def test_a_failed_webhook_delivery_is_retried_and_sent(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, _ = demo
+    down, recovered = chapter(result.stdout, 5), chapter(result.stdout, 6)
+    assert re.search(r"partner-webhook\s+failed\s+1\s+data_review\s+\S+\s+HTTP 503", down), down
+    assert re.search(r"partner-webhook\s+sent\s+2\s+data_review", recovered), recovered
+
+
+def test_alerts_are_printed_and_the_history_shows_the_downgrade(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, output = demo
+    assert str(output) in result.stdout.splitlines()[0]
+    assert "== rating_changed" in chapter(result.stdout, 3)
+    assert "Lucerne House was deregistered by CQC on 2025-11-05." in chapter(result.stdout, 4)
+    history = chapter(result.stdout, 7)
+    assert "cqc-monitor history 1-10000302982" in history
+    assert re.search(r"snapshot\s+#\d+ Registered Overall: Good", history)
+    assert re.search(r"snapshot\s+#\d+ Registered Overall: Requires improvement", history)
+    assert "[critical] Henley House: Overall: Good → Requires improvement" in history
+    assert f"Done. 11 files in {output}" in result.stdout
+
+
+def test_the_temporary_database_is_removed(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, _ = demo
+    found = re.search(r"database: sqlite:///(\S+)", result.stdout)
+    assert found is not None
+    database = Path(found.group(1))
+    assert database.name == "monitor.db" and not database.parent.exists()
+
+
+def test_a_folder_that_is_not_empty_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    result = run_demo("--output", str(tmp_path))
+    assert result.returncode == 2
+    assert "is not empty" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]

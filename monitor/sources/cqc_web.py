@@ -13,18 +13,17 @@ empty timeline would read as "CQC deleted every inspection".
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from monitor.domain.ratings import NON_RATINGS, SCALE, canonical_rating
 from monitor.domain.snapshot import TimelineEntry
 from monitor.errors import MalformedResponseError
+from monitor.sources.site_dates import parse_site_date
 
 MAX_PAGE_BYTES = 3 * 1024 * 1024
 # Summaries go into snapshots and alerts; full reports stay on the website.
@@ -227,52 +226,9 @@ def _known_rating(text: str) -> str | None:
     return None
 
 
-# -- dates ----------------------------------------------------------------------------------
-
-_MONTHS = {name[:3].casefold(): number for number, name in enumerate(calendar.month_name) if name}
-_PART = (
-    r"(\d{1,2})(?:st|nd|rd|th)?"
-    r"(?:\s+(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?)?"
-    r"(?:\s+(\d{4}))?"
-)
-_JOIN = r"\s*(?:,\s*and|,|and|to|&|-|–|—)\s*"
-_DATE_PART = re.compile(_PART, re.IGNORECASE)
-_DATE_LINE = re.compile(rf"{_PART}(?:{_JOIN}{_PART})*", re.IGNORECASE)
-_DATE_THEN_LABEL = re.compile(r"(.{5,60}?\d{4})\s+(during\b.*)", re.IGNORECASE)
-
-
-def parse_site_date(text: str) -> tuple[str, str] | None:
-    """``"15th and 28th January 2019"`` → ``("2019-01-15", "2019-01-28")``; None if not a date.
-
-    Accepts one day or a run of days ("1 and 2 March 2020", "15 - 28 January 2019",
-    "30 September to 2 October 2019"); the first and last days are kept.
-    """
-    if _DATE_LINE.fullmatch(text) is None:
-        return None
-    parts = _DATE_PART.findall(text)
-    last_day, last_month, last_year = parts[-1]
-    if not (last_month and last_year):
-        return None
-    month, year = last_month, last_year
-    for _, part_month, part_year in reversed(parts[:-1]):  # earlier days borrow later months
-        month, year = part_month or month, part_year or year
-    try:
-        first = _date(year, month, parts[0][0])
-        last = _date(last_year, last_month, last_day)
-    except ValueError:  # "31 February 2020" is not a date, so not a date line
-        return None
-    if first > last and not parts[0][2]:  # "30 December to 2 January 2020"
-        first = first.replace(year=first.year - 1)
-    return first.isoformat(), last.isoformat()
-
-
-def _date(year: str, month: str, day: str) -> date:
-    return date(int(year), _MONTHS[month[:3].casefold()], int(day))
-
-
 # -- timeline -------------------------------------------------------------------------------
 
+_DATE_THEN_LABEL = re.compile(r"(.{5,60}?\d{4})\s+(during\b.*)", re.IGNORECASE)
 _HEADING = re.compile(r"(?:• )?all inspections(?:\s*\(\d+\))?\s*:?", re.IGNORECASE)
 _FOLLOW_UP = r"follow[- ]?up|check(?:ing)? (?:that )?(?:the )?improvements|improvements required"
 _KINDS = tuple(

@@ -19,8 +19,8 @@ from monitor.sources.cqc_web import (
     MAX_SUMMARY_CHARS,
     LocationPage,
     parse_location_page,
-    parse_site_date,
 )
+from monitor.sources.site_dates import parse_site_date
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "web"
 SEED = FIXTURES / "alliance-medical-harley-street.txt"

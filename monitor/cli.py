@@ -13,11 +13,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor import output
 from monitor.bootstrap import App, build_app
+from monitor.demo import demo_command
 from monitor.domain.events import EVENT_TYPES
 from monitor.errors import ConfigError, MonitorError, StorageError
 from monitor.logs import configure_logging
 from monitor.settings import Settings, load_settings, mask_url, sink_configs
 from monitor.store import migrate, queries
+from monitor.worker import DEFAULT_GRACE_SECONDS, Worker, WorkerOptions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 FORMAT = click.option(
@@ -69,12 +71,33 @@ def check(ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool
         app.prepare_database()
         report = app.review().run("full" if full else "incremental", only=locations or None)
         click.echo(report.summary())
+        app.prune()
         if not no_deliver:
             click.echo(app.dispatcher().deliver_due().summary())
     finally:
         app.close()
     if report.locations and not report.fetched_ok:
         raise MonitorError("no location could be fetched; see the errors above")
+
+
+@cli.command()
+@click.option(
+    "--grace",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_GRACE_SECONDS,
+    show_default=True,
+    metavar="SECONDS",
+    help="On SIGTERM/SIGINT, how long running work may take to finish or stop.",
+)
+@click.option("--every-seconds", type=click.FloatRange(min=0.5), hidden=True)
+@pass_context
+def run(ctx: Context, grace: float, every_seconds: float | None) -> None:
+    """Run the worker: scheduled cycles, alert delivery, /healthz, /readyz and /metrics."""
+    # --every-seconds (tests, demos) polls the change feed at that interval instead of by cron.
+    worker = Worker(ctx.app(), WorkerOptions(grace_seconds=grace, every_seconds=every_seconds))
+    code = worker.run()
+    if code:
+        raise MonitorError("the worker lost its database lease to another worker; stopped")
 
 
 @cli.command()
@@ -98,16 +121,10 @@ def history(ctx: Context, location_id: str, fmt: str) -> None:
     rows = _read(ctx, lambda s: queries.history(s, location_id))
     if not rows:
         raise MonitorError(f"no history for {location_id}: it has never been checked")
-    table = [{"at": r["at"], "kind": r["kind"], "detail": _history_detail(r)} for r in rows]
-    columns = ("at", "kind", "detail")
-    click.echo(
-        output.render(
-            table if fmt == "table" else _flat(rows),
-            columns if fmt == "table" else _HISTORY_CSV,
-            fmt,
-            raw=rows,
-        )
-    )
+    if fmt == "table":
+        click.echo(output.history_table(rows))
+    else:
+        click.echo(output.render(_flat(rows), _HISTORY_CSV, fmt, raw=rows))
 
 
 _HISTORY_CSV = (
@@ -138,19 +155,6 @@ def _flat(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return flat
-
-
-def _history_detail(row: dict[str, Any]) -> str:
-    kind = row["kind"]
-    if kind == "snapshot":
-        ratings = ", ".join(f"{k}: {v}" for k, v in row["ratings"].items())
-        return f"#{row['snapshot_id']} {row['registration_status'] or ''} {ratings}".strip()
-    if kind == "event":
-        return f"[{row['event']['severity']}] {row['event']['summary']}"
-    if kind == "delivery":
-        error = f" ({row['last_error']})" if row.get("last_error") else ""
-        return f"{row['sink']}: {row['status']} after {row['attempts']} attempt(s){error}"
-    return f"{row['source']} {row['outcome']} HTTP {row['http_status']}: {row['error']}"
 
 
 @cli.command()
@@ -268,6 +272,9 @@ def db_upgrade(ctx: Context) -> None:
         click.echo(f"database at revision {migrate.current_revision(app.engine)}")
     finally:
         app.close()
+
+
+cli.add_command(demo_command)
 
 
 def _read(ctx: Context, query: Callable[[Any], list[dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -1,0 +1,140 @@
+"""One HTTP port for orchestrators and Prometheus while ``run`` is up (SPEC §8).
+
+``/healthz``  the scheduler loop is alive (a scheduler job stamps a heartbeat)
+``/readyz``   the database answers and its schema is at the migrations' head
+``/metrics``  Prometheus text format
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.store import migrate
+
+Probe = Callable[[], tuple[bool, dict[str, Any]]]
+
+
+class Heartbeat:
+    """The scheduler loop's pulse; stale when no beat came for ``stale_after`` seconds."""
+
+    def __init__(
+        self, stale_after: float = 30.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.stale_after = stale_after
+        self.clock = clock
+        self._last = clock()
+
+    def beat(self) -> None:
+        self._last = self.clock()
+
+    def probe(self) -> tuple[bool, dict[str, Any]]:
+        age = round(self.clock() - self._last, 1)
+        if age > self.stale_after:
+            return False, {"status": "stalled", "last_beat_seconds_ago": age}
+        return True, {"status": "ok", "last_beat_seconds_ago": age}
+
+
+class DatabaseProbe:
+    """``SELECT 1`` and the schema revision; the head revision is read once from disk."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._head: str | None = None
+
+    def probe(self) -> tuple[bool, dict[str, Any]]:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            current = migrate.current_revision(self.engine)
+        except SQLAlchemyError as exc:
+            reason = "database unreachable: " + str(exc).splitlines()[0][:300]
+            return False, {"status": "unavailable", "reason": reason}
+        if self._head is None:
+            self._head = migrate.head_revision(self.engine)
+        if current != self._head:
+            reason = f"database schema at {current}, expected {self._head}: run `db upgrade`"
+            return False, {"status": "unavailable", "reason": reason}
+        return True, {"status": "ready", "revision": current}
+
+
+class HealthServer:
+    """A small threaded HTTP server; ``port`` 0 picks a free port (see ``.port``)."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        alive: Probe,
+        ready: Probe,
+        metrics: Callable[[], bytes],
+    ) -> None:
+        self.routes: dict[str, Callable[[], tuple[int, str, bytes]]] = {
+            "/healthz": lambda: _json(alive),
+            "/readyz": lambda: _json(ready),
+            "/metrics": lambda: (200, CONTENT_TYPE_LATEST, metrics()),
+        }
+        self._server = ThreadingHTTPServer((host, port), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name="health",
+            daemon=True,
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def start(self) -> HealthServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def answer(self, path: str) -> tuple[int, str, bytes]:
+        route = self.routes.get(path.split("?", 1)[0])
+        if route is None:
+            return 404, "application/json", b'{"status": "not found"}'
+        try:
+            return route()
+        except Exception as exc:  # a broken probe is an unhealthy answer, not a dropped request
+            body = json.dumps({"status": "error", "reason": str(exc)[:300]}).encode()
+            return 500, "application/json", body
+
+
+def _json(probe: Probe) -> tuple[int, str, bytes]:
+    ok, body = probe()
+    return (200 if ok else 503), "application/json", json.dumps(body).encode()
+
+
+def _handler(server: HealthServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "cqc-monitor"
+        sys_version = ""
+
+        def do_GET(self) -> None:
+            status, content_type, body = server.answer(self.path)
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # probes every few seconds would drown the cycle summaries
+
+    return Handler

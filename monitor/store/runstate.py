@@ -1,0 +1,238 @@
+"""The worker's run state in the database: job runs, scheduled slots, the worker lease, and the
+figures ``/metrics`` reads at scrape time.
+
+Kept in our own tables rather than in a pickled APScheduler job store, so a restart knows which
+slot ran last and several processes agree on which slot is taken.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from monitor.store.tables import Cycle, Delivery, JobState, Lease
+
+WORKER_LEASE = "worker"
+_ABANDONED_SUFFIX = "~abandoned-"
+
+
+# --- job state ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """What the database remembers of one scheduled job."""
+
+    job: str
+    last_slot: datetime | None = None
+    last_status: str | None = None
+    next_run_at: datetime | None = None
+    last_started_at: datetime | None = None
+    last_finished_at: datetime | None = None
+
+
+def load_jobs(session: Session) -> dict[str, JobRecord]:
+    return {
+        row.job: JobRecord(
+            job=row.job,
+            last_slot=row.last_slot,
+            last_status=row.last_status,
+            next_run_at=row.next_run_at,
+            last_started_at=row.last_started_at,
+            last_finished_at=row.last_finished_at,
+        )
+        for row in session.scalars(select(JobState))
+    }
+
+
+def save_job(session: Session, job: str, **values: Any) -> None:
+    """Insert or update one job's row; replicas writing the same job never collide."""
+    statement = _insert(session)(JobState).values(job=job, **values)
+    session.execute(statement.on_conflict_do_update(index_elements=["job"], set_=values))
+
+
+# --- slots -------------------------------------------------------------------------------------
+
+
+def slot_owner(session: Session, slot_key: str) -> str | None:
+    """Who ran (or is running) this slot; None when it is free."""
+    row = session.execute(select(Cycle.owner).where(Cycle.slot_key == slot_key)).first()
+    if row is None:
+        return None
+    return row.owner or "unknown"
+
+
+def running_cycles(session: Session) -> list[tuple[int, str | None]]:
+    rows = session.execute(select(Cycle.id, Cycle.owner).where(Cycle.status == "running"))
+    return [(row.id, row.owner) for row in rows]
+
+
+def abandon_cycles(session: Session, cycle_ids: list[int], now: datetime, reason: str) -> None:
+    """Close cycles that will never finish and free their slots so they can run again."""
+    if not cycle_ids:
+        return
+    session.execute(
+        update(Cycle)
+        .where(Cycle.id.in_(cycle_ids), Cycle.status == "running")
+        .values(status="abandoned", finished_at=now, error=reason)
+    )
+    free_abandoned_slots(session, cycle_ids)
+
+
+def free_abandoned_slots(session: Session, cycle_ids: list[int]) -> None:
+    """An abandoned cycle keeps its slot in the audit trail under another name.
+
+    The unique slot key would otherwise stop the catch-up run of the same slot.
+    """
+    for cycle_id in cycle_ids:
+        session.execute(
+            update(Cycle)
+            .where(
+                Cycle.id == cycle_id,
+                Cycle.status == "abandoned",
+                Cycle.slot_key.is_not(None),
+                Cycle.slot_key.not_like(f"%{_ABANDONED_SUFFIX}%"),
+            )
+            .values(slot_key=Cycle.slot_key + f"{_ABANDONED_SUFFIX}{cycle_id}")
+        )
+
+
+def cycle_id_for_slot(session: Session, slot_key: str) -> int | None:
+    return session.scalar(select(Cycle.id).where(Cycle.slot_key == slot_key))
+
+
+# --- the single-worker lease -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseClaim:
+    acquired: bool
+    holder: str
+    fence: int
+
+
+def acquire_lease(
+    session: Session,
+    owner: str,
+    now: datetime,
+    ttl: timedelta,
+    *,
+    name: str = WORKER_LEASE,
+    alive: Callable[[str], bool] | None = None,
+) -> LeaseClaim:
+    """Take the lease if it is free, ours, expired, or held by a dead process of this host."""
+    alive = alive or owner_alive
+    current = session.get(Lease, name, populate_existing=True)
+    if current is None:
+        statement = _insert(session)(Lease).values(
+            name=name, owner=owner, fence=1, expires_at=now + ttl
+        )
+        statement = statement.on_conflict_do_nothing(index_elements=["name"])
+        if session.scalar(statement.returning(Lease.fence)) is None:  # another process was first
+            return _holder(session, name)
+        return LeaseClaim(True, owner, 1)
+    holder, fence = current.owner, current.fence
+    if holder != owner and current.expires_at > now and alive(holder):
+        return LeaseClaim(False, holder, fence)
+    # Compare-and-set on the fence: of two processes taking over at once, one wins.
+    taken = session.execute(
+        update(Lease)
+        .where(Lease.name == name, Lease.fence == fence)
+        .values(owner=owner, fence=fence + 1, expires_at=now + ttl)
+    )
+    if _rowcount(taken) != 1:
+        return _holder(session, name)
+    return LeaseClaim(True, owner, fence + 1)
+
+
+def renew_lease(
+    session: Session,
+    owner: str,
+    fence: int,
+    now: datetime,
+    ttl: timedelta,
+    *,
+    name: str = WORKER_LEASE,
+) -> bool:
+    """False when someone else took the lease over: this worker must stop."""
+    result = session.execute(
+        update(Lease)
+        .where(Lease.name == name, Lease.owner == owner, Lease.fence == fence)
+        .values(expires_at=now + ttl)
+    )
+    return _rowcount(result) == 1
+
+
+def release_lease(session: Session, owner: str, fence: int, *, name: str = WORKER_LEASE) -> None:
+    session.execute(
+        delete(Lease).where(Lease.name == name, Lease.owner == owner, Lease.fence == fence)
+    )
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT on both SQLite and PostgreSQL."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _holder(session: Session, name: str) -> LeaseClaim:
+    row = session.get(Lease, name, populate_existing=True)
+    return LeaseClaim(False, row.owner if row else "unknown", row.fence if row else 0)
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether a ``host:pid`` owner may still run; only this host's processes can be checked."""
+    host, _, pid_text = owner.rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, belongs to another user
+        return True
+    return True
+
+
+# --- figures for /metrics ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    deliveries_pending: int
+    deliveries_dead: int
+    last_success: dict[str, datetime]  # newest completed cycle's finish, by kind
+
+
+def figures(session: Session) -> Figures:
+    rows = session.execute(
+        select(Delivery.status, func.count())
+        .where(Delivery.status.in_(("pending", "failed", "dead")))
+        .group_by(Delivery.status)
+    )
+    counts: dict[str, int] = {status: count for status, count in rows}
+    finished = session.execute(
+        select(Cycle.kind, func.max(Cycle.finished_at))
+        .where(Cycle.status == "completed")
+        .group_by(Cycle.kind)
+    )
+    return Figures(
+        deliveries_pending=counts.get("pending", 0) + counts.get("failed", 0),
+        deliveries_dead=counts.get("dead", 0),
+        last_success={kind: moment for kind, moment in finished if moment is not None},
+    )

@@ -1,0 +1,284 @@
+"""The ``run`` process (SPEC §1, §8): lifecycle, signals, the single-worker lock, shutdown.
+
+The main thread owns SIGTERM/SIGINT and only waits; APScheduler runs the jobs on its own
+threads. On a signal: no new job starts, the cycle in hand stops after its current batch
+(every batch is one transaction, so nothing is half-written), running jobs get the grace
+budget to end, a last delivery pass runs if time allows, and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from types import FrameType
+from typing import Any
+
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.bootstrap import App
+from monitor.errors import MonitorError
+from monitor.health import DatabaseProbe, HealthServer, Heartbeat
+from monitor.metrics import Metrics
+from monitor.scheduling import Jobs, Schedule, cycle_triggers
+from monitor.settings import mask_url
+from monitor.store import runstate
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_GRACE_SECONDS = 30.0
+LEASE_TTL = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    grace_seconds: float = DEFAULT_GRACE_SECONDS
+    every_seconds: float | None = None  # poll the change feed this often instead of by cron
+    heartbeat_seconds: float = 5.0  # scheduler pulse and lease renewal
+
+
+class Worker:
+    def __init__(self, app: App, options: WorkerOptions | None = None) -> None:
+        self.app = app
+        self.options = options or WorkerOptions()
+        self.stop = threading.Event()
+        self.exit_code = 0
+        self.heartbeat = Heartbeat(stale_after=max(30.0, 6 * self.options.heartbeat_seconds))
+        self.metrics = Metrics(self._figures)
+        # SQLite: one worker per file. PostgreSQL: replicas share work through slot keys.
+        self.single_worker = app.engine.dialect.name == "sqlite"
+        self.fence: int | None = None
+        self._signals: list[int] = []
+        self._cut_short = threading.Event()
+
+    def request_stop(self) -> None:
+        self.stop.set()
+
+    def run(self) -> int:
+        """Serve until stopped; the exit status (0, or 1 when the lease was lost)."""
+        restore = self._install_signal_handlers()
+        try:
+            self.app.prepare_database()
+            self._take_lease()
+            self._recover_orphans()
+            jobs = Jobs(
+                self.app,
+                cycle_triggers(self.app.settings.schedule, self.options.every_seconds),
+                self.metrics,
+                self.stop,
+            )
+            self._serve(jobs)
+        finally:
+            self._release_lease()
+            self.app.close()
+            restore()
+        return self.exit_code
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def _serve(self, jobs: Jobs) -> None:
+        schedule = Schedule(
+            jobs,
+            timezone=self.app.settings.schedule.timezone,
+            deliver_every=self.app.settings.schedule.deliver_every_seconds,
+            heartbeat=self._pulse,
+            heartbeat_every=self.options.heartbeat_seconds,
+        )
+        health = self._start_health()
+        try:
+            schedule.catch_up()
+            schedule.start()
+            log.info(
+                "worker_started",
+                owner=self.app.owner,
+                database=mask_url(self.app.settings.database.url),
+                single_worker=self.single_worker,
+                grace_seconds=self.options.grace_seconds,
+            )
+            while not self.stop.wait(1.0):
+                pass
+            self._log_signal()
+            self._shutdown(schedule, jobs)
+        finally:
+            self.stop.set()  # also on a failed start: jobs already submitted must end
+            schedule.shutdown()
+            health.stop()
+
+    def _shutdown(self, schedule: Schedule, jobs: Jobs) -> None:
+        deadline = time.monotonic() + self.options.grace_seconds
+        schedule.shutdown()
+        finished = self._wait(jobs.in_flight.wait_idle, deadline)
+        if finished:
+            last = threading.Thread(target=jobs.deliver, name="last-delivery", daemon=True)
+            last.start()
+            finished = self._wait(lambda timeout: _joined(last, timeout), deadline)
+        if not finished:
+            self._give_up()
+        log.info("worker_stopped", exit_code=self.exit_code)
+
+    def _wait(self, done: Callable[[float], bool], deadline: float) -> bool:
+        """Wait for ``done`` until the deadline, keeping the lease alive meanwhile."""
+        while not self._cut_short.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if done(min(1.0, remaining)):
+                return True
+            self._renew_lease()
+        return False
+
+    def _give_up(self) -> None:
+        """Grace is over with work still running: close our cycles and leave at once.
+
+        Batches are transactions, so the database is consistent; the cycle row is marked
+        abandoned and its slot freed, so the next start runs it again.
+        """
+        log.warning("grace_expired", grace_seconds=self.options.grace_seconds)
+        try:
+            with self.app.sessions.begin() as session:
+                mine = [
+                    i for i, owner in runstate.running_cycles(session) if owner == self.app.owner
+                ]
+                runstate.abandon_cycles(
+                    session, mine, self.app.clock.now(), "worker stopped: grace period over"
+                )
+            self._release_lease()
+        finally:
+            log.info("worker_stopped", exit_code=self.exit_code, forced=True)
+            logging.shutdown()
+            sys.stdout.flush()
+            # Job threads cannot be interrupted and would keep the interpreter alive.
+            os._exit(self.exit_code)
+
+    def _recover_orphans(self) -> None:
+        """Cycles left ``running`` by a worker that died are closed so their slots run again."""
+        with self.app.sessions.begin() as session:
+            orphans = [
+                cycle_id
+                for cycle_id, owner in runstate.running_cycles(session)
+                if self.single_worker
+                or owner == self.app.owner
+                or not runstate.owner_alive(owner or "")
+            ]
+            runstate.abandon_cycles(
+                session, orphans, self.app.clock.now(), "worker stopped before the cycle finished"
+            )
+        if orphans:
+            log.warning("cycles_abandoned", cycle_ids=orphans, reason="worker died")
+
+    # -- health -------------------------------------------------------------------------------
+
+    def _start_health(self) -> HealthServer:
+        server = self.app.settings.server
+        database = DatabaseProbe(self.app.engine)
+
+        def ready() -> tuple[bool, dict[str, Any]]:
+            if self.stop.is_set():
+                return False, {"status": "stopping"}
+            return database.probe()
+
+        try:
+            health = HealthServer(
+                server.host,
+                server.port,
+                alive=self.heartbeat.probe,
+                ready=ready,
+                metrics=self.metrics.render,
+            ).start()
+        except OSError as exc:
+            raise MonitorError(
+                f"cannot serve health checks on {server.host}:{server.port}: {exc.strerror}"
+            ) from None
+        log.info("health_listening", host=server.host, port=health.port)
+        return health
+
+    def _pulse(self) -> None:
+        self.heartbeat.beat()
+        self._renew_lease()
+
+    def _figures(self) -> runstate.Figures:
+        with self.app.sessions() as session:
+            return runstate.figures(session)
+
+    # -- the single-worker lease ----------------------------------------------------------------
+
+    def _take_lease(self) -> None:
+        if not self.single_worker:
+            return
+        with self.app.sessions.begin() as session:
+            claim = runstate.acquire_lease(session, self.app.owner, self.app.clock.now(), LEASE_TTL)
+        if not claim.acquired:
+            raise MonitorError(
+                f"another worker ({claim.holder}) is running on this database; "
+                "SQLite allows one worker per database file"
+            )
+        self.fence = claim.fence
+        log.info("lease_acquired", owner=self.app.owner, fence=claim.fence)
+
+    def _renew_lease(self) -> None:
+        if self.fence is None:
+            return
+        try:
+            with self.app.sessions.begin() as session:
+                kept = runstate.renew_lease(
+                    session, self.app.owner, self.fence, self.app.clock.now(), LEASE_TTL
+                )
+        except SQLAlchemyError as exc:
+            log.warning("lease_renewal_failed", error=str(exc).splitlines()[0][:300])
+            return
+        if not kept:
+            log.error("lease_lost", owner=self.app.owner, reason="another worker took over")
+            self.fence = None
+            self.exit_code = 1
+            self.stop.set()
+
+    def _release_lease(self) -> None:
+        if self.fence is None:
+            return
+        fence, self.fence = self.fence, None
+        try:
+            with self.app.sessions.begin() as session:
+                runstate.release_lease(session, self.app.owner, fence)
+        except SQLAlchemyError as exc:  # it expires on its own
+            log.warning("lease_release_failed", error=str(exc).splitlines()[0][:300])
+
+    # -- signals --------------------------------------------------------------------------------
+
+    def _install_signal_handlers(self) -> Callable[[], None]:
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None  # embedded (tests, demo): the caller stops us via request_stop
+        previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+        for number in previous:
+            signal.signal(number, self._on_signal)
+
+        def restore() -> None:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+        return restore
+
+    def _on_signal(self, number: int, _frame: FrameType | None) -> None:
+        # Only flags here: logging from a signal handler can deadlock on the handler's lock.
+        self._signals.append(number)
+        if self.stop.is_set() and len(self._signals) > 1:
+            self._cut_short.set()  # a second signal ends the grace period now
+        self.stop.set()
+
+    def _log_signal(self) -> None:
+        if self._signals:
+            name = signal.Signals(self._signals[0]).name
+            log.info("worker_stopping", signal=name, grace_seconds=self.options.grace_seconds)
+        else:
+            log.info("worker_stopping", grace_seconds=self.options.grace_seconds)
+
+
+def _joined(thread: threading.Thread, timeout: float) -> bool:
+    thread.join(timeout)
+    return not thread.is_alive()

@@ -19,7 +19,7 @@ from monitor.errors import ConfigError, MonitorError, StorageError
 from monitor.logs import configure_logging
 from monitor.settings import Settings, load_settings, mask_url, sink_configs
 from monitor.store import migrate, queries
-from monitor.worker import DEFAULT_GRACE_SECONDS, Worker, WorkerOptions
+from monitor.worker import Worker, WorkerOptions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 FORMAT = click.option(
@@ -84,15 +84,17 @@ def check(ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool
 @click.option(
     "--grace",
     type=click.FloatRange(min=0),
-    default=DEFAULT_GRACE_SECONDS,
-    show_default=True,
+    default=None,
     metavar="SECONDS",
-    help="On SIGTERM/SIGINT, how long running work may take to finish or stop.",
+    help="On SIGTERM/SIGINT, how long running work may take to finish or stop "
+    "(default: [schedule] grace_seconds).",
 )
 @click.option("--every-seconds", type=click.FloatRange(min=0.5), hidden=True)
 @pass_context
-def run(ctx: Context, grace: float, every_seconds: float | None) -> None:
+def run(ctx: Context, grace: float | None, every_seconds: float | None) -> None:
     """Run the worker: scheduled cycles, alert delivery, /healthz, /readyz and /metrics."""
+    if grace is None:
+        grace = ctx.settings().schedule.grace_seconds
     # --every-seconds (tests, demos) polls the change feed at that interval instead of by cron.
     worker = Worker(ctx.app(), WorkerOptions(grace_seconds=grace, every_seconds=every_seconds))
     code = worker.run()

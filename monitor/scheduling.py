@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,101 +24,15 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import IntegrityError
 
 from monitor.bootstrap import App
-from monitor.cron import build_trigger
 from monitor.metrics import Metrics
 from monitor.services.review import CycleAbandoned, CycleKind, CycleReport
-from monitor.settings import ScheduleSettings
+from monitor.slots import catch_up_slot, latest_slot, next_slot, slot_key
 from monitor.store import runstate
 
 log = structlog.get_logger(__name__)
 
 CYCLE_JOBS: dict[str, CycleKind] = {"changes": "incremental", "review": "full"}
 DELIVER = "deliver"
-# Interval slots count from a fixed instant so they are the same slots after a restart.
-INTERVAL_ANCHOR = datetime(2000, 1, 1, tzinfo=UTC)
-# A slot whose cycle never finished is still owed.
-RERUN_STATUSES = frozenset({"abandoned", "running"})
-_TICK = timedelta(microseconds=1)
-_LOOKBACK = timedelta(days=5 * 366)
-
-
-# --- slots: pure decisions -------------------------------------------------------------------
-
-
-def slot_key(job: str, slot: datetime) -> str:
-    return f"{job}:{slot.astimezone(UTC).isoformat()}"
-
-
-def fire_times(trigger: BaseTrigger, after: datetime, until: datetime) -> Iterator[datetime]:
-    """The trigger's fire times ``t`` with ``after < t <= until``, in order."""
-    moment = trigger.get_next_fire_time(None, after + _TICK)
-    while moment is not None and moment <= until:
-        yield moment
-        moment = trigger.get_next_fire_time(None, moment + _TICK)
-
-
-def missed_slot(trigger: BaseTrigger, after: datetime, now: datetime) -> datetime | None:
-    """The latest fire time in ``(after, now]``, or None.
-
-    Searched backwards from ``now`` in doubling windows, so a year of downtime on a
-    minutely schedule costs a few steps rather than half a million.
-    """
-    window = timedelta(minutes=1)
-    while True:
-        start = max(after, now - window)
-        latest = None
-        for latest in fire_times(trigger, start, now):  # noqa: B007 - we want the last one
-            pass
-        if latest is not None or start == after:
-            return latest.astimezone(UTC) if latest is not None else None
-        window *= 2
-
-
-def latest_slot(trigger: BaseTrigger, now: datetime) -> datetime | None:
-    """The slot a fire at ``now`` belongs to (a late, coalesced fire gets the newest one)."""
-    return missed_slot(trigger, now - _LOOKBACK, now)
-
-
-def next_slot(trigger: BaseTrigger, now: datetime) -> datetime | None:
-    moment = trigger.get_next_fire_time(None, now + _TICK)
-    return moment.astimezone(UTC) if moment is not None else None
-
-
-def catch_up_slot(
-    trigger: BaseTrigger, record: runstate.JobRecord | None, now: datetime
-) -> datetime | None:
-    """The one slot to run at start-up, or None.
-
-    A first start owes nothing; afterwards every slot since the last one that ran (or since
-    the first recorded next run) is owed, coalesced into the newest.
-    """
-    if record is None:
-        return None
-    if record.last_slot is not None:
-        after = record.last_slot
-        if record.last_status in RERUN_STATUSES:
-            after -= _TICK
-    elif record.next_run_at is not None:
-        after = record.next_run_at - _TICK
-    else:
-        return None
-    return missed_slot(trigger, after, now)
-
-
-def cycle_triggers(
-    schedule: ScheduleSettings, every_seconds: float | None = None
-) -> dict[str, BaseTrigger]:
-    """Crontab triggers in the configured zone; ``every_seconds`` (tests, demos) polls faster."""
-    zone = ZoneInfo(schedule.timezone)
-    triggers = {
-        "changes": build_trigger(schedule.changes, zone),
-        "review": build_trigger(schedule.review, zone),
-    }
-    if every_seconds is not None:
-        triggers["changes"] = IntervalTrigger(
-            seconds=every_seconds, start_date=INTERVAL_ANCHOR, timezone=UTC
-        )
-    return triggers
 
 
 # --- running the jobs ------------------------------------------------------------------------

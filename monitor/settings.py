@@ -74,6 +74,8 @@ class ScheduleSettings(_Section):
     changes: str = "0 7 * * *"
     review: str = "0 6 1 * *"
     deliver_every_seconds: float = Field(default=60.0, gt=0)
+    # On SIGTERM, how long running work may take to finish (or stop) before the worker exits.
+    grace_seconds: float = Field(default=30.0, ge=0)
 
     @field_validator("timezone")
     @classmethod

@@ -27,8 +27,9 @@ from monitor.bootstrap import App
 from monitor.errors import MonitorError
 from monitor.health import DatabaseProbe, HealthServer, Heartbeat
 from monitor.metrics import Metrics
-from monitor.scheduling import Jobs, Schedule, cycle_triggers
+from monitor.scheduling import Jobs, Schedule
 from monitor.settings import mask_url
+from monitor.slots import cycle_triggers
 from monitor.store import runstate
 
 log = structlog.get_logger(__name__)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
@@ -9,6 +12,7 @@ from sqlalchemy import Engine, inspect, text
 from monitor.store import migrate
 from monitor.store.engine import make_engine
 from monitor.store.tables import Base
+from tests.conftest import POSTGRES_URL, reset_postgres
 
 
 def test_models_and_migrations_do_not_drift(engine: Engine) -> None:
@@ -46,5 +50,33 @@ def test_empty_database_is_not_at_head(tmp_path: object) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/empty.db")
     try:
         assert not migrate.is_at_head(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="MONITOR_TEST_DATABASE_URL is not set (PostgreSQL)")
+def test_replicas_starting_together_migrate_one_at_a_time() -> None:
+    reset_postgres(POSTGRES_URL)
+    errors: list[BaseException] = []
+
+    def start_replica() -> None:
+        engine = make_engine(POSTGRES_URL)
+        try:
+            migrate.upgrade(engine)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            engine.dispose()
+
+    replicas = [threading.Thread(target=start_replica) for _ in range(3)]
+    for replica in replicas:
+        replica.start()
+    for replica in replicas:
+        replica.join(timeout=60)
+    assert errors == []
+    engine = make_engine(POSTGRES_URL)
+    try:
+        assert migrate.is_at_head(engine)
     finally:
         engine.dispose()

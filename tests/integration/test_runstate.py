@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.bootstrap import App
 from monitor.metrics import Metrics
-from monitor.scheduling import Jobs, Schedule, cycle_triggers, slot_key
+from monitor.scheduling import Jobs, Schedule
+from monitor.slots import cycle_triggers, slot_key
 from monitor.sources.base import FetchResult
 from monitor.store import runstate
 from monitor.store.engine import make_session_factory

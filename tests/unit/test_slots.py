@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from monitor.cron import build_trigger
-from monitor.scheduling import (
+from monitor.settings import ScheduleSettings
+from monitor.slots import (
     catch_up_slot,
     cycle_triggers,
     latest_slot,
@@ -16,7 +17,6 @@ from monitor.scheduling import (
     next_slot,
     slot_key,
 )
-from monitor.settings import ScheduleSettings
 from monitor.store.runstate import JobRecord
 
 LONDON = ZoneInfo("Europe/London")

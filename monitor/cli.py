@@ -70,10 +70,11 @@ def check(ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool
     try:
         app.prepare_database()
         report = app.review().run("full" if full else "incremental", only=locations or None)
-        click.echo(report.summary())
         app.prune()
+        summary = report.summary()
         if not no_deliver:
-            click.echo(app.dispatcher().deliver_due().summary())
+            summary += "; " + app.dispatcher().deliver_due().summary()
+        click.echo(summary)
     finally:
         app.close()
     if report.locations and not report.fetched_ok:

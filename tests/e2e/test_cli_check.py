@@ -121,3 +121,14 @@ def test_db_upgrade_then_empty_queries(tmp_path: Path) -> None:
     assert run_cli(config, "alerts").stdout.strip() == "(nothing to show)"
     missing = run_cli(config, "history", "1-404")
     assert missing.returncode == 1 and "never been checked" in missing.stderr
+
+
+def test_check_prints_exactly_one_summary_line(
+    tmp_path: Path, sim: tuple[SimulatedCqc, str]
+) -> None:
+    _, base_url = sim
+    result = run_cli(write_config(tmp_path, base_url), "check", "--full")
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert line.startswith("full cycle 1: 3 locations checked")
+    assert line.endswith("alerts: 0 sent, 0 to retry, 0 dead")

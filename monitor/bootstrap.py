@@ -30,6 +30,7 @@ from monitor.sinks.base import Sink, SinkConfig
 from monitor.sinks.registry import make_sink
 from monitor.sources.cqc_api import CqcApiClient
 from monitor.sources.cqc_web_client import CqcWebClient
+from monitor.sources.http import RetryPolicy as HttpRetryPolicy
 from monitor.sources.http import build_http_getter
 from monitor.store import migrate
 from monitor.store.engine import make_engine, make_session_factory
@@ -151,6 +152,7 @@ def _api_client(settings: Settings) -> CqcApiClient:
         concurrency=api.concurrency,
         timeout_seconds=api.timeout_seconds,
         max_response_bytes=api.max_response_bytes,
+        retry=HttpRetryPolicy(max_attempts=api.max_attempts),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 LOCATION_PAGE = "https://www.cqc.org.uk/location/{id}"
@@ -100,8 +100,13 @@ class Snapshot:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        del data["_hash"]
+        # What dataclasses.asdict gives, built directly: asdict's generic deep copy was the
+        # largest cost of a review cycle (every fetched location is hashed through here).
+        data = {name: getattr(self, name) for name in _FIELD_ORDER}
+        for name in _RECORD_TUPLES:
+            data[name] = tuple(_record(item) for item in data[name])
+        if self.timeline is not None:
+            data["timeline"] = tuple(_record(entry) for entry in self.timeline)
         return data
 
     def content_hash(self) -> str:
@@ -124,7 +129,14 @@ class Snapshot:
 
 
 _NESTED = {"service_types", "specialisms", "ratings", "past_ratings", "reports", "timeline"}
-_FIELDS = set(Snapshot.__dataclass_fields__) - {"_hash"}
+_FIELD_ORDER = tuple(name for name in Snapshot.__dataclass_fields__ if name != "_hash")
+_FIELDS = set(_FIELD_ORDER)
+_RECORD_TUPLES = ("ratings", "past_ratings", "reports")
+
+
+def _record(item: Rating | PastRating | Report | TimelineEntry) -> dict[str, Any]:
+    """A flat value object as a dict (its fields are all str, int, bool or None)."""
+    return {name: getattr(item, name) for name in item.__dataclass_fields__}
 
 
 def content_hash(data: dict[str, Any]) -> str:

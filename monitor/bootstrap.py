@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -34,6 +34,7 @@ from monitor.sources.http import RetryPolicy as HttpRetryPolicy
 from monitor.sources.http import build_http_getter
 from monitor.store import migrate
 from monitor.store.engine import make_engine, make_session_factory
+from monitor.store.queries import locations_of_providers
 from monitor.store.retention import prune_fetch_log
 
 
@@ -67,6 +68,7 @@ class App:
                 providers=tuple(s.watch.providers),
                 everything=s.watch.all,
                 file_ids=tuple(s.watch_file_ids()),
+                known_locations=self.known_locations,
             ),
             routes=self.routes,
             clock=self.clock,
@@ -78,6 +80,10 @@ class App:
             owner=self.owner,
             stop=stop,
         )
+
+    def known_locations(self, providers: Sequence[str]) -> list[str]:
+        with self.sessions() as session:
+            return locations_of_providers(session, providers)
 
     def dispatcher(self, on_outcome: OutcomeListener | None = None) -> Dispatcher:
         delivery = self.settings.delivery

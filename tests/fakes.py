@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from monitor.errors import NotFoundError
 from monitor.sinks.base import Alert, SendOutcome, SinkConfig
 from monitor.sources.base import FetchResult
 
@@ -48,7 +49,9 @@ class FakeCqc:
         return FetchResult("ok", url, http_status=200, size=len(body), body=body, data=data)
 
     def provider_location_ids(self, provider_id: str) -> list[str]:
-        return list(self.providers.get(provider_id, []))
+        if provider_id not in self.providers:
+            raise NotFoundError(f"provider {provider_id} not found", http_status=404)
+        return list(self.providers[provider_id])
 
     def iter_register(self) -> Iterator[str]:
         yield from self.documents

@@ -16,9 +16,20 @@ def matches(config: SinkConfig, event: Event) -> bool:
     if config.locations is None and config.providers is None:
         return True
     # Both filters given: the sink wants these locations and every location of these providers.
-    return event.location.id in (config.locations or ()) or (
-        event.location.provider_id in (config.providers or ())
-    )
+    if event.location.id in (config.locations or ()):
+        return True
+    return any(provider in (config.providers or ()) for provider in _providers(event))
+
+
+def _providers(event: Event) -> list[str | None]:
+    """The event's provider, and the previous one when the provider itself changed: people
+    watching the provider a location left must hear that it left."""
+    providers = [event.location.provider_id]
+    if event.type == "details_changed":
+        providers += [
+            c.get("old") for c in event.details.get("changes", ()) if c.get("field") == "provider"
+        ]
+    return providers
 
 
 def route(event: Event, sinks: Sequence[SinkConfig]) -> list[str]:

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
+import structlog
+
+from monitor.errors import AuthenticationError, SourceError
 from monitor.services.ports import LocationSource
+
+log = structlog.get_logger(__name__)
+
+# Location ids the store already knows for these providers.
+KnownLocations = Callable[[Sequence[str]], list[str]]
+
+
+def _nothing_known(_providers: Sequence[str]) -> list[str]:
+    return []
 
 
 @dataclass(frozen=True)
@@ -13,14 +25,31 @@ class Watchlist:
     locations: tuple[str, ...] = ()
     providers: tuple[str, ...] = ()
     everything: bool = False  # the whole register
-    file_ids: tuple[str, ...] = field(default=())
+    file_ids: tuple[str, ...] = ()
+    known_locations: KnownLocations = _nothing_known
 
     def explicit_ids(self, source: LocationSource) -> list[str]:
-        """Configured ids, file ids and every location of the watched providers, in order."""
+        """Configured ids, file ids and every location of the watched providers, in order.
+
+        A provider's locations are those CQC lists now plus those we last saw under it: a
+        location that moved to another provider is fetched once more, so the move is reported.
+        """
         ids = dict.fromkeys((*self.locations, *self.file_ids))
         for provider in self.providers:
-            ids.update(dict.fromkeys(source.provider_location_ids(provider)))
+            ids.update(dict.fromkeys(self._provider_locations(source, provider)))
+        ids.update(dict.fromkeys(self.known_locations(self.providers) if self.providers else ()))
         return list(ids)
+
+    def _provider_locations(self, source: LocationSource, provider: str) -> list[str]:
+        try:
+            return source.provider_location_ids(provider)
+        except AuthenticationError:
+            raise
+        except SourceError as exc:
+            # One unknown or unavailable provider must not stop the whole cycle: its known
+            # locations are still checked (they come from the store above).
+            log.error("provider_unavailable", provider_id=provider, error=str(exc))
+            return []
 
 
 def full_review_targets(
@@ -30,19 +59,20 @@ def full_review_targets(
         # Streamed page by page: the register is ~119,000 ids and is never held in memory.
         yield from source.iter_register()
         return
-    yield from _unique(watch.explicit_ids(source), retry)
+    # Every watched id is fetched anyway; a failing id no longer watched is left alone.
+    yield from watch.explicit_ids(source)
 
 
 def incremental_targets(
     watch: Watchlist, changed: Iterable[str], source: LocationSource, retry: Iterable[str]
 ) -> Iterator[str]:
-    """Changed ids that we watch, then the ids whose last fetch failed."""
+    """Changed ids that we watch, then the watched ids whose last fetch failed."""
     retry_ids = list(retry)
     if watch.everything:
         yield from _unique(changed, retry_ids)
         return
     watched = set(watch.explicit_ids(source))
-    yield from _unique((i for i in changed if i in watched), retry_ids)
+    yield from _unique((i for i in changed if i in watched), (i for i in retry_ids if i in watched))
 
 
 def _unique(*sources: Iterable[str]) -> Iterator[str]:

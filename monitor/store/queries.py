@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +62,14 @@ def alerts(session: Session, *, status: str | None = None) -> list[dict[str, Any
         }
         for delivery, event_type, location_id, summary in session.execute(query)
     ]
+
+
+def locations_of_providers(session: Session, providers: Sequence[str]) -> list[str]:
+    """Active locations last seen under these providers."""
+    query = select(Location.id).where(
+        Location.provider_id.in_(list(providers)), Location.status == "active"
+    )
+    return list(session.scalars(query.order_by(Location.id)))
 
 
 def location(session: Session, location_id: str) -> Location | None:

@@ -262,3 +262,59 @@ def test_check_only_given_locations_does_not_move_the_watermark(database_url: st
     report = app.review().run("incremental", only=[docs.ALLIED])
     assert report.baselines == 1 and cqc.fetched == [docs.ALLIED]
     assert count(app, FeedWatermark) == 0
+
+
+def test_an_unknown_provider_does_not_stop_the_cycle(database_url: str) -> None:
+    cqc = FakeCqc(docs.all_real())
+    cqc.providers["1-102642938"] = [docs.HENLEY]
+    app = make_app(
+        database_url,
+        cqc,
+        watch={"locations": [docs.LUCERNE], "providers": ["1-102642938", "1-999999999"]},
+    )
+    report = app.review().run("full")
+    assert report.baselines == 2
+    assert sorted(cqc.fetched) == sorted([docs.LUCERNE, docs.HENLEY])
+
+
+def test_a_location_leaving_a_watched_provider_is_reported_to_that_providers_sinks(
+    database_url: str,
+) -> None:
+    cqc = FakeCqc(docs.all_real())
+    old_provider = "1-102642938"
+    cqc.providers[old_provider] = [docs.HENLEY]
+    sinks = [{"name": "group", "type": "console", "providers": [old_provider]}]
+    clock = FakeClock()
+    app = make_app(database_url, cqc, clock, watch={"providers": [old_provider]}, sinks=sinks)
+    app.review().run("full")
+
+    moved = docs.variant(docs.real(docs.HENLEY))
+    moved["providerId"] = "1-555"
+    cqc.documents[docs.HENLEY] = moved
+    cqc.providers[old_provider] = []  # CQC lists it under its new provider now
+    cqc.changed = [docs.HENLEY]
+    clock.advance(days=1)
+    (event,) = app.review().run("incremental").events
+
+    assert (event.type, event.severity) == ("details_changed", "warning")
+    assert event.details["changes"] == [{"field": "provider", "old": old_provider, "new": "1-555"}]
+    with app.sessions() as session:
+        assert list(session.scalars(select(Delivery.sink))) == ["group"]
+    # Afterwards it belongs to another provider and is no longer watched.
+    cqc.fetched.clear()
+    clock.advance(days=1)
+    app.review().run("incremental")
+    assert cqc.fetched == []
+
+
+def test_a_failing_location_no_longer_watched_is_not_retried(database_url: str) -> None:
+    cqc = FakeCqc(docs.all_real())
+    cqc.errors[docs.ALLIED] = "timeout"
+    app = make_app(database_url, cqc)
+    app.review().run("full")
+    app.close()
+
+    cqc.fetched.clear()
+    narrower = make_app(database_url, cqc, watch={"locations": [docs.HENLEY]})
+    narrower.review().run("incremental")
+    assert cqc.fetched == []

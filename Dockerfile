@@ -6,8 +6,9 @@
 #       -p 9108:9108 cqc-monitor                                 # `run` is the default command
 #   docker run --rm cqc-monitor config check                    # any other cqc-monitor command
 #
-# Configuration is read from /config/monitor.toml (MONITOR_CONFIG); the SQLite database lives
-# on the /data volume unless MONITOR_DATABASE_URL points elsewhere (docker-compose.yml: PostgreSQL).
+# Configuration is read from /config/monitor.toml (MONITOR_CONFIG). The worker runs in "/", so
+# the default database URL sqlite:///data/monitor.db is the /data volume; a [database] url in
+# the config, or MONITOR_DATABASE_URL (docker-compose.yml: PostgreSQL), points elsewhere.
 FROM python:3.11-slim
 
 # Optional extras of the package, e.g. "apprise".
@@ -16,8 +17,7 @@ ARG EXTRAS=""
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    MONITOR_CONFIG=/config/monitor.toml \
-    MONITOR_DATABASE_URL=sqlite:////data/monitor.db
+    MONITOR_CONFIG=/config/monitor.toml
 
 # tini as PID 1: forwards SIGTERM to the worker (for its clean shutdown) and reaps zombies.
 RUN apt-get update \
@@ -41,6 +41,8 @@ RUN groupadd --system --gid 10001 monitor \
     && chown 10001:10001 /data
 USER 10001:10001
 VOLUME ["/data"]
+# Relative paths of the config (sqlite:///data/monitor.db) resolve against "/", i.e. the volume.
+WORKDIR /
 
 # /healthz, /readyz and /metrics ([server] port).
 EXPOSE 9108

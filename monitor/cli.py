@@ -234,7 +234,7 @@ def sinks_test(ctx: Context, name: str) -> None:
         if sink is None:
             known = ", ".join(app.sinks) or "none configured"
             raise ConfigError("sinks", f"no sink named {name!r} (configured: {known})")
-        outcome = sink.send([Alert(delivery_id=0, event=sample_event())])[0]
+        outcome = sink.send([Alert(delivery_id=0, event=sample_event(app.clock.now()))])[0]
     finally:
         app.close()
     if not outcome.ok:

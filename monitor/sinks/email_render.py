@@ -28,10 +28,13 @@ _FOOTER = (
 )
 
 
-def message_id(delivery_ids: Iterable[int], sender: str) -> str:
+def message_id(delivery_ids: Iterable[int], sender: str, event_ids: Iterable[str] = ()) -> str:
     """The same batch of deliveries always gets the same id, so a resent email is a duplicate
-    that mail clients and receivers can recognise."""
+    that mail clients and receivers can recognise. The event ids (content hashes) keep two
+    databases' delivery 1, 2, 3 — staging and production — from sharing an id, which mail
+    services would take for a duplicate and hide."""
     joined = ",".join(str(item) for item in sorted(delivery_ids))
+    joined += "|" + ",".join(sorted(event_ids))
     digest = hashlib.sha256(joined.encode("ascii")).hexdigest()[:32]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "cqc-monitor.invalid"
     return f"<cqc-monitor.{digest}@{domain}>"
@@ -51,7 +54,7 @@ def render_email(
     message["From"] = sender
     message["To"] = ", ".join(to)
     message["Date"] = format_datetime(date)
-    message["Message-ID"] = message_id(delivery_ids, sender)
+    message["Message-ID"] = message_id(delivery_ids, sender, (event.id for event in events))
     message["X-CQC-Event-Ids"] = ", ".join(event.id for event in events)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
     # quoted-printable keeps the body 7-bit for servers without 8BITMIME.

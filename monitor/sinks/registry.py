@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from pydantic import ValidationError
@@ -68,8 +69,14 @@ def _key(loc: tuple[int | str, ...]) -> str:
     return key
 
 
-def sample_event() -> Event:
-    """A realistic rating downgrade for ``sinks test NAME``."""
+def sample_event(now: datetime | None = None) -> Event:
+    """A realistic rating downgrade for ``sinks test NAME``, marked as a test.
+
+    Each call at another moment is a distinct event (own id), so receivers and mail services
+    never drop a second test as a duplicate of the first.
+    """
+    detected_at = (now or datetime(2025, 11, 3, 7, 0, 12, tzinfo=UTC)).astimezone(UTC)
+    stamp = detected_at.isoformat().replace("+00:00", "Z")
     location_id, link_id = "1-10000302982", "8d751af1-d418-4d70-956d-eac92d2c9ff7"
     changes = [
         {
@@ -82,17 +89,18 @@ def sample_event() -> Event:
         for question in ("Overall", "Safe")
     ]
     return Event(
-        id=event_id(location_id, "rating_changed", "sample", link_id),
+        id=event_id(location_id, "rating_changed", "sample", link_id, stamp),
         type="rating_changed",
         severity="critical",
-        detected_at="2025-11-03T07:00:12Z",
+        detected_at=stamp,
         location=LocationRef(
             id=location_id,
             name="Henley House",
             provider_id="1-102642938",
             url=LOCATION_PAGE.format(id=location_id),
         ),
-        summary="Henley House: Overall rating fell from Good to Requires improvement.",
+        summary="Test alert from cqc-monitor: Henley House: Overall rating fell from Good to "
+        "Requires improvement.",
         details={
             "changes": changes,
             "report_date": "2025-10-29",

@@ -163,3 +163,20 @@ def test_header_lists_every_event_id_in_a_batch() -> None:
     message = rendered(events)
     listed = [item.strip() for item in str(message["X-CQC-Event-Ids"]).split(",")]
     assert listed == [event.id for event in events]
+
+
+def test_message_id_differs_for_other_events_with_the_same_delivery_ids() -> None:
+    assert message_id([1, 2], SENDER, ["evt_a", "evt_b"]) == message_id(
+        [2, 1], SENDER, ["evt_b", "evt_a"]
+    )
+    assert message_id([1, 2], SENDER, ["evt_a", "evt_b"]) != message_id(
+        [1, 2], SENDER, ["evt_c", "evt_d"]
+    )
+
+
+def test_each_sink_test_is_a_distinct_event() -> None:
+    first = sample_event(datetime(2026, 11, 29, 9, 0, tzinfo=UTC))
+    second = sample_event(datetime(2026, 11, 29, 9, 5, tzinfo=UTC))
+    assert first.id != second.id
+    assert first.summary.startswith("Test alert from cqc-monitor")
+    assert second.detected_at == "2026-11-29T09:05:00Z"

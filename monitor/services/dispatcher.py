@@ -1,9 +1,9 @@
-"""The alert dispatcher (SPEC §6): sends due deliveries, sink by sink, in parallel.
+"""The alert dispatcher (SPEC §6): sends due deliveries, every sink on its own.
 
-Each sink runs on its own thread with its own timeouts, so one slow or failing sink never
-delays another. Outcomes are recorded per delivery: ``sent``; ``failed`` with a backed-off
-``next_attempt_at`` (never sooner than the receiver's Retry-After); ``dead`` once the error
-is permanent or the retry horizon has passed.
+Each sink drains its own queue on its own thread, claiming a batch at a time, so a slow or
+failing sink never delays another. Outcomes are recorded per delivery: ``sent``; ``failed``
+with a backed-off ``next_attempt_at`` (never sooner than the receiver's Retry-After);
+``dead`` once the error is permanent or the retry horizon has passed.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from monitor.store import outbox
 
 log = structlog.get_logger(__name__)
 
+GONE = "receiver answered 410 Gone: endpoint removed, sink disabled"
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -32,15 +34,23 @@ class RetryPolicy:
     initial_backoff: float = 30.0  # seconds
     max_backoff: float = 3600.0
     batch_size: int = 100
-    lease: timedelta = timedelta(minutes=5)
+    min_lease: timedelta = timedelta(minutes=5)
 
-    def next_attempt(self, now: datetime, attempts: int, retry_after: float | None) -> datetime:
+    def next_attempt(
+        self, now: datetime, attempts: int, retry_after: float | None, jitter: float
+    ) -> datetime:
+        """``jitter`` in [0.5, 1]: drawn once per batch, so a batch retries together (and an
+        email batch is rebuilt with the same events and Message-ID)."""
         backoff = min(self.max_backoff, self.initial_backoff * 2 ** max(0, attempts - 1))
-        # Full jitter spreads retries of many deliveries so a recovering receiver is not stampeded.
-        delay = random.uniform(backoff / 2, backoff)
+        delay = backoff * jitter
         if retry_after is not None:
             delay = max(delay, retry_after)
         return now + timedelta(seconds=delay)
+
+    def lease(self, timeout_seconds: float) -> timedelta:
+        """Long enough for a whole batch of sends to time out one after another."""
+        worst = timedelta(seconds=timeout_seconds * self.batch_size + 60)
+        return max(self.min_lease, worst)
 
 
 @dataclass
@@ -78,52 +88,59 @@ class Dispatcher:
         self.policy = policy
         self.owner = owner
         self.on_outcome = on_outcome
+        self.disabled: set[str] = set()  # sinks whose receiver answered 410 Gone
 
     def deliver_due(self) -> DispatchReport:
-        """Send everything due now, in batches, until nothing due is left."""
+        """Send everything due now; returns when every sink's queue holds nothing due."""
         report = DispatchReport()
-        while self.sinks:
+        with self.sessions.begin() as session:
+            retired = outbox.retire_unknown_sinks(session, list(self.sinks), self.clock.now())
+        if retired:
+            log.error("deliveries_for_unknown_sinks", dead=retired)
+        if self.sinks:
+            with ThreadPoolExecutor(len(self.sinks), thread_name_prefix="sink") as pool:
+                for results in pool.map(self._drain, list(self.sinks)):
+                    for status in results:
+                        report.add(*status)
+        if report.sent or report.failed or report.dead:
+            log.info("dispatch_completed", sent=report.sent, failed=report.failed, dead=report.dead)
+        return report
+
+    def _drain(self, name: str) -> list[tuple[str, str]]:
+        results: list[tuple[str, str]] = []
+        lease = self.policy.lease(self.sinks[name].config.timeout_seconds)
+        while True:
             with self.sessions.begin() as session:
                 claimed = outbox.claim_due(
                     session,
                     owner=self.owner,
                     now=self.clock.now(),
-                    lease=self.policy.lease,
-                    sinks=list(self.sinks),
+                    lease=lease,
+                    sinks=[name],
                     limit=self.policy.batch_size,
                 )
             if not claimed:
-                break
-            self._send_all(claimed, report)
-        if report.sent or report.failed or report.dead:
-            log.info("dispatch_completed", sent=report.sent, failed=report.failed, dead=report.dead)
-        return report
+                return results
+            results += self._send_batch(name, claimed)
 
-    def _send_all(self, claimed: list[outbox.Claimed], report: DispatchReport) -> None:
-        per_sink: dict[str, list[outbox.Claimed]] = defaultdict(list)
-        for item in claimed:
-            per_sink[item.sink].append(item)
-        with ThreadPoolExecutor(len(per_sink), thread_name_prefix="sink") as pool:
-            futures = [
-                pool.submit(self._send_sink, name, items) for name, items in per_sink.items()
-            ]
-            for future in futures:
-                for sink, status in future.result():
-                    report.add(sink, status)
-
-    def _send_sink(self, name: str, items: list[outbox.Claimed]) -> list[tuple[str, str]]:
-        sink = self.sinks[name]
-        alerts = [Alert(c.delivery_id, c.event, attempt=c.attempts + 1) for c in items]
+    def _send_batch(self, name: str, items: list[outbox.Claimed]) -> list[tuple[str, str]]:
         started = time.monotonic()
-        try:
-            outcomes = {o.delivery_id: o for o in sink.send(alerts)}
-        except Exception as exc:  # a sink must not raise; if one does, nothing is lost
-            log.exception("sink_crashed", sink=name)
-            outcomes = {
-                a.delivery_id: SendOutcome(a.delivery_id, ok=False, error=repr(exc)) for a in alerts
-            }
+        if name in self.disabled:
+            outcomes = {c.delivery_id: SendOutcome(c.delivery_id, False, GONE, True) for c in items}
+        else:
+            outcomes = self._send(name, items)
         duration_ms = (time.monotonic() - started) * 1000 / max(1, len(items))
         return self._record(name, items, outcomes, duration_ms)
+
+    def _send(self, name: str, items: list[outbox.Claimed]) -> dict[int, SendOutcome]:
+        alerts = [Alert(c.delivery_id, c.event, attempt=c.attempts + 1) for c in items]
+        try:
+            return {o.delivery_id: o for o in self.sinks[name].send(alerts)}
+        except Exception as exc:  # a sink must not raise; if one does, nothing is lost
+            log.exception("sink_crashed", sink=name)
+            return {
+                a.delivery_id: SendOutcome(a.delivery_id, ok=False, error=repr(exc)) for a in alerts
+            }
 
     def _record(
         self,
@@ -133,13 +150,14 @@ class Dispatcher:
         duration_ms: float,
     ) -> list[tuple[str, str]]:
         now = self.clock.now()
+        jitter = random.uniform(0.5, 1.0)  # full jitter spreads retries of many batches
         results = []
         with self.sessions.begin() as session:
             for item in items:
                 outcome = outcomes.get(item.delivery_id) or SendOutcome(
                     item.delivery_id, ok=False, error="sink returned no outcome"
                 )
-                status, next_at = self._status(item, outcome, now)
+                status, next_at = self._status(item, outcome, now, jitter)
                 outbox.record(
                     session,
                     item,
@@ -152,21 +170,20 @@ class Dispatcher:
                 )
                 self._log(name, item, outcome, status)
                 results.append((name, status))
-            if any(o.disable_sink for o in outcomes.values()):
-                reason = "receiver answered 410 Gone: endpoint removed, sink disabled"
-                killed = outbox.kill_sink(session, name, now, reason)
-                log.error("sink_disabled", sink=name, reason=reason, other_deliveries_dead=killed)
-                self.sinks.pop(name, None)
+            if name not in self.disabled and any(o.disable_sink for o in outcomes.values()):
+                self.disabled.add(name)
+                killed = outbox.kill_sink(session, name, now, GONE)
+                log.error("sink_disabled", sink=name, reason=GONE, other_deliveries_dead=killed)
         return results
 
     def _status(
-        self, item: outbox.Claimed, outcome: SendOutcome, now: datetime
+        self, item: outbox.Claimed, outcome: SendOutcome, now: datetime, jitter: float
     ) -> tuple[str, datetime | None]:
         if outcome.ok:
             return "sent", None
         if outcome.permanent:
             return "dead", None
-        next_at = self.policy.next_attempt(now, item.attempts + 1, outcome.retry_after)
+        next_at = self.policy.next_attempt(now, item.attempts + 1, outcome.retry_after, jitter)
         if next_at > item.created_at + self.policy.horizon:
             return "dead", None
         return "failed", next_at

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.domain.events import Event
@@ -39,24 +39,25 @@ def claim_due(
     release_dead_owners(session)
     query = (
         select(Delivery.id)
-        .where(
-            Delivery.status.in_(DUE),
-            Delivery.next_attempt_at <= now,
-            Delivery.sink.in_(list(sinks)),
-            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
-        )
+        .where(Delivery.next_attempt_at <= now, Delivery.sink.in_(list(sinks)), _free(now))
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    ids = list(session.scalars(query))
+    candidates = list(session.scalars(query))
+    if not candidates:
+        return []
+    # Claim only rows still free: on SQLite the SELECT above locks nothing, so a second
+    # process may have claimed some of them in the meantime.
+    claimed = session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(candidates), _free(now))
+        .values(claimed_by=owner, claimed_until=now + lease)
+        .returning(Delivery.id)
+    )
+    ids = list(claimed.scalars())
     if not ids:
         return []
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(ids))
-        .values(claimed_by=owner, claimed_until=now + lease)
-    )
     rows = session.execute(
         select(
             Delivery.id, Delivery.sink, Delivery.attempts, Delivery.created_at, EventRecord.payload
@@ -69,6 +70,30 @@ def claim_due(
         Claimed(row.id, row.sink, row.attempts, row.created_at, Event.from_dict(row.payload))
         for row in rows
     ]
+
+
+def _free(now: datetime) -> ColumnElement[bool]:
+    """Due for sending and not held by a live claim."""
+    return and_(
+        Delivery.status.in_(DUE),
+        or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+    )
+
+
+def retire_unknown_sinks(session: Session, known: Sequence[str], now: datetime) -> int:
+    """Deliveries for a sink no longer in the configuration can never be sent: say so."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.status.in_(DUE), Delivery.sink.not_in(list(known)))
+        .values(
+            status="dead",
+            updated_at=now,
+            last_error="sink is no longer configured",
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def release_dead_owners(session: Session) -> None:

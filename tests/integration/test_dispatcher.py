@@ -249,3 +249,39 @@ def test_permanent_failure_is_dead_and_horizon_ends_retries(database_url: str) -
     with app.sessions() as session:
         error = session.scalar(select(Delivery.last_error).where(Delivery.sink == "b"))
     assert error == "scripted fail"
+
+
+def test_deliveries_for_a_sink_removed_from_the_config_are_dead_with_a_reason(
+    database_url: str,
+) -> None:
+    clock = FakeClock()
+    sinks = [{"name": "old", "type": "console"}]
+    app, cqc = make_app(database_url, sinks, clock, fakes={"old": RecordingSink("old")})
+    make_changes(app, cqc)
+    app.close()
+
+    sinks = [{"name": "new", "type": "console"}]
+    app, _ = make_app(database_url, sinks, clock, fakes={"new": RecordingSink("new")})
+    report = app.dispatcher().deliver_due()
+    assert (report.sent, report.dead) == (0, 0)
+    with app.sessions() as session:
+        rows = session.execute(select(Delivery.status, Delivery.last_error)).all()
+    assert rows == [("dead", "sink is no longer configured")] * 2
+
+
+def test_after_410_the_sink_gets_nothing_more(database_url: str) -> None:
+    clock = FakeClock()
+    with WebhookReceiver() as hook:
+        hook.respond(410)
+        sinks = [{"name": "hook", "type": "webhook", "url": hook.url, "secret": SECRET}]
+        app, cqc = make_app(database_url, sinks, clock)
+        make_changes(app, cqc)
+        dispatcher = app.dispatcher()
+        dispatcher.deliver_due()
+
+        cqc.documents[docs.ALLIED] = docs.variant(docs.real(docs.ALLIED))
+        cqc.documents[docs.ALLIED]["name"] = "Allied Healthcare Poole"
+        assert len(app.review().run("full").events) == 1
+        report = dispatcher.deliver_due()
+        assert report.dead == 1
+        assert len(hook.requests) == 1

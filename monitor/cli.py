@@ -16,8 +16,8 @@ from monitor.bootstrap import App, build_app
 from monitor.demo import demo_command
 from monitor.domain.events import EVENT_TYPES
 from monitor.errors import ConfigError, MonitorError, StorageError
-from monitor.logs import configure_logging
-from monitor.settings import Settings, load_settings, mask_url, sink_configs
+from monitor.logs import MASK, configure_logging
+from monitor.settings import Settings, load_settings, mask_url, mask_url_path, sink_configs
 from monitor.store import migrate, queries
 from monitor.worker import Worker, WorkerOptions
 
@@ -254,10 +254,21 @@ def config_check(ctx: Context) -> None:
     settings = ctx.settings()
     data = settings.model_dump(mode="json", exclude={"sinks", "path"})
     data["database"]["url"] = mask_url(settings.database.url)
-    data["sinks"] = [c.model_dump(mode="json", by_alias=True) for c in sink_configs(settings.sinks)]
+    data["sinks"] = [
+        _mask_sink(c.model_dump(mode="json", by_alias=True)) for c in sink_configs(settings.sinks)
+    ]
     data["watch"]["file_ids"] = len(settings.watch_file_ids())
     click.echo(f"# {settings.path}: valid")
     click.echo(json.dumps(data, indent=2))
+
+
+def _mask_sink(section: dict[str, Any]) -> dict[str, Any]:
+    """Webhook paths and header values often carry tokens: show only where they point."""
+    if isinstance(section.get("url"), str):
+        section["url"] = mask_url_path(section["url"])
+    if isinstance(section.get("headers"), dict):
+        section["headers"] = dict.fromkeys(section["headers"], MASK)
+    return section
 
 
 @cli.group()

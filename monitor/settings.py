@@ -243,3 +243,11 @@ def mask_url(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def mask_url_path(url: str) -> str:
+    """``https://hooks.example.org/T0/B1/secret`` → ``https://hooks.example.org/***``."""
+    parts = urlsplit(mask_url(url))
+    if parts.path in ("", "/") and not parts.query:
+        return urlunsplit(parts)
+    return urlunsplit(parts._replace(path="/***", query="", fragment=""))

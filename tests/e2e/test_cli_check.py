@@ -101,16 +101,20 @@ def test_invalid_config_exits_2_naming_the_key(tmp_path: Path) -> None:
 def test_config_check_masks_secrets(tmp_path: Path) -> None:
     extra = (
         '[[sinks]]\nname = "hook"\ntype = "webhook"\n'
-        'url = "https://hooks.example.org/x"\nsecret = "${HOOK_SECRET}"\n'
+        'url = "https://hooks.example.org/services/T0/B1/xoxb-token"\nsecret = "${HOOK_SECRET}"\n'
+        '[sinks.headers]\nAuthorization = "Bearer abc-123-token"\n'
     )
     config = write_config(tmp_path, "http://127.0.0.1:9", extra=extra)
     secret = "whsec_" + "c2VjcmV0LXNpZ25pbmcta2V5LTEyMzQ1Ng=="
     result = run_cli(config, "config", "check", env={"HOOK_SECRET": secret})
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
-    assert "sim-key" not in result.stdout and secret not in result.stdout
+    for leaked in ("sim-key", secret, "xoxb-token", "abc-123-token"):
+        assert leaked not in result.stdout
     resolved = json.loads(result.stdout.split("\n", 1)[1])
     assert resolved["sinks"][0]["name"] == "hook"
+    assert resolved["sinks"][0]["url"] == "https://hooks.example.org/***"
+    assert resolved["sinks"][0]["headers"] == {"Authorization": "********"}
     assert resolved["sources"]["cqc_api"]["base_url"] == "http://127.0.0.1:9"
 
 

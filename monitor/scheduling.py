@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from monitor.bootstrap import App
 from monitor.metrics import Metrics
 from monitor.services.review import CycleAbandoned, CycleKind, CycleReport
-from monitor.slots import catch_up_slot, latest_slot, next_slot, slot_key
+from monitor.slots import catch_up_slot, latest_slot, next_slot, retry_delay, slot_key
 from monitor.store import runstate
 
 log = structlog.get_logger(__name__)
@@ -80,6 +80,9 @@ class Jobs:
         self._cycle_lock = threading.Lock()
         self._deliver_lock = threading.Lock()
         self.dispatcher = app.dispatcher(on_outcome=metrics.delivery_outcome)
+        # Set by the schedule: runs a failed slot again later (job, slot, delay).
+        self.retry_later: Callable[[str, datetime, timedelta], None] | None = None
+        self._failures: dict[str, int] = {}
 
     def run_cycle(self, job: str, slot: datetime | None = None, trigger: str = "schedule") -> None:
         if self.stop.is_set():
@@ -137,6 +140,7 @@ class Jobs:
             report.kind if report else CYCLE_JOBS[job], status, time.monotonic() - started, report
         )
         self._save(job, last_finished_at=self.app.clock.now(), last_status=status)
+        self._retry_if_failed(job, slot, key, status, bound)
         if report is None or self.stop.is_set():
             return
         if report.events:
@@ -144,6 +148,21 @@ class Jobs:
         pruned = self.app.prune()  # fetch-log retention, as `check` does
         if pruned:
             bound.info("fetch_log_pruned", rows=pruned)
+
+    def _retry_if_failed(self, job: str, slot: datetime, key: str, status: str, bound: Any) -> None:
+        if status != "failed":
+            self._failures.pop(job, None)
+            return
+        failures = self._failures[job] = self._failures.get(job, 0) + 1
+        with self.app.sessions.begin() as session:
+            cycle_id = runstate.cycle_id_for_slot(session, key)
+            runstate.free_slots(session, [cycle_id] if cycle_id else [])
+        if self.retry_later is not None and not self.stop.is_set():
+            delay = retry_delay(failures)
+            bound.warning(
+                "job_retry_scheduled", failures=failures, retry_in_s=delay.total_seconds()
+            )
+            self.retry_later(job, slot, delay)
 
     def _review(
         self, job: str, key: str, trigger: str, bound: Any
@@ -154,7 +173,7 @@ class Jobs:
         except CycleAbandoned:
             with self.app.sessions.begin() as session:
                 cycle_id = runstate.cycle_id_for_slot(session, key)
-                runstate.free_abandoned_slots(session, [cycle_id] if cycle_id else [])
+                runstate.free_slots(session, [cycle_id] if cycle_id else [])
             return "abandoned", None
         except IntegrityError:
             with self.app.sessions.begin() as session:
@@ -229,6 +248,17 @@ class Schedule:
             heartbeat, IntervalTrigger(seconds=heartbeat_every), id="heartbeat", next_run_time=now
         )
         self.scheduler.add_listener(_log_skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
+        jobs.retry_later = self._retry_later
+
+    def _retry_later(self, job: str, slot: datetime, delay: timedelta) -> None:
+        self.scheduler.add_job(
+            self.jobs.run_cycle,
+            "date",
+            args=[job, slot, "retry"],
+            id=f"{job}-retry",
+            replace_existing=True,
+            run_date=datetime.now(UTC) + delay,
+        )
 
     def start(self) -> None:
         self.scheduler.start()

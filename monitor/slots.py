@@ -18,8 +18,12 @@ from monitor.store.runstate import JobRecord
 
 # Interval slots count from a fixed instant so they are the same slots after a restart.
 INTERVAL_ANCHOR = datetime(2000, 1, 1, tzinfo=UTC)
-# A slot whose cycle never finished is still owed.
-RERUN_STATUSES = frozenset({"abandoned", "running"})
+# A slot whose cycle never finished, or failed, is still owed.
+RERUN_STATUSES = frozenset({"abandoned", "running", "failed"})
+# A failed cycle is retried after 15 minutes, then 30, 60… at most every 6 hours, so an API
+# outage at 07:00 still gives same-day alerts once it ends.
+RETRY_FIRST = timedelta(minutes=15)
+RETRY_MAX = timedelta(hours=6)
 _TICK = timedelta(microseconds=1)
 _LOOKBACK = timedelta(days=5 * 366)
 
@@ -96,3 +100,9 @@ def cycle_triggers(
             seconds=every_seconds, start_date=INTERVAL_ANCHOR, timezone=UTC
         )
     return triggers
+
+
+def retry_delay(failures: int) -> timedelta:
+    """How long to wait before retrying a slot that has failed ``failures`` times in a row."""
+    delay: timedelta = RETRY_FIRST * 2 ** max(0, failures - 1)
+    return min(RETRY_MAX, delay)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from monitor.store.tables import Cycle, Delivery, JobState, Lease
 
 WORKER_LEASE = "worker"
-_ABANDONED_SUFFIX = "~abandoned-"
+_RERUN_SUFFIX = "~rerun-"
 
 
 # --- job state ---------------------------------------------------------------------------------
@@ -85,24 +85,24 @@ def abandon_cycles(session: Session, cycle_ids: list[int], now: datetime, reason
         .where(Cycle.id.in_(cycle_ids), Cycle.status == "running")
         .values(status="abandoned", finished_at=now, error=reason)
     )
-    free_abandoned_slots(session, cycle_ids)
+    free_slots(session, cycle_ids)
 
 
-def free_abandoned_slots(session: Session, cycle_ids: list[int]) -> None:
-    """An abandoned cycle keeps its slot in the audit trail under another name.
+def free_slots(session: Session, cycle_ids: list[int]) -> None:
+    """An abandoned or failed cycle keeps its slot in the audit trail under another name.
 
-    The unique slot key would otherwise stop the catch-up run of the same slot.
+    The unique slot key would otherwise stop the retry or catch-up run of the same slot.
     """
     for cycle_id in cycle_ids:
         session.execute(
             update(Cycle)
             .where(
                 Cycle.id == cycle_id,
-                Cycle.status == "abandoned",
+                Cycle.status.in_(("abandoned", "failed")),
                 Cycle.slot_key.is_not(None),
-                Cycle.slot_key.not_like(f"%{_ABANDONED_SUFFIX}%"),
+                Cycle.slot_key.not_like(f"%{_RERUN_SUFFIX}%"),
             )
-            .values(slot_key=Cycle.slot_key + f"{_ABANDONED_SUFFIX}{cycle_id}")
+            .values(slot_key=Cycle.slot_key + f"{_RERUN_SUFFIX}{cycle_id}")
         )
 
 

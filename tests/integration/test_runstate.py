@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.bootstrap import App
+from monitor.errors import AuthenticationError
 from monitor.metrics import Metrics
 from monitor.scheduling import Jobs, Schedule
 from monitor.slots import cycle_triggers, slot_key
@@ -169,7 +170,7 @@ def test_an_abandoned_cycle_frees_its_slot_so_the_catch_up_runs_it(database_url:
 
     (abandoned,) = cycles(app)
     assert abandoned.status == "abandoned"
-    assert abandoned.slot_key == f"{slot_key('changes', SLOT)}~abandoned-{abandoned.id}"
+    assert abandoned.slot_key == f"{slot_key('changes', SLOT)}~rerun-{abandoned.id}"
     assert job_state(app, "changes").last_status == "abandoned"
 
     restarted = make_app(database_url, FakeCqc(docs.all_real()))
@@ -182,6 +183,41 @@ def test_an_abandoned_cycle_frees_its_slot_so_the_catch_up_runs_it(database_url:
 
     rows = [(c.trigger, c.status, c.slot_key) for c in cycles(restarted)]
     assert rows[1] == ("catch_up", "completed", slot_key("changes", SLOT))
+
+
+class RefusingCqc(FakeCqc):
+    """The API refuses the key (an outage of the whole source) until ``heal`` is called."""
+
+    def __init__(self) -> None:
+        super().__init__(docs.all_real())
+        self.broken = True
+
+    def fetch_location(self, location_id: str) -> FetchResult:
+        if self.broken:
+            raise AuthenticationError("CQC API refused the subscription key (HTTP 401)")
+        return super().fetch_location(location_id)
+
+
+def test_a_failed_cycle_is_retried_later_for_the_same_slot(database_url: str) -> None:
+    cqc = RefusingCqc()
+    app = make_app(database_url, cqc)
+    jobs = jobs_for(app)
+    retries: list[tuple[str, datetime, timedelta]] = []
+    jobs.retry_later = lambda job, slot, delay: retries.append((job, slot, delay))
+
+    jobs.run_cycle("review", SLOT)
+    assert retries == [("review", SLOT, timedelta(minutes=15))]
+    assert job_state(app, "review").last_status == "failed"
+
+    jobs.run_cycle("review", SLOT)  # still failing: the wait doubles
+    assert retries[-1] == ("review", SLOT, timedelta(minutes=30))
+
+    cqc.broken = False
+    jobs.run_cycle("review", SLOT, "retry")
+    rows = [(c.trigger, c.status) for c in cycles(app)]
+    assert rows == [("schedule", "failed"), ("schedule", "failed"), ("retry", "completed")]
+    assert cycles(app)[-1].slot_key == slot_key("review", SLOT)
+    assert len(retries) == 2
 
 
 def test_first_start_owes_nothing_and_records_next_runs(database_url: str) -> None:

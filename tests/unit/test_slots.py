@@ -15,6 +15,7 @@ from monitor.slots import (
     latest_slot,
     missed_slot,
     next_slot,
+    retry_delay,
     slot_key,
 )
 from monitor.store.runstate import JobRecord
@@ -96,9 +97,21 @@ def test_a_slot_that_never_finished_is_run_again(status: str) -> None:
     assert catch_up_slot(DAILY, record, utc(2026, 11, 29, 12, 0)) == utc(2026, 11, 29, 7, 0)
 
 
-def test_a_failed_slot_is_not_retried_by_a_restart() -> None:
-    record = JobRecord("changes", last_slot=utc(2026, 11, 29, 7, 0), last_status="failed")
-    assert catch_up_slot(DAILY, record, utc(2026, 11, 29, 12, 0)) is None
+def test_a_failed_slot_is_run_again_by_a_restart() -> None:
+    # A monthly review that failed on the 1st must not wait a month.
+    record = JobRecord("review", last_slot=utc(2026, 11, 1, 6, 0), last_status="failed")
+    assert catch_up_slot(MONTHLY, record, utc(2026, 11, 1, 9, 0)) == utc(2026, 11, 1, 6, 0)
+
+
+def test_failed_slots_are_retried_with_growing_delays() -> None:
+    delays = [retry_delay(n) for n in (1, 2, 3, 6, 20)]
+    assert delays == [
+        timedelta(minutes=15),
+        timedelta(minutes=30),
+        timedelta(hours=1),
+        timedelta(hours=6),
+        timedelta(hours=6),
+    ]
 
 
 def test_next_slot_is_strictly_after_now() -> None:

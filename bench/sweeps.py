@@ -1,0 +1,141 @@
+"""Sweeps: full and incremental review cycles at one register size, against a live simulator.
+
+Each cycle runs in a fresh monitor process (:mod:`bench.worker`); the floor client runs in
+its own process before and after the sweeps at the same concurrency; the simulator runs in a
+third (:mod:`bench.simproc`). Order: floor, baseline (empty database), steady (nothing
+changed), full review with 1% changed, incremental cycle with 1% changed, floor again, then
+baseline and steady against PostgreSQL when a database is given.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.measure import database_stats, difference, fresh_database, run_module
+from bench.simproc import SUBSCRIPTION_KEY, SimProcess
+
+FEED_PAGE_SIZE = 1000  # the monitor asks for the API's maximum page size
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    size: int
+    concurrency: int
+    workdir: Path
+    postgres_url: str | None = None
+    changed_fraction: float = 0.01
+    scenarios: tuple[str, ...] = ("baseline", "steady", "full_changed", "incremental")
+
+    @property
+    def changed(self) -> int:
+        return max(1, round(self.size * self.changed_fraction))
+
+
+def run_sweeps(plan: SweepPlan, progress: Any = print) -> dict[str, Any]:
+    """Every scenario of ``plan`` against one simulator; results keyed by scenario."""
+    plan.workdir.mkdir(parents=True, exist_ok=True)
+    with SimProcess(plan.size) as sim:
+        ids_file = plan.workdir / "ids.txt"
+        ids_file.write_text("\n".join(sim.ids), encoding="ascii")
+        results: dict[str, Any] = {"size": plan.size, "changed": plan.changed}
+        results["floor_before"] = _floor(sim, plan, ids_file, progress)
+        sqlite_url = f"sqlite:///{plan.workdir / f'monitor-{plan.size}.db'}"
+        fresh_database(sqlite_url)
+        for scenario in plan.scenarios:
+            results[scenario] = _scenario(sim, plan, scenario, sqlite_url, progress)
+        results["floor_after"] = _floor(sim, plan, ids_file, progress)
+        if plan.postgres_url:
+            fresh_database(plan.postgres_url)
+            for scenario in ("baseline", "steady"):
+                name = f"postgres_{scenario}"
+                results[name] = _scenario(sim, plan, scenario, plan.postgres_url, progress)
+    return results
+
+
+def run_baseline(size: int, concurrency: int, workdir: Path, progress: Any = print) -> Any:
+    """One baseline sweep into an empty SQLite database (the memory figures)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    plan = SweepPlan(size=size, concurrency=concurrency, workdir=workdir)
+    with SimProcess(size) as sim:
+        url = f"sqlite:///{workdir / f'memory-{size}.db'}"
+        fresh_database(url)
+        return _scenario(sim, plan, "baseline", url, progress)
+
+
+def _floor(sim: SimProcess, plan: SweepPlan, ids_file: Path, progress: Any) -> dict[str, Any]:
+    spec = {
+        "base_url": sim.base_url,
+        "ids_file": str(ids_file),
+        "concurrency": plan.concurrency,
+        "subscription_key": SUBSCRIPTION_KEY,
+    }
+    before = sim.stats()
+    result = run_module("bench.floor", spec)
+    _add_server_side(result, before, sim.stats(), result["requests"])
+    result["locations_per_s"] = result["requests"] / result["wall_s"]
+    result["cpu_ms_per_request"] = result["cpu_s"] / result["requests"] * 1e3
+    progress(f"  floor            N={plan.size:<7} {result['locations_per_s']:8.0f} loc/s")
+    return result
+
+
+def _scenario(
+    sim: SimProcess, plan: SweepPlan, scenario: str, url: str, progress: Any
+) -> dict[str, Any]:
+    changed: list[str] = []
+    if scenario in ("full_changed", "incremental"):
+        changed = sim.change(plan.changed)
+        # The change feed has one-second resolution and its end is exclusive: let the clock
+        # pass the second of the changes so this cycle's window (or watermark) is clean.
+        time.sleep(1.1)
+    result = _measured_cycle(sim, plan, url, "incremental" if scenario == "incremental" else "full")
+    locations = max(result["cycle"]["locations"], 1)
+    result.update(
+        scenario=scenario,
+        database="postgresql" if url.startswith("postgresql") else "sqlite",
+        db_bytes_per_location=result["written"]["bytes"] / locations,
+        locations_per_s=result["cycle"]["locations"] / result["wall_s"],
+        cpu_ms_per_location=result["cpu_s"] / locations * 1e3,
+        changed_locations=len(changed),
+    )
+    if scenario == "incremental":
+        pages = max(1, math.ceil(len(changed) / FEED_PAGE_SIZE))
+        result["request_budget"] = len(changed) + pages + 2
+    progress(
+        f"  {result['database'][:6]:<6} {scenario:<13} N={plan.size:<7}"
+        f" {result['locations_per_s']:8.0f} loc/s  {result['cpu_ms_per_location']:6.2f} ms CPU/loc"
+    )
+    return result
+
+
+def _measured_cycle(sim: SimProcess, plan: SweepPlan, url: str, kind: str) -> dict[str, Any]:
+    """One cycle in a monitor process, with what it wrote and what the simulator served."""
+    spec = {
+        "database_url": url,
+        "base_url": sim.base_url,
+        "subscription_key": SUBSCRIPTION_KEY,
+        "kind": kind,
+        "concurrency": plan.concurrency,
+    }
+    stats_before, server_before = database_stats(url), sim.stats()
+    result = run_module("bench.worker", spec, log=plan.workdir / "worker.log")
+    result["written"] = difference(database_stats(url), stats_before)
+    _add_server_side(result, server_before, sim.stats(), result["cycle"]["locations"])
+    return result
+
+
+def _add_server_side(
+    result: dict[str, Any], before: dict[str, Any], after: dict[str, Any], locations: int
+) -> None:
+    """Requests as the simulator counted them, and its CPU per location served."""
+    counts = {
+        kind: n - before["requests"].get(kind, 0)
+        for kind, n in after["requests"].items()
+        if n - before["requests"].get(kind, 0)
+    }
+    result["server_requests"] = counts
+    cpu = after["cpu_s"] - before["cpu_s"]
+    result["simulator_cpu_ms_per_location"] = cpu / max(locations, 1) * 1e3

@@ -1,0 +1,88 @@
+"""``python -m bench`` at a tiny register size: the suite runs end to end and its report holds.
+
+No timing is asserted (benchmarks measure, they do not pass or fail); what is asserted is
+what the sweeps did, which the monitor guarantees at any speed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.cli import clean_environment
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+SIZE = 40
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    folder = tmp_path_factory.mktemp("bench")
+    output = folder / "report.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            *("--sizes", str(SIZE), "--memory-sizes", str(SIZE), str(SIZE + 20)),
+            *("--processing-runs", "1", "--no-micro", "--no-postgres"),
+            *("--output", str(output), "--workdir", str(folder / "work")),
+        ],
+        cwd=ROOT,
+        env=clean_environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(output.read_text(encoding="utf-8")), done.stdout
+
+
+def test_the_table_and_the_targets_are_printed(report: tuple[dict[str, Any], str]) -> None:
+    results, printed = report
+    assert f"Sweeps at N={SIZE}" in printed
+    assert "Targets" in printed
+    names = [target["target"] for target in results["targets"]]
+    assert any(name.startswith("steady review ≥ 0.6 × floor") for name in names)
+    assert any(name.startswith("peak RSS < 200 MB") for name in names)
+
+
+def test_baseline_stores_every_location_and_steady_stores_nothing(
+    report: tuple[dict[str, Any], str],
+) -> None:
+    sweep = report[0]["sweeps"][str(SIZE)]
+    baseline, steady = sweep["baseline"], sweep["steady"]
+    assert baseline["cycle"]["baselines"] == SIZE
+    assert baseline["written"]["snapshots"] == SIZE
+    assert baseline["server_requests"] == {"location": SIZE, "locations": 1}
+    assert steady["cycle"]["unchanged"] == SIZE
+    assert (steady["written"]["snapshots"], steady["written"]["events"]) == (0, 0)
+    assert steady["written"]["fetches"] == SIZE  # the fetch log is all a steady cycle adds
+
+
+def test_changes_are_found_by_both_kinds_of_cycle(report: tuple[dict[str, Any], str]) -> None:
+    sweep = report[0]["sweeps"][str(SIZE)]
+    changed = sweep["changed"]
+    full, incremental = sweep["full_changed"], sweep["incremental"]
+    assert full["cycle"]["changed"] == changed
+    assert full["written"]["snapshots"] == changed and full["written"]["events"] > 0
+    assert incremental["cycle"]["locations"] == changed == incremental["cycle"]["changed"]
+    assert incremental["requests"] <= incremental["request_budget"]
+    assert incremental["server_requests"] == {"changes": 1, "location": changed}
+
+
+def test_floor_and_memory_figures_are_measured(report: tuple[dict[str, Any], str]) -> None:
+    results = report[0]
+    sweep = results["sweeps"][str(SIZE)]
+    assert sweep["floor_before"]["requests"] == SIZE
+    assert sweep["floor_before"]["failures"] == 0
+    assert set(results["memory"]) == {str(SIZE), str(SIZE + 20)}
+    assert results["memory"][str(SIZE + 20)]["cycle"]["baselines"] == SIZE + 20
+    assert set(results["processing"]["steps"]) == {"baseline", "steady", "changed"}

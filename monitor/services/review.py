@@ -186,6 +186,8 @@ class ReviewService:
             window, singles = self.options.batch_size * 2, self.options.concurrency
             for gathered in pipelined(pool, self.observe, targets, window, singles):
                 if self.stop.is_set():
+                    # Queued fetches would only delay the shutdown and spend API quota.
+                    pool.shutdown(wait=False, cancel_futures=True)
                     raise CycleAbandoned("shutting down: cycle abandoned, will run again")
                 batch.append(gathered)
                 if len(batch) >= self.options.batch_size:

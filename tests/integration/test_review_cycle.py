@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -10,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor.bootstrap import App
+from monitor.services.review import CycleAbandoned
 from monitor.store.tables import (
     Cycle,
     Delivery,
@@ -318,3 +321,29 @@ def test_a_failing_location_no_longer_watched_is_not_retried(database_url: str) 
     narrower = make_app(database_url, cqc, watch={"locations": [docs.HENLEY]})
     narrower.review().run("incremental")
     assert cqc.fetched == []
+
+
+class SlowCqc(FakeCqc):
+    """A slow API; shutdown is requested while the first location is fetched."""
+
+    def __init__(self, documents: dict[str, Any], stop: threading.Event) -> None:
+        super().__init__(documents)
+        self.stop = stop
+
+    def fetch_location(self, location_id: str) -> Any:
+        self.stop.set()
+        time.sleep(0.01)
+        return super().fetch_location(location_id)
+
+
+def test_an_abandoned_cycle_cancels_the_fetches_still_queued(database_url: str) -> None:
+    henley = docs.real(docs.HENLEY)
+    many = {f"1-{n}": {**henley, "locationId": f"1-{n}"} for n in range(1000, 1600)}
+    stop = threading.Event()
+    cqc = SlowCqc(many, stop)
+    app = make_app(database_url, cqc, watch={"locations": list(many)})
+    with pytest.raises(CycleAbandoned):
+        app.review(stop=stop).run("full")
+    assert len(cqc.fetched) < 60  # what was in flight, not the 400 queued behind it
+    with app.sessions() as session:
+        assert session.scalar(select(Cycle.status)) == "abandoned"

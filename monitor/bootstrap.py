@@ -171,6 +171,7 @@ def _web_client(settings: Settings) -> CqcWebClient | None:
         concurrency=settings.sources.cqc_api.concurrency,
         timeout_seconds=web.timeout_seconds,
         max_response_bytes=web.max_response_bytes,
+        follow_redirects=True,
     )
     return CqcWebClient(getter, base_url=web.base_url)
 

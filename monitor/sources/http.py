@@ -104,8 +104,12 @@ class HttpGetter:
         retry: RetryPolicy | None = None,
         user_agent: str = USER_AGENT,
         sleep: Callable[[float], None] = time.sleep,
+        follow_redirects: bool = False,
     ) -> None:
         timeouts = timeouts or Timeouts()
+        # Off for the API: requests would carry the subscription-key header to wherever a
+        # redirect points. The website (no credentials) may redirect to its canonical URL.
+        self._follow_redirects = follow_redirects
         retry = retry or RetryPolicy()
         self._limiter = limiter or RateLimiter(0)
         self._timeout = (timeouts.connect, timeouts.read)
@@ -160,7 +164,12 @@ class HttpGetter:
         try:
             # No empty params: requests spends a runtime protocol check on every mapping.
             with self._session.get(
-                url, params=params or None, headers=headers, timeout=self._timeout, stream=True
+                url,
+                params=params or None,
+                headers=headers,
+                timeout=self._timeout,
+                stream=True,
+                allow_redirects=self._follow_redirects,
             ) as resp:
                 final_url = resp.url
                 _raise_for_status(resp, final_url)
@@ -180,6 +189,7 @@ def build_http_getter(
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     retry: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    follow_redirects: bool = False,
 ) -> HttpGetter:
     """An :class:`HttpGetter` from the plain values of a ``[sources.*]`` config section.
 
@@ -193,6 +203,7 @@ def build_http_getter(
         max_response_bytes=max_response_bytes,
         retry=retry,
         sleep=sleep,
+        follow_redirects=follow_redirects,
     )
 
 
@@ -237,6 +248,8 @@ def _raise_for_status(resp: requests.Response, url: str) -> None:
     if 200 <= status < 300:
         return
     message = f"HTTP {status} from {url}"
+    if 300 <= status < 400:
+        raise SourceError(f"{message}: redirect not followed", http_status=status)
     detail = _error_detail(resp)
     if detail:
         message = f"{message}: {detail}"

@@ -490,3 +490,14 @@ def test_read_timeout_cuts_off_a_hanging_server(hanging_server: HangingServer) -
     assert result.status == "error"
     assert "timed out" in (result.error or "")
     assert hanging_server.hits == 2
+
+
+def test_a_redirect_is_not_followed_so_the_key_never_leaves_the_api(
+    http: responses.RequestsMock, client: CqcApiClient
+) -> None:
+    http.get(LOCATION_URL, status=302, headers={"Location": "https://elsewhere.example.org/x"})
+    stolen = http.get("https://elsewhere.example.org/x", json={"locationId": LOCATION_ID})
+    result = client.fetch_location(LOCATION_ID)
+    assert result.status == "error"
+    assert "redirect not followed" in str(result.error)
+    assert stolen.call_count == 0

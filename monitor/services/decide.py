@@ -50,6 +50,8 @@ class Observation:
     gone: bool = False
     http_status: int | None = None
     error: str | None = None
+    # The website page could not be read; ``snapshot`` holds the API's part only.
+    page_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,10 @@ def decide(
 ) -> Decision:
     detected_at = now.isoformat().replace("+00:00", "Z")
     if observation.snapshot is not None:
-        return _seen(state, observation.snapshot, previous, detected_at, policy)
+        current = observation.snapshot
+        if observation.page_error is not None and previous is not None:
+            current = replace(current, timeline=previous.timeline)
+        return _seen(state, current, previous, detected_at, policy)
     if observation.gone:
         return _gone(state, observation, detected_at)
     return _failed(state, observation.error or "unknown error", now, detected_at, policy)

@@ -64,14 +64,20 @@ class Observer:
         logs.append(log)
         if page.status != "ok" or page.body is None:
             log.error = log.error or f"website page unavailable (HTTP {page.http_status})"
-            return Gathered(_failure(location_id, f"website: {log.error}", page.http_status), logs)
-        try:
-            parsed = parse_location_page(page.body)
-        except MalformedResponseError as exc:
-            log.error = f"unrecognisable page: {exc}"
-            return Gathered(_failure(location_id, f"website: {log.error}", page.http_status), logs)
-        timeline = replace(snapshot, timeline=parsed.timeline)
-        return Gathered(Observation(location_id, snapshot=timeline), logs, api.data, api.body)
+        else:
+            try:
+                parsed = parse_location_page(page.body)
+            except MalformedResponseError as exc:
+                log.error = f"unrecognisable page: {exc}"
+            else:
+                timeline = replace(snapshot, timeline=parsed.timeline)
+                return Gathered(
+                    Observation(location_id, snapshot=timeline), logs, api.data, api.body
+                )
+        # The page failed, the API did not: its changes must still be reported. The timeline
+        # is carried over from the last snapshot (``decide``), so no entry looks new or gone.
+        observed = Observation(location_id, snapshot=snapshot, page_error=f"website: {log.error}")
+        return Gathered(observed, logs, api.data, api.body)
 
 
 def _failure(location_id: str, error: str | None, http_status: int | None) -> Observation:

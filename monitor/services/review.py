@@ -60,6 +60,7 @@ class CycleReport:
     unchanged: int = 0
     errors: int = 0
     gone: int = 0
+    page_errors: int = 0  # website pages that failed while the API document was fine
     events: list[Event] = field(default_factory=list)
     duration_seconds: float = 0.0
     feed_window: tuple[datetime, datetime] | None = None
@@ -79,6 +80,7 @@ class CycleReport:
             f"{self.changed} changed, {self.baselines} new, {self.unchanged} unchanged, "
             f"{self.gone} gone, {self.errors} errors, {len(self.events)} events "
             f"in {self.duration_seconds:.1f}s"
+            + (f" ({self.page_errors} website pages unreadable)" if self.page_errors else "")
         )
 
 
@@ -209,6 +211,7 @@ class ReviewService:
             )
         for item in items:
             report.count(item.decision)
+        report.page_errors += sum(1 for g in batch if g.observation.page_error)
 
     def _decide(
         self,
@@ -258,5 +261,6 @@ def _counts(report: CycleReport) -> dict[str, int]:
         "unchanged": report.unchanged,
         "errors": report.errors,
         "gone": report.gone,
+        "page_errors": report.page_errors,
         "events": len(report.events),
     }

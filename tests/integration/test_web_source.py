@@ -95,7 +95,7 @@ def test_an_unrecognisable_page_is_an_error_with_no_snapshot_change(
     simulator.add_data_review(docs.HENLEY, "2026-11-03")
 
     broken = app.review().run("full")
-    assert (broken.errors, broken.events) == (1, [])
+    assert (broken.page_errors, broken.errors, broken.events) == (1, 0, [])
     assert snapshots(app) == before
     with app.sessions() as session:
         error = session.scalar(
@@ -105,3 +105,22 @@ def test_an_unrecognisable_page_is_an_error_with_no_snapshot_change(
 
     # Once the page is readable again the new entry is reported once, not as a flood.
     assert [e.type for e in app.review().run("full").events] == ["data_review"]
+
+
+def test_an_unreadable_page_does_not_hide_a_rating_change_in_the_api(
+    world: tuple[SimulatedCqc, App],
+) -> None:
+    simulator, app = world
+    simulator.faults.status(404, times=20, path_prefix="/location/")
+    simulator.set_rating(docs.LUCERNE, "Safe", "Inadequate", report_date="2026-11-20")
+    report = app.review().run("full")
+
+    assert report.page_errors == 2
+    assert {e.type for e in report.events} == {"rating_changed", "new_inspection"}
+    with app.sessions() as session:
+        data = session.scalar(
+            select(SnapshotRecord.data)
+            .where(SnapshotRecord.location_id == docs.LUCERNE)
+            .order_by(SnapshotRecord.id.desc())
+        )
+    assert data is not None and data["timeline"]  # carried over from the last snapshot

@@ -36,6 +36,11 @@ class Observer:
         result = self.api.fetch_location(location_id)
         logs = [_log(location_id, "api", started, result)]
         if result.status == "gone":
+            # "Removed" is a critical alert: a 404 must be said twice before it is believed.
+            started = self.clock.now()
+            result = self.api.fetch_location(location_id)
+            logs = [_log(location_id, "api", started, result)]
+        if result.status == "gone":
             return Gathered(
                 Observation(location_id, gone=True, http_status=result.http_status), logs
             )

@@ -154,3 +154,15 @@ def test_401_stops_the_cycle_with_a_clear_error(
     assert cycle.status == "failed"
     assert "revoked-key" not in (cycle.error or "")
     app.close()
+
+
+def test_a_single_stray_404_is_not_taken_for_a_removal(
+    tmp_path: Path, simulator: tuple[SimulatedCqc, str]
+) -> None:
+    sim, base_url = simulator
+    app = make_app(tmp_path, base_url)
+    app.review().run("full")
+    sim.faults.not_found(docs.LUCERNE, times=1)
+    report = app.review().run("full")
+    assert (report.unchanged, report.gone, report.events) == (3, 0, [])
+    app.close()

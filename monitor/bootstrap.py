@@ -75,6 +75,7 @@ class App:
             options=ReviewOptions(
                 concurrency=s.sources.cqc_api.concurrency,
                 keep_raw_payload=s.retention.keep_raw_payload,
+                feed_overlap=timedelta(minutes=s.sources.cqc_api.change_feed_overlap_minutes),
                 policy=Policy(first_seen=s.alerts.first_seen, failing_after=s.alerts.failing_after),
             ),
             owner=self.owner,

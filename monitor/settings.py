@@ -39,6 +39,7 @@ class ApiSettings(_Section):
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_response_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     max_attempts: int = Field(default=5, ge=1, le=20)
+    change_feed_overlap_minutes: float = Field(default=60.0, ge=0)
 
 
 class WebSettings(_Section):

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import structlog
@@ -99,6 +99,10 @@ class ReviewOptions:
     batch_size: int = 200
     keep_raw_payload: bool = True
     policy: Policy = field(default_factory=Policy)
+    # Each poll re-reads this much of the previous window: a change CQC stamps late, or a
+    # clock a little ahead of CQC's, would otherwise fall between two polls. Re-fetching an
+    # unchanged location costs one request and writes nothing.
+    feed_overlap: timedelta = timedelta(0)
 
 
 class ReviewService:
@@ -179,7 +183,7 @@ class ReviewService:
             return full_review_targets(self.watch, self.api, retry)
         assert watermark is not None
         report.feed_window = (watermark, started)
-        changed = self.api.iter_changes(watermark, started)
+        changed = self.api.iter_changes(watermark - self.options.feed_overlap, started)
         return incremental_targets(self.watch, changed, self.api, retry)
 
     def _process(self, targets: Iterator[str], report: CycleReport, cycle_id: int) -> None:

@@ -6,6 +6,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -196,14 +197,15 @@ def test_incremental_cycle_uses_the_change_feed_and_persists_the_watermark(
     )
     second = app.review().run("incremental")
 
-    assert cqc.windows == [(started, clock.now())]
+    # The poll starts where the last one ended, re-reading the configured overlap.
+    assert cqc.windows == [(started - timedelta(minutes=60), clock.now())]
     assert cqc.fetched == [docs.LUCERNE]
     assert [e.type for e in second.events] == ["new_inspection"]
 
     clock.advance(days=1)
     cqc.changed = []
     app.review().run("incremental")
-    assert cqc.windows[-1][0] == cqc.windows[-2][1]  # each poll starts where the last ended
+    assert cqc.windows[-1][0] == cqc.windows[-2][1] - timedelta(minutes=60)
     with app.sessions() as session:
         watermark = session.get(FeedWatermark, "changes/location")
         assert watermark is not None and watermark.value == clock.now()

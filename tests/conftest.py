@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from monitor.store.engine import make_engine
 from monitor.store.migrate import upgrade
 from monitor.store.tables import Base
+from tests.support.apps import close_open_apps
 
 POSTGRES_URL = os.environ.get("MONITOR_TEST_DATABASE_URL", "")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -53,3 +54,10 @@ def engine(database_url: str) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _close_apps() -> Iterator[None]:
+    """Engines and HTTP pools of apps a test built are released, whatever the test did."""
+    yield
+    close_open_apps()

@@ -131,8 +131,14 @@ def _question_ratings(group: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def _rating(
-    item: dict[str, Any], question: str, service: str | None, date: str | None, link: str | None
+    item: dict[str, Any],
+    question: str,
+    service: str | None,
+    date: str | None,
+    link: str | None,
+    framework: str = "legacy",
 ) -> Rating:
+    """A rating item; its own date and report win over those of its group."""
     return Rating(
         question=question,
         rating=canonical_rating(str(item["rating"])),
@@ -140,6 +146,7 @@ def _rating(
         date=_date(item.get("reportDate")) or date,
         report_link_id=_link(item.get("reportLinkId")) or link,
         inherited_from=_text(item.get("organisationId")),
+        framework=framework,
     )
 
 
@@ -163,25 +170,11 @@ def _assessment_group(
     date = published or _date(item.get("assessmentDate"))
     link = _text(item.get("assessmentPlanId"))
     if _text(item.get("rating")):
-        yield _saf_rating(item, "Overall", service, date, link)
+        yield _rating(item, "Overall", service, date, link, "assessment")
     for kq in _dicts(item.get("keyQuestionRatings")):
         name = _text(kq.get("name"))
         if name and _text(kq.get("rating")) and _is_current(kq):
-            yield _saf_rating(kq, canonical_question(name), service, date, link)
-
-
-def _saf_rating(
-    item: dict[str, Any], question: str, service: str | None, date: str | None, link: str | None
-) -> Rating:
-    return Rating(
-        question=question,
-        rating=canonical_rating(str(item["rating"])),
-        service=service,
-        date=date,
-        report_link_id=link,
-        inherited_from=_text(item.get("organisationId")),
-        framework="assessment",
-    )
+            yield _rating(kq, canonical_question(name), service, date, link, "assessment")
 
 
 def _is_current(item: dict[str, Any]) -> bool:

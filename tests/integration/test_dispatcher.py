@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from monitor.bootstrap import App
@@ -18,14 +16,6 @@ from tests.support.smtp import SmtpServer, unused_port
 from tests.support.webhook_receiver import WebhookReceiver, verify_signature
 
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-_OPEN: list[App] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_apps() -> Iterator[None]:
-    yield
-    while _OPEN:
-        _OPEN.pop().close()
 
 
 def make_app(
@@ -37,7 +27,6 @@ def make_app(
     cqc = FakeCqc(docs.all_real())
     settings = settings_for(database_url, watch={"locations": list(cqc.documents)}, sinks=sinks)
     app = app_for(settings, api=cqc, clock=clock, **({"sinks": fakes} if fakes else {}))
-    _OPEN.append(app)
     return app, cqc
 
 

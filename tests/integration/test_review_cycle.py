@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -30,16 +29,6 @@ from tests.support.apps import app_for, settings_for
 WATCHED = [docs.HENLEY, docs.LUCERNE, docs.ALLIED]
 
 
-_OPEN: list[App] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_apps() -> Iterator[None]:
-    yield
-    while _OPEN:
-        _OPEN.pop().close()
-
-
 def make_app(
     database_url: str, cqc: FakeCqc, clock: FakeClock | None = None, **sections: Any
 ) -> App:
@@ -54,7 +43,6 @@ def make_app(
     settings = settings_for(database_url, **sections)
     sinks = {s["name"]: RecordingSink(s["name"]) for s in sections["sinks"]}
     app = app_for(settings, api=cqc, clock=clock or FakeClock(), sinks=sinks)
-    _OPEN.append(app)
     return app
 
 

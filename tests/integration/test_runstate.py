@@ -7,7 +7,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,15 +34,6 @@ TTL = timedelta(seconds=30)
 SLOT = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)  # the daily poll "0 7 * * *", London in winter
 WATCHED = [docs.HENLEY, docs.LUCERNE, docs.ALLIED]
 
-_OPEN: list[App] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_apps() -> Iterator[None]:
-    yield
-    while _OPEN:
-        _OPEN.pop().close()
-
 
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
@@ -58,7 +49,6 @@ def make_app(database_url: str, cqc: FakeCqc, owner: str = "host-a:100") -> App:
     )
     app = app_for(settings, api=cqc, clock=FakeClock(NOW), sinks={"hook": RecordingSink("hook")})
     app.owner = owner
-    _OPEN.append(app)
     return app
 
 

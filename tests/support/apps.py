@@ -18,7 +18,17 @@ def settings_for(database_url: str, **sections: Any) -> Settings:
     return settings_from_dict(data)
 
 
+# Every app built for a test; conftest closes them after each test.
+OPEN_APPS: list[App] = []
+
+
 def app_for(settings: Settings, **overrides: Any) -> App:
     app = build_app(settings, **overrides)
+    OPEN_APPS.append(app)
     app.prepare_database()
     return app
+
+
+def close_open_apps() -> None:
+    while OPEN_APPS:
+        OPEN_APPS.pop().close()

@@ -64,7 +64,6 @@ def test_latency_slows_the_cycle_but_loses_nothing(
     report = app.review().run("full")
     assert report.baselines == 3 and report.errors == 0
     assert time.monotonic() - started >= 0.2
-    app.close()
 
 
 def test_429_with_retry_after_is_waited_out_then_succeeds(
@@ -78,7 +77,6 @@ def test_429_with_retry_after_is_waited_out_then_succeeds(
     assert (report.baselines, report.errors) == (3, 0)
     assert time.monotonic() - started >= 1.0  # the receiver's Retry-After was honoured
     assert fetch_rows(app, docs.HENLEY) == [("baseline", 200, None)]
-    app.close()
 
 
 def test_500_once_is_retried(tmp_path: Path, simulator: tuple[SimulatedCqc, str]) -> None:
@@ -87,7 +85,6 @@ def test_500_once_is_retried(tmp_path: Path, simulator: tuple[SimulatedCqc, str]
     app = make_app(tmp_path, base_url)
     assert app.review().run("full").errors == 0
     assert sim.stats.count(status=500) == 1
-    app.close()
 
 
 def test_a_hanging_api_times_out_for_that_location_only_and_alerts_after_n_cycles(
@@ -104,7 +101,6 @@ def test_a_hanging_api_times_out_for_that_location_only_and_alerts_after_n_cycle
     assert event.type == "monitor_failing"
     assert event.details["consecutive_failures"] == 2
     assert "timed out" in event.details["last_error"].lower()
-    app.close()
 
 
 def test_malformed_json_is_an_error_never_a_snapshot_or_an_event(
@@ -125,7 +121,6 @@ def test_malformed_json_is_an_error_never_a_snapshot_or_an_event(
 
     # The next good fetch reports the real change, once.
     assert {e.type for e in app.review().run("full").events} == {"rating_changed", "new_inspection"}
-    app.close()
 
 
 def test_404_for_a_known_location_is_one_location_removed(
@@ -138,7 +133,6 @@ def test_404_for_a_known_location_is_one_location_removed(
     (event,) = app.review().run("full").events
     assert (event.type, event.details) == ("location_removed", {"http_status": 404})
     assert app.review().run("full").events == []
-    app.close()
 
 
 def test_401_stops_the_cycle_with_a_clear_error(
@@ -153,7 +147,6 @@ def test_401_stops_the_cycle_with_a_clear_error(
         (cycle,) = session.scalars(select(Cycle))
     assert cycle.status == "failed"
     assert "revoked-key" not in (cycle.error or "")
-    app.close()
 
 
 def test_a_single_stray_404_is_not_taken_for_a_removal(
@@ -165,4 +158,3 @@ def test_a_single_stray_404_is_not_taken_for_a_removal(
     sim.faults.not_found(docs.LUCERNE, times=1)
     report = app.review().run("full")
     assert (report.unchanged, report.gone, report.events) == (3, 0, [])
-    app.close()

@@ -191,6 +191,12 @@ def test_run_polls_on_schedule_alerts_stops_cleanly_and_catches_up_once(world: W
         metrics = wait_for(lambda: sent_metrics(base), what="delivery metrics")
         assert 'cqc_monitor_events_total{type="rating_changed"} 1.0' in metrics
 
+        # Polls keep coming on schedule (one a second here).
+        wait_for(
+            lambda: [c for c in cycles(world) if c.trigger == "schedule"][2:],
+            what="three scheduled polls",
+        )
+
         # SQLite: one worker per database file.
         second = subprocess.run(
             command(world), capture_output=True, text=True, timeout=30, env=environment()

@@ -180,7 +180,7 @@ class ReviewService:
         if only is not None:
             return iter(dict.fromkeys(only))
         if kind == "full":
-            return full_review_targets(self.watch, self.api, retry)
+            return full_review_targets(self.watch, self.api)
         assert watermark is not None
         report.feed_window = (watermark, started)
         changed = self.api.iter_changes(watermark - self.options.feed_overlap, started)

@@ -52,14 +52,12 @@ class Watchlist:
             return []
 
 
-def full_review_targets(
-    watch: Watchlist, source: LocationSource, retry: Iterable[str]
-) -> Iterator[str]:
+def full_review_targets(watch: Watchlist, source: LocationSource) -> Iterator[str]:
+    """Every watched location (failing ones included; a failing id no longer watched is not)."""
     if watch.everything:
         # Streamed page by page: the register is ~119,000 ids and is never held in memory.
         yield from source.iter_register()
         return
-    # Every watched id is fetched anyway; a failing id no longer watched is left alone.
     yield from watch.explicit_ids(source)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 import click
@@ -310,9 +310,8 @@ def _parse_since(text: str | None) -> datetime | None:
         raise click.BadParameter(
             f"{text!r} is not a date such as 2026-01-31", param_hint="--since"
         ) from None
-    if isinstance(moment, date) and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment
+    # A bare date or time means UTC, the zone every stored time is in.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _fail(message: str, code: int) -> NoReturn:

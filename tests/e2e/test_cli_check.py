@@ -136,3 +136,28 @@ def test_check_prints_exactly_one_summary_line(
     (line,) = result.stdout.splitlines()
     assert line.startswith("full cycle 1: 3 locations checked")
     assert line.endswith("alerts: 0 sent, 0 to retry, 0 dead")
+
+
+def test_changes_since_filters_and_a_bad_date_is_a_usage_error(
+    tmp_path: Path, sim: tuple[SimulatedCqc, str]
+) -> None:
+    simulator, base_url = sim
+    config = write_config(tmp_path, base_url)
+    assert run_cli(config, "check", "--full").returncode == 0
+    simulator.deregister(docs.LUCERNE, "2026-11-25")
+    assert run_cli(config, "check", "--full").returncode == 0
+
+    assert (
+        len(
+            json.loads(
+                run_cli(config, "changes", "--since", "2000-01-01", "--format", "json").stdout
+            )
+        )
+        == 1
+    )
+    assert (
+        json.loads(run_cli(config, "changes", "--since", "2999-01-01", "--format", "json").stdout)
+        == []
+    )
+    bad = run_cli(config, "changes", "--since", "yesterday")
+    assert bad.returncode == 2 and "--since" in bad.stderr

@@ -18,6 +18,8 @@ from monitor.domain.events import EVENT_TYPES
 from monitor.errors import ConfigError, MonitorError, StorageError
 from monitor.logs import MASK, configure_logging
 from monitor.settings import Settings, load_settings, mask_url, mask_url_path, sink_configs
+from monitor.sinks.base import Alert
+from monitor.sinks.registry import sample_event
 from monitor.store import migrate, queries
 from monitor.worker import Worker, WorkerOptions
 
@@ -225,9 +227,6 @@ def sinks() -> None:
 @pass_context
 def sinks_test(ctx: Context, name: str) -> None:
     """Send a realistic sample alert through one sink and report the outcome."""
-    from monitor.sinks.base import Alert
-    from monitor.sinks.registry import sample_event
-
     app = ctx.app()
     try:
         sink = app.sinks.get(name)

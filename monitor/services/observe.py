@@ -13,6 +13,7 @@ from monitor.errors import MalformedResponseError
 from monitor.services.decide import Observation
 from monitor.services.ports import Clock, LocationSource, PageSource
 from monitor.sources.base import FetchResult
+from monitor.sources.cqc_web import parse_location_page
 from monitor.sources.parse_api import parse_location
 from monitor.store.repository import FetchLog
 
@@ -60,8 +61,6 @@ class Observer:
     def _with_timeline(
         self, location_id: str, snapshot: Any, logs: list[FetchLog], api: FetchResult
     ) -> Gathered:
-        from monitor.sources.cqc_web import parse_location_page
-
         assert self.web is not None
         started = self.clock.now()
         page = self.web.fetch_page(location_id)

@@ -22,7 +22,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy monitor
 
 test: lint typecheck
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit

@@ -205,6 +205,9 @@ class ReviewService:
     # -- decide and apply ----------------------------------------------------------------
 
     def _apply(self, batch: list[Gathered], report: CycleReport, cycle_id: int) -> None:
+        # The register is paged while it changes: an id can slide onto the next page and come
+        # twice. Two rows for one location in one transaction would fail the whole batch.
+        batch = list({g.observation.location_id: g for g in batch}.values())
         now = self.clock.now()
         with self.sessions.begin() as session:
             known = load_states(session, [g.observation.location_id for g in batch])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import zlib
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -337,3 +338,20 @@ def test_an_abandoned_cycle_cancels_the_fetches_still_queued(database_url: str) 
     assert len(cqc.fetched) < 60  # what was in flight, not the 400 queued behind it
     with app.sessions() as session:
         assert session.scalar(select(Cycle.status)) == "abandoned"
+
+
+class ShiftingRegister(FakeCqc):
+    """A register paged while it changes: one id is listed twice."""
+
+    def iter_register(self) -> Iterator[str]:
+        ids = list(self.documents)
+        yield from [ids[0], ids[1], ids[1], ids[2]]
+
+
+def test_an_id_listed_twice_by_the_register_is_checked_once(database_url: str) -> None:
+    cqc = ShiftingRegister(docs.all_real())
+    app = make_app(database_url, cqc, watch={"all": True})
+    report = app.review().run("full")
+    assert (report.baselines, report.errors, report.locations) == (3, 0, 3)
+    with app.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SnapshotRecord)) == 3

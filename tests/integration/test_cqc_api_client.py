@@ -33,17 +33,6 @@ CAP = 256 * 1024
 
 
 @pytest.fixture
-def http() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
 def client(sleeps: list[float]) -> Iterator[CqcApiClient]:
     getter = HttpGetter(sleep=sleeps.append, max_response_bytes=CAP)
     with getter:

@@ -20,17 +20,6 @@ PAGE = (
 
 
 @pytest.fixture
-def http() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
 def web(sleeps: list[float]) -> Iterator[CqcWebClient]:
     with HttpGetter(sleep=sleeps.append, max_response_bytes=64 * 1024) as getter:
         yield CqcWebClient(getter, base_url=SITE)

@@ -30,6 +30,11 @@ def make_app(
     return app, cqc
 
 
+def webhook(hook: WebhookReceiver, **extra: Any) -> dict[str, Any]:
+    """A signed webhook sink aimed at the test receiver."""
+    return {"name": "hook", "type": "webhook", "url": hook.url, "secret": SECRET, **extra}
+
+
 def make_changes(app: App, cqc: FakeCqc) -> None:
     """A baseline, then a downgrade at Henley House and a deregistration at Lucerne House."""
     app.review().run("full")
@@ -62,7 +67,7 @@ def test_grouped_email_and_signed_webhooks_arrive(database_url: str) -> None:
                 "from": "cqc-monitor@example.org",
                 "to": ["ops@example.org"],
             },
-            {"name": "hook", "type": "webhook", "url": hook.url, "secret": SECRET},
+            webhook(hook),
         ]
         app, cqc = make_app(database_url, sinks, clock)
         make_changes(app, cqc)
@@ -121,19 +126,7 @@ def test_webhook_500_then_200_is_one_success_with_a_stable_id(database_url: str)
     clock = FakeClock()
     with WebhookReceiver() as hook:
         hook.respond(500)
-        app, cqc = make_app(
-            database_url,
-            [
-                {
-                    "name": "hook",
-                    "type": "webhook",
-                    "url": hook.url,
-                    "secret": SECRET,
-                    "events": ["rating_changed"],
-                }
-            ],
-            clock,
-        )
+        app, cqc = make_app(database_url, [webhook(hook, events=["rating_changed"])], clock)
         make_changes(app, cqc)
 
         assert app.dispatcher().deliver_due().failed == 1
@@ -149,19 +142,7 @@ def test_retry_after_is_respected(database_url: str) -> None:
     clock = FakeClock()
     with WebhookReceiver() as hook:
         hook.respond(429, headers={"Retry-After": "7200"})
-        app, cqc = make_app(
-            database_url,
-            [
-                {
-                    "name": "hook",
-                    "type": "webhook",
-                    "url": hook.url,
-                    "secret": SECRET,
-                    "events": ["rating_changed"],
-                }
-            ],
-            clock,
-        )
+        app, cqc = make_app(database_url, [webhook(hook, events=["rating_changed"])], clock)
         make_changes(app, cqc)
         assert app.dispatcher().deliver_due().failed == 1
         with app.sessions() as session:
@@ -180,7 +161,7 @@ def test_410_gone_kills_the_sink_deliveries(database_url: str) -> None:
         hook.respond(410)
         app, cqc = make_app(
             database_url,
-            [{"name": "hook", "type": "webhook", "url": hook.url, "secret": SECRET}],
+            [webhook(hook)],
             clock,
         )
         make_changes(app, cqc)
@@ -262,7 +243,7 @@ def test_after_410_the_sink_gets_nothing_more(database_url: str) -> None:
     clock = FakeClock()
     with WebhookReceiver() as hook:
         hook.respond(410)
-        sinks = [{"name": "hook", "type": "webhook", "url": hook.url, "secret": SECRET}]
+        sinks = [webhook(hook)]
         app, cqc = make_app(database_url, sinks, clock)
         make_changes(app, cqc)
         dispatcher = app.dispatcher()

@@ -75,14 +75,14 @@ def processing(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _timed_cycle(app: Any) -> dict[str, Any]:
-    from bench.worker import GcClock, cpu_seconds, cycle_counts
+    from bench.worker import GcClock, cpu_seconds
 
     collector = GcClock()
     cpu, wall = cpu_seconds(), time.perf_counter()
     report = app.review().run("full")
     cpu, wall = cpu_seconds() - cpu, time.perf_counter() - wall
     collector.stop()
-    counts = cycle_counts(report)
+    counts = report.counts()
     per_location_ms = cpu / max(counts["locations"], 1) * 1e3
     result = {"cpu_s": cpu, "wall_s": wall, "cpu_ms_per_location": per_location_ms}
     return {**result, "cycle": counts, **collector.figures()}

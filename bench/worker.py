@@ -110,20 +110,8 @@ def sweep(spec: dict[str, Any]) -> dict[str, Any]:
         "requests": requests,
         "rss_ready_mb": ready_rss,
         "peak_rss_mb": peak_rss_mb(),
-        "cycle": cycle_counts(report),
+        "cycle": report.counts(),
         **gc_figures,
-    }
-
-
-def cycle_counts(report: Any) -> dict[str, int]:
-    return {
-        "locations": report.locations,
-        "baselines": report.baselines,
-        "changed": report.changed,
-        "unchanged": report.unchanged,
-        "errors": report.errors,
-        "gone": report.gone,
-        "events": len(report.events),
     }
 
 

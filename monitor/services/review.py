@@ -74,6 +74,19 @@ class CycleReport:
         outcome = decision.outcome
         setattr(self, _COUNTERS[outcome], getattr(self, _COUNTERS[outcome]) + 1)
 
+    def counts(self) -> dict[str, int]:
+        """The figures of the ``cycle_completed`` log line."""
+        return {
+            "locations": self.locations,
+            "changed": self.changed,
+            "baselines": self.baselines,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+            "gone": self.gone,
+            "page_errors": self.page_errors,
+            "events": len(self.events),
+        }
+
     def summary(self) -> str:
         return (
             f"{self.kind} cycle {self.cycle_id}: {self.locations} locations checked, "
@@ -157,12 +170,12 @@ class ReviewService:
             report.duration_seconds = time.monotonic() - clock_start
             status = "abandoned" if isinstance(exc, CycleAbandoned) else "failed"
             cycles.fail(self.sessions, cycle_id, report, self.clock.now(), str(exc), status=status)
-            bound.error("cycle_failed", error=str(exc), **_counts(report))
+            bound.error("cycle_failed", error=str(exc), **report.counts())
             raise
         report.duration_seconds = time.monotonic() - clock_start
         cycles.finish(self.sessions, cycle_id, report, self.clock.now())
         bound.info(
-            "cycle_completed", duration_s=round(report.duration_seconds, 3), **_counts(report)
+            "cycle_completed", duration_s=round(report.duration_seconds, 3), **report.counts()
         )
         return report
 
@@ -258,16 +271,3 @@ def _needed_snapshots(batch: list[Gathered], known: dict[str, LocationState]) ->
         if snapshot.content_hash() != state.last_hash:
             ids.append(state.last_snapshot_id)
     return ids
-
-
-def _counts(report: CycleReport) -> dict[str, int]:
-    return {
-        "locations": report.locations,
-        "changed": report.changed,
-        "baselines": report.baselines,
-        "unchanged": report.unchanged,
-        "errors": report.errors,
-        "gone": report.gone,
-        "page_errors": report.page_errors,
-        "events": len(report.events),
-    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.domain.events import Event
+from monitor.store.runstate import owner_alive
 from monitor.store.tables import Delivery, DeliveryAttempt, EventRecord
 
 DUE = ("pending", "failed")
@@ -106,29 +106,13 @@ def release_dead_owners(session: Session) -> None:
     owners = session.scalars(
         select(Delivery.claimed_by).where(Delivery.claimed_by.like(f"{host}:%")).distinct()
     )
-    dead = [owner for owner in owners if owner and not _alive(owner)]
+    dead = [owner for owner in owners if owner and not owner_alive(owner)]
     if dead:
         session.execute(
             update(Delivery)
             .where(Delivery.claimed_by.in_(dead))
             .values(claimed_by=None, claimed_until=None)
         )
-
-
-def _alive(owner: str) -> bool:
-    try:
-        pid = int(owner.rsplit(":", 1)[1])
-    except (IndexError, ValueError):
-        return True
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def record(

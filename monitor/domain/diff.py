@@ -14,7 +14,7 @@ from monitor.domain.events import Event, LocationRef, event_id
 from monitor.domain.inspections import inspection_events, timeline_events
 from monitor.domain.ratings import SCALE, direction, question_order
 from monitor.domain.snapshot import Rating, Snapshot
-from monitor.domain.wording import change_line
+from monitor.domain.wording import change_line, source_note
 
 _DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
     ("name", "name"),
@@ -110,13 +110,18 @@ def _rating_event(
     rows = [_change_row(before, after) for before, after in changes]
     source = _newest([after for _, after in changes if after is not None])
     link = source.report_link_id if source else None
+    framework = source.framework if source else None
+    published = source.date if source else None
     details = {
         "changes": rows,
-        "report_date": source.date if source else None,
+        "framework": framework,
+        "report_date": published,
         "report_link_id": link,
         "report_url": _report_url(current, link),
     }
-    summary = f"{current.name}: " + "; ".join(change_line(row) for row in rows) + "."
+    lines = "; ".join(change_line(row) for row in rows)
+    note = source_note(framework, published)
+    summary = f"{current.name}: {lines}" + (f" ({note})." if note else ".")
     return make("rating_changed", _rating_severity(rows), summary, details)
 
 
@@ -130,6 +135,8 @@ def _change_row(before: Rating | None, after: Rating | None) -> dict[str, Any]:
         "old": old,
         "new": new,
         "direction": direction(old, new),
+        # Which framework the new rating came from: legacy inspection or SAF assessment.
+        "framework": after.framework if after else None,
     }
 
 

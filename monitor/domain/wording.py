@@ -16,6 +16,19 @@ def change_line(change: Mapping[str, Any]) -> str:
     return f"{label}: {old} → {new}"
 
 
+def source_note(framework: str | None, published: str | None) -> str:
+    """Where a new rating comes from: ``new assessment, published 2026-10-15``."""
+    if framework is None:
+        return ""
+    kind = "new assessment" if framework == "assessment" else "inspection report"
+    return f"{kind}, published {published}" if published else kind
+
+
+def source_label(framework: str | None) -> str:
+    """The label of a rating event's date in emails and chat messages."""
+    return "Assessment published" if framework == "assessment" else "Report date"
+
+
 def field_line(change: Mapping[str, Any]) -> str:
     return f"{change['field']}: {_value(change.get('old'))} → {_value(change.get('new'))}"
 

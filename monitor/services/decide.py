@@ -11,6 +11,7 @@ from typing import Literal
 
 from monitor.domain.diff import diff, location_ref
 from monitor.domain.events import Event, LocationRef
+from monitor.domain.first_sight import as_of
 from monitor.domain.snapshot import Snapshot
 from monitor.domain.status import location_removed, monitor_failing, monitor_recovered
 
@@ -31,6 +32,7 @@ class LocationState:
     failing_since: datetime | None = None
     failing_alerted: bool = False
     last_error: str | None = None
+    watched_since: datetime | None = None  # when the id entered the watchlist
 
     def ref(self) -> LocationRef:
         return LocationRef(
@@ -109,10 +111,22 @@ def _seen(
         return Decision("unchanged", healthy, events=recovered)
     healthy = replace(healthy, last_hash=current.content_hash())
     if previous is None:
-        events = diff(None, current, detected_at=detected_at, first_seen=policy.first_seen)
+        events = _first_sight(state, current, detected_at, policy)
         return Decision("baseline", healthy, current, events + recovered)
     events = diff(previous, current, detected_at=detected_at)
     return Decision("changed", healthy, current, events + recovered)
+
+
+def _first_sight(
+    state: LocationState, current: Snapshot, detected_at: str, policy: Policy
+) -> list[Event]:
+    """Silent, except for what CQC published since the id entered the watchlist."""
+    if policy.first_seen == "alert":
+        return diff(None, current, detected_at=detected_at, first_seen="alert")
+    if state.watched_since is None:
+        return []
+    day = state.watched_since.date().isoformat()
+    return diff(as_of(current, day), current, detected_at=detected_at)
 
 
 def _recovery(state: LocationState, current: Snapshot, detected_at: str) -> list[Event]:

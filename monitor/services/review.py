@@ -36,6 +36,7 @@ from monitor.store.repository import (
     get_watermark,
     load_snapshots,
     load_states,
+    register_watched,
     set_watermark,
 )
 
@@ -61,6 +62,7 @@ class CycleReport:
     errors: int = 0
     gone: int = 0
     page_errors: int = 0  # website pages that failed while the API document was fine
+    new_in_watchlist: int = 0  # watched ids without a baseline yet, fetched this cycle
     events: list[Event] = field(default_factory=list)
     duration_seconds: float = 0.0
     feed_window: tuple[datetime, datetime] | None = None
@@ -84,6 +86,7 @@ class CycleReport:
             "errors": self.errors,
             "gone": self.gone,
             "page_errors": self.page_errors,
+            "new_in_watchlist": self.new_in_watchlist,
             "events": len(self.events),
         }
 
@@ -93,6 +96,7 @@ class CycleReport:
             f"{self.changed} changed, {self.baselines} new, {self.unchanged} unchanged, "
             f"{self.gone} gone, {self.errors} errors, {len(self.events)} events "
             f"in {self.duration_seconds:.1f}s"
+            + (f", {self.new_in_watchlist} new in watchlist" if self.new_in_watchlist else "")
             + (f" ({self.page_errors} website pages unreadable)" if self.page_errors else "")
         )
 
@@ -192,12 +196,18 @@ class ReviewService:
     ) -> Iterator[str]:
         if only is not None:
             return iter(dict.fromkeys(only))
+        watched = self.watch.watched_ids(self.api)
+        with self.sessions.begin() as session:
+            unbaselined = register_watched(session, watched, started)
+        report.new_in_watchlist = len(unbaselined)
+        if unbaselined:
+            log.info("watchlist_unbaselined", count=len(unbaselined), kind=kind)
         if kind == "full":
-            return full_review_targets(self.watch, self.api)
+            return full_review_targets(self.watch, self.api, watched)
         assert watermark is not None
         report.feed_window = (watermark, started)
         changed = self.api.iter_changes(watermark - self.options.feed_overlap, started)
-        return incremental_targets(self.watch, changed, self.api, retry)
+        return incremental_targets(self.watch, changed, watched, retry, unbaselined)
 
     def _process(self, targets: Iterator[str], report: CycleReport, cycle_id: int) -> None:
         batch: list[Gathered] = []
@@ -241,7 +251,9 @@ class ReviewService:
         now: datetime,
     ) -> Applied:
         location_id = gathered.observation.location_id
-        state = known.get(location_id) or LocationState(id=location_id)
+        # An id first met in this cycle (the register, the change feed, --location) entered
+        # the watchlist now.
+        state = known.get(location_id) or LocationState(id=location_id, watched_since=now)
         before = previous.get(state.last_snapshot_id) if state.last_snapshot_id else None
         decision = decide(state, gathered.observation, before, now=now, policy=self.options.policy)
         raw = None

@@ -40,6 +40,13 @@ class Watchlist:
         ids.update(dict.fromkeys(self.known_locations(self.providers) if self.providers else ()))
         return list(ids)
 
+    def watched_ids(self, source: LocationSource) -> list[str]:
+        """The ids known up front: with the whole register watched, only the configured ones
+        (the register itself is streamed by the cycle, never listed here)."""
+        if self.everything:
+            return list(dict.fromkeys((*self.locations, *self.file_ids)))
+        return self.explicit_ids(source)
+
     def _provider_locations(self, source: LocationSource, provider: str) -> list[str]:
         try:
             return source.provider_location_ids(provider)
@@ -52,25 +59,34 @@ class Watchlist:
             return []
 
 
-def full_review_targets(watch: Watchlist, source: LocationSource) -> Iterator[str]:
+def full_review_targets(
+    watch: Watchlist, source: LocationSource, watched: Sequence[str]
+) -> Iterator[str]:
     """Every watched location (failing ones included; a failing id no longer watched is not)."""
     if watch.everything:
         # Streamed page by page: the register is ~119,000 ids and is never held in memory.
         yield from source.iter_register()
         return
-    yield from watch.explicit_ids(source)
+    yield from watched
 
 
 def incremental_targets(
-    watch: Watchlist, changed: Iterable[str], source: LocationSource, retry: Iterable[str]
+    watch: Watchlist,
+    changed: Iterable[str],
+    watched: Sequence[str],
+    retry: Iterable[str],
+    unbaselined: Iterable[str],
 ) -> Iterator[str]:
-    """Changed ids that we watch, then the watched ids whose last fetch failed."""
+    """Changed ids that we watch, the watched ids whose last fetch failed, and the watched
+    ids never baselined (new entries: covered by the next poll, not the next monthly review)."""
     retry_ids = list(retry)
     if watch.everything:
-        yield from _unique(changed, retry_ids)
+        yield from _unique(changed, retry_ids, unbaselined)
         return
-    watched = set(watch.explicit_ids(source))
-    yield from _unique((i for i in changed if i in watched), (i for i in retry_ids if i in watched))
+    wanted = set(watched)
+    yield from _unique(
+        (i for i in changed if i in wanted), (i for i in retry_ids if i in wanted), unbaselined
+    )
 
 
 def _unique(*sources: Iterable[str]) -> Iterator[str]:

@@ -101,7 +101,7 @@ def _event_block(event: Event) -> str:
 def _lines_table(event: Event) -> str:
     lines = text.detail_lines(event)
     if date := text.report_date(event):
-        lines.append(text.Line("Report date", date))
+        lines.append(text.Line(text.date_label(event), date))
     if not lines:
         return ""
     rows = "".join(

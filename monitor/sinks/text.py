@@ -12,6 +12,7 @@ from typing import Any
 
 from monitor.domain.events import Event
 from monitor.domain.ratings import SCALE, question_order
+from monitor.domain.wording import source_label
 
 ARROW = "→"
 
@@ -163,6 +164,10 @@ def report_date(event: Event) -> str | None:
     return str(value) if value else None
 
 
+def date_label(event: Event) -> str:
+    return source_label(event.details.get("framework"))
+
+
 def links(event: Event) -> list[tuple[str, str]]:
     """(label, url) pairs: the CQC location page and, when there is one, the report."""
     found = [("CQC location page", event.location.url)]
@@ -179,7 +184,7 @@ def text_block(event: Event) -> str:
         *(f"  {line}" for line in detail_lines(event)),
     ]
     if date := report_date(event):
-        lines.append(f"Report date: {date}")
+        lines.append(f"{date_label(event)}: {date}")
     lines.extend(f"{label}: {url}" for label, url in links(event))
     return "\n".join(lines)
 

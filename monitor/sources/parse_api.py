@@ -9,12 +9,15 @@ diff only ever sees one spelling of one fact.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from monitor.domain.ratings import canonical_question, canonical_rating, question_order
 from monitor.domain.snapshot import REPORT_PAGE, PastRating, Rating, Report, Snapshot
 from monitor.errors import MalformedResponseError
+from monitor.sources import api_values as values
+from monitor.sources.api_values import DocumentShapeError
+from monitor.sources.assessment import assessment_history, assessment_ratings
 
 _ADDRESS_FIELDS = (
     "postalAddressLine1",
@@ -33,37 +36,44 @@ def parse_location(doc: Any, expected_id: str | None = None) -> Snapshot:
     """Build a snapshot; a document we cannot trust raises ``MalformedResponseError``."""
     if not isinstance(doc, dict):
         raise MalformedResponseError(f"location document is {type(doc).__name__}, not an object")
-    location_id = _text(doc.get("locationId"))
-    if not location_id:
-        raise MalformedResponseError("location document has no locationId")
-    if expected_id and location_id != expected_id:
-        raise MalformedResponseError(f"asked for {expected_id}, document is for {location_id}")
     try:
-        return _snapshot(doc, location_id)
-    except (TypeError, AttributeError, ValueError, KeyError) as exc:
+        location_id = values.text(doc.get("locationId"), "locationId")
+        if not location_id:
+            raise DocumentShapeError("location document has no locationId")
+        if expected_id and location_id != expected_id:
+            raise DocumentShapeError(f"asked for {expected_id}, document is for {location_id}")
+        snapshot = _snapshot(doc, location_id)
+        # Hashing encodes every text as UTF-8: an unpaired surrogate escape fails here, for
+        # this location, rather than later in the batch's transaction.
+        snapshot.content_hash()
+    except (ValueError, RecursionError) as exc:
         raise MalformedResponseError(f"unexpected document shape: {exc}") from exc
+    return snapshot
 
 
 def _snapshot(doc: dict[str, Any], location_id: str) -> Snapshot:
-    address = ", ".join(v for v in (_text(doc.get(k)) for k in _ADDRESS_FIELDS) if v)
+    address = ", ".join(v for v in (values.text(doc.get(k), k) for k in _ADDRESS_FIELDS) if v)
+    ratings, superseded = _current_ratings(doc)
     return Snapshot(
         location_id=location_id,
-        name=_text(doc.get("name")) or _text(doc.get("locationName")) or location_id,
-        provider_id=_text(doc.get("providerId")),
+        name=values.text(doc.get("name"), "name")
+        or values.text(doc.get("locationName"), "locationName")
+        or location_id,
+        provider_id=values.text(doc.get("providerId"), "providerId"),
         address=address or None,
-        postcode=_text(doc.get("postalCode")),
-        region=_text(doc.get("region")),
-        local_authority=_text(doc.get("localAuthority")),
-        location_type=_text(doc.get("type")),
-        care_home=_flag(doc.get("careHome")),
-        beds=_int(doc.get("numberOfBeds")),
-        service_types=_names(doc.get("gacServiceTypes")),
-        specialisms=_names(doc.get("specialisms")),
-        registration_status=_text(doc.get("registrationStatus")),
-        registration_date=_date(doc.get("registrationDate")),
-        deregistration_date=_date(doc.get("deregistrationDate")),
-        ratings=_current_ratings(doc),
-        past_ratings=_past_ratings(doc.get("historicRatings")),
+        postcode=values.text(doc.get("postalCode"), "postalCode"),
+        region=values.text(doc.get("region"), "region"),
+        local_authority=values.text(doc.get("localAuthority"), "localAuthority"),
+        location_type=values.text(doc.get("type"), "type"),
+        care_home=values.flag(doc.get("careHome"), "careHome"),
+        beds=values.whole_number(doc.get("numberOfBeds"), "numberOfBeds"),
+        service_types=values.names(doc.get("gacServiceTypes"), "gacServiceTypes"),
+        specialisms=values.names(doc.get("specialisms"), "specialisms"),
+        registration_status=values.text(doc.get("registrationStatus"), "registrationStatus"),
+        registration_date=values.iso_date(doc.get("registrationDate"), "registrationDate"),
+        deregistration_date=values.iso_date(doc.get("deregistrationDate"), "deregistrationDate"),
+        ratings=ratings,
+        past_ratings=_past_ratings(doc, superseded),
         reports=_reports(doc.get("reports"), location_id),
     )
 
@@ -71,15 +81,24 @@ def _snapshot(doc: dict[str, Any], location_id: str) -> Snapshot:
 # -- ratings ---------------------------------------------------------------------------
 
 
-def _current_ratings(doc: dict[str, Any]) -> tuple[Rating, ...]:
-    """The effective rating per (service, question): the newest of both frameworks."""
+def _current_ratings(doc: dict[str, Any]) -> tuple[tuple[Rating, ...], list[Rating]]:
+    """The effective rating per (service, question): the newest of both frameworks.
+
+    Also returns the ratings that lost to a newer one (a legacy rating replaced by an
+    assessment): they are the location's past, and the "before" of its first sight.
+    """
     best: dict[tuple[str, str], Rating] = {}
-    candidates = (*_legacy_ratings(doc.get("currentRatings")), *_assessment_ratings(doc))
+    superseded: list[Rating] = []
+    candidates = (*_legacy_ratings(doc.get("currentRatings")), *assessment_ratings(doc))
     for rating in candidates:
         held = best.get(rating.key)
         if held is None or _recency(rating) > _recency(held):
             best[rating.key] = rating
-    return tuple(sorted(best.values(), key=_rating_order))
+            if held is not None:
+                superseded.append(held)
+        else:
+            superseded.append(rating)
+    return tuple(sorted(best.values(), key=_rating_order)), superseded
 
 
 def _recency(rating: Rating) -> tuple[str, int]:
@@ -92,109 +111,55 @@ def _rating_order(rating: Rating) -> tuple[str, int, str]:
 
 
 def _legacy_ratings(current: Any) -> Iterator[Rating]:
+    current = values.mapping(current, "currentRatings")
     if current is None:
         return
-    if not isinstance(current, dict):
-        raise ValueError("currentRatings is not an object")
-    overall = current.get("overall")
-    if overall is not None and not isinstance(overall, dict):
-        raise ValueError("currentRatings.overall is not an object")
+    overall = values.mapping(current.get("overall"), "currentRatings.overall")
     if overall:
-        yield from _rating_group(
-            overall, service=None, fallback_date=_date(current.get("reportDate"))
-        )
-    for service in _dicts(current.get("serviceRatings")):
-        yield from _rating_group(service, service=_text(service.get("name")), fallback_date=None)
+        fallback = values.iso_date(current.get("reportDate"), "currentRatings.reportDate")
+        yield from _rating_group(overall, service=None, fallback_date=fallback)
+    for service in values.objects(current.get("serviceRatings"), "serviceRatings"):
+        name = values.text(service.get("name"), "serviceRatings[].name")
+        yield from _rating_group(service, service=name, fallback_date=None)
 
 
 def _rating_group(
     group: dict[str, Any], *, service: str | None, fallback_date: str | None
 ) -> Iterator[Rating]:
-    date = _date(group.get("reportDate")) or fallback_date
-    link = _link(group.get("reportLinkId"))
-    if _text(group.get("rating")):
-        yield _rating(group, "Overall", service, date, link)
-    for item in _dicts(group.get("keyQuestionRatings")):
-        name = _text(item.get("name"))
-        if name and _text(item.get("rating")):
-            yield _rating(item, canonical_question(name), service, date, link)
+    date = values.iso_date(group.get("reportDate"), "reportDate") or fallback_date
+    link = values.link(group.get("reportLinkId"), "reportLinkId")
+    for question, item in _question_items(group):
+        yield Rating(
+            question=question,
+            rating=canonical_rating(values.text(item["rating"]) or ""),
+            service=service,
+            # A rating item's own date and report win over those of its group.
+            date=values.iso_date(item.get("reportDate"), "reportDate") or date,
+            report_link_id=values.link(item.get("reportLinkId"), "reportLinkId") or link,
+            inherited_from=values.text(item.get("organisationId"), "organisationId"),
+        )
 
 
-def _question_ratings(group: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(question, rating) of one group, Overall first: all a historic rating keeps."""
-    if _text(group.get("rating")):
-        yield "Overall", canonical_rating(str(group["rating"]))
-    for item in _dicts(group.get("keyQuestionRatings")):
-        name = _text(item.get("name"))
-        if name and _text(item.get("rating")):
-            yield canonical_question(name), canonical_rating(str(item["rating"]))
+def _question_items(group: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(question, item) of one rating group, Overall (the group itself) first."""
+    if values.text(group.get("rating"), "rating"):
+        yield "Overall", group
+    for item in values.objects(group.get("keyQuestionRatings"), "keyQuestionRatings"):
+        name = values.text(item.get("name"), "keyQuestionRatings[].name")
+        if name and values.text(item.get("rating"), "keyQuestionRatings[].rating"):
+            yield canonical_question(name), item
 
 
-def _rating(
-    item: dict[str, Any],
-    question: str,
-    service: str | None,
-    date: str | None,
-    link: str | None,
-    framework: str = "legacy",
-) -> Rating:
-    """A rating item; its own date and report win over those of its group."""
-    return Rating(
-        question=question,
-        rating=canonical_rating(str(item["rating"])),
-        service=service,
-        date=_date(item.get("reportDate")) or date,
-        report_link_id=_link(item.get("reportLinkId")) or link,
-        inherited_from=_text(item.get("organisationId")),
-        framework=framework,
+def _past_ratings(doc: dict[str, Any], superseded: list[Rating]) -> tuple[PastRating, ...]:
+    """historicRatings, historic assessments and superseded current ratings, newest first."""
+    past = dict.fromkeys(_legacy_history(doc.get("historicRatings")))
+    past.update(dict.fromkeys(assessment_history(doc)))
+    past.update(
+        dict.fromkeys(
+            PastRating(r.date, r.report_link_id, r.question, r.rating, r.service)
+            for r in superseded
+        )
     )
-
-
-def _assessment_ratings(doc: dict[str, Any]) -> Iterator[Rating]:
-    for assessment in _dicts(doc.get("assessment")):
-        published = _date(assessment.get("assessmentPlanPublishedDateTime"))
-        ratings = assessment.get("ratings")
-        if not isinstance(ratings, dict):
-            continue
-        for item in _dicts(ratings.get("overall")):
-            yield from _assessment_group(item, None, published)
-        for item in _dicts(ratings.get("asgRatings")):
-            yield from _assessment_group(item, _text(item.get("name")), published)
-
-
-def _assessment_group(
-    item: dict[str, Any], service: str | None, published: str | None
-) -> Iterator[Rating]:
-    if not _is_current(item):
-        return
-    date = published or _date(item.get("assessmentDate"))
-    link = _text(item.get("assessmentPlanId"))
-    if _text(item.get("rating")):
-        yield _rating(item, "Overall", service, date, link, "assessment")
-    for kq in _dicts(item.get("keyQuestionRatings")):
-        name = _text(kq.get("name"))
-        if name and _text(kq.get("rating")) and _is_current(kq):
-            yield _rating(kq, canonical_question(name), service, date, link, "assessment")
-
-
-def _is_current(item: dict[str, Any]) -> bool:
-    status = _text(item.get("status"))
-    return status is None or status.casefold() == "current"
-
-
-def _past_ratings(history: Any) -> tuple[PastRating, ...]:
-    past: list[PastRating] = []
-    for entry in _dicts(history):
-        date, link = _date(entry.get("reportDate")), _link(entry.get("reportLinkId"))
-        groups: list[tuple[str | None, dict[str, Any]]] = []
-        if isinstance(entry.get("overall"), dict):
-            groups.append((None, entry["overall"]))
-        groups.extend((_text(s.get("name")), s) for s in _dicts(entry.get("serviceRatings")))
-        for service, group in groups:
-            past.extend(
-                PastRating(date, link, question, rating, service)
-                for question, rating in _question_ratings(group)
-            )
     return tuple(
         sorted(
             past,
@@ -204,20 +169,40 @@ def _past_ratings(history: Any) -> tuple[PastRating, ...]:
     )
 
 
+def _legacy_history(history: Any) -> Iterator[PastRating]:
+    for entry in values.objects(history, "historicRatings"):
+        date = values.iso_date(entry.get("reportDate"), "historicRatings[].reportDate")
+        link = values.link(entry.get("reportLinkId"), "historicRatings[].reportLinkId")
+        groups: list[tuple[str | None, dict[str, Any]]] = []
+        overall = values.mapping(entry.get("overall"), "historicRatings[].overall")
+        if overall is not None:
+            groups.append((None, overall))
+        for group in values.objects(entry.get("serviceRatings"), "serviceRatings"):
+            groups.append((values.text(group.get("name"), "serviceRatings[].name"), group))
+        for service_name, ratings in groups:
+            for question, item in _question_items(ratings):
+                rating = canonical_rating(values.text(item["rating"]) or "")
+                yield PastRating(date, link, question, rating, service_name)
+
+
 # -- reports ---------------------------------------------------------------------------
 
 
 def _reports(items: Any, location_id: str) -> tuple[Report, ...]:
     seen: dict[str, Report] = {}
-    for item in _dicts(items):
-        link = _link(item.get("linkId")) or _link(item.get("reportUri"))
+    for item in values.objects(items, "reports"):
+        link = values.link(item.get("linkId"), "reports[].linkId") or values.link(
+            item.get("reportUri"), "reports[].reportUri"
+        )
         if not link or link in seen:
             continue
         seen[link] = Report(
             link_id=link,
-            report_date=_date(item.get("reportDate")),
-            first_visit_date=_date(item.get("firstVisitDate")),
-            report_type=_text(item.get("reportType")),
+            report_date=values.iso_date(item.get("reportDate"), "reports[].reportDate"),
+            first_visit_date=values.iso_date(
+                item.get("firstVisitDate"), "reports[].firstVisitDate"
+            ),
+            report_type=values.text(item.get("reportType"), "reports[].reportType"),
             url=REPORT_PAGE.format(location_id=location_id, link_id=link),
         )
     return tuple(
@@ -238,8 +223,12 @@ def redacted_payload(body: bytes | None, doc: Any) -> bytes:
     """
     if body is not None and _plainly_impersonal(body):
         return body
-    text = json.dumps(redact_personal_names(doc), separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
+    redacted = redact_personal_names(doc)
+    try:
+        return json.dumps(redacted, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        # An unpaired surrogate escape in a field we do not read: kept escaped, as received.
+        return json.dumps(redacted, separators=(",", ":")).encode("ascii")
 
 
 def _plainly_impersonal(body: bytes) -> bool:
@@ -260,55 +249,3 @@ def redact_personal_names(doc: Any) -> Any:
         # Only containers recurse: most values are plain strings, and a call each adds up.
         return [redact_personal_names(v) if isinstance(v, _CONTAINERS) else v for v in doc]
     return doc
-
-
-# -- scalar helpers --------------------------------------------------------------------
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = " ".join(str(value).split())
-    return text or None
-
-
-def _date(value: Any) -> str | None:
-    text = _text(value)
-    return text[:10] if text else None
-
-
-def _link(value: Any) -> str | None:
-    """``/reports/8d75…?20220420120000`` and ``8d75…`` are the same report."""
-    text = _text(value)
-    if not text:
-        return None
-    return text.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or None
-
-
-def _int(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    return int(value)
-
-
-def _flag(value: Any) -> bool | None:
-    text = _text(value)
-    if text is None:
-        return None
-    return text.casefold() in {"y", "yes", "true"}
-
-
-def _names(items: Any) -> tuple[str, ...]:
-    return tuple(sorted({n for n in (_text(i.get("name")) for i in _dicts(items)) if n}))
-
-
-def _dicts(value: Any) -> Iterable[dict[str, Any]]:
-    """The objects of a list field. A field of the wrong shape is an error, not "no ratings":
-    reading garbage as an empty list would raise false alarms on the next diff."""
-    if value is None:
-        return ()
-    if isinstance(value, dict):
-        return (value,)
-    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
-        return value
-    raise ValueError(f"expected a list of objects, got {type(value).__name__}")

@@ -33,7 +33,10 @@ _STATE_FIELDS = (
     "failing_since",
     "failing_alerted",
     "last_error",
+    "watched_since",
 )
+# Ids per IN (...) list: well inside SQLite's and PostgreSQL's limits on bound parameters.
+_CHUNK = 1000
 
 
 @dataclass(slots=True)
@@ -276,6 +279,32 @@ def set_watermark(session: Session, name: str, value: datetime, now: datetime) -
         session.add(FeedWatermark(name=name, value=value, updated_at=now))
     elif value > row.value:
         row.value, row.updated_at = value, now
+
+
+def register_watched(session: Session, ids: Sequence[str], now: datetime) -> list[str]:
+    """Record when each new id entered the watchlist; returns the watched ids not baselined.
+
+    Unbaselined: never fetched successfully, and not known to be gone. Every cycle fetches
+    them, so a new watchlist entry is covered by the next daily poll.
+    """
+    states: dict[str, tuple[str | None, str]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        rows = session.execute(
+            select(Location.id, Location.last_hash, Location.status).where(Location.id.in_(chunk))
+        )
+        states.update((row.id, (row.last_hash, row.status)) for row in rows)
+    new = [i for i in dict.fromkeys(ids) if i not in states]
+    if new:
+        session.execute(
+            insert(Location),
+            [
+                {"id": i, "first_seen_at": now, "watched_since": now, "status": "active"}
+                for i in new
+            ],
+        )
+    fresh = set(new)
+    return [i for i in ids if i in fresh or states[i] == (None, "active")]
 
 
 def failing_location_ids(session: Session) -> list[str]:

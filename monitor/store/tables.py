@@ -77,6 +77,9 @@ class Location(Base):
     provider_id: Mapped[str | None] = mapped_column(String(32), index=True)
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | gone
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The day the id entered the watchlist: what a first snapshot dated on or after it shows
+    # is alerted, since the monitor was already watching.
+    watched_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Not a foreign key: snapshots already point here, and a cycle of keys buys nothing.

@@ -58,6 +58,7 @@ def test_baseline_then_exactly_the_expected_events(
             "old": "Good",
             "new": "Requires improvement",
             "direction": "declined",
+            "framework": "legacy",
         }
     ]
 

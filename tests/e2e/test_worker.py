@@ -261,6 +261,10 @@ def slow_cycle_in_flight(world: World) -> int:
     return cycle_id
 
 
+def completed_cycles(world: World) -> list[Cycle]:
+    return [c for c in cycles(world) if c.status == "completed"]
+
+
 @pytest.mark.postgres
 def test_replicas_on_postgresql_run_each_slot_once(postgres_world: World, tmp_path: Path) -> None:
     world = postgres_world
@@ -270,9 +274,12 @@ def test_replicas_on_postgresql_run_each_slot_once(postgres_world: World, tmp_pa
         second = start(world, tmp_path / "second.log")
         try:
             logged(world, "worker_started", logs=tmp_path / "second.log")
+            # The first cycle is the silent baseline: change nothing until it is stored.
+            wait_for(lambda: completed_cycles(world), timeout=60, what="the baseline cycle")
             world.sim.set_rating(docs.HENLEY, "Overall", "Inadequate", report_date=date.today())
-            wait_for(lambda: alerts(world, "rating_changed"), what="the alert")
-            time.sleep(3)  # both replicas fire several slots meanwhile
+            wait_for(lambda: alerts(world, "rating_changed"), timeout=60, what="the alert")
+            # Both replicas fire several slots meanwhile.
+            wait_for(lambda: completed_cycles(world)[4:], timeout=60, what="five cycles")
         finally:
             assert stop(second)[0] == 0
     finally:
@@ -289,3 +296,23 @@ def test_replicas_on_postgresql_run_each_slot_once(postgres_world: World, tmp_pa
     skipped = [line for line in logs if line["event"] == "job_skipped"]
     assert any("slot" in line["reason"] for line in skipped)
     assert len(alerts(world, "rating_changed")) == 1
+
+
+def test_a_change_published_today_is_alerted_even_when_it_lands_in_the_baseline(
+    world: World,
+) -> None:
+    # Before the worker's first cycle, CQC publishes a downgrade dated today: the monitor was
+    # already watching (the ids entered the watchlist today), so the baseline reports it.
+    world.sim.set_rating(docs.HENLEY, "Overall", "Inadequate", report_date=date.today())
+    worker = start(world)
+    try:
+        (request,) = wait_for(
+            lambda: alerts(world, "rating_changed"), timeout=60, what="the baseline alert"
+        )
+    finally:
+        stop(worker)
+    event = request.json()["data"]
+    assert event["location"]["id"] == docs.HENLEY
+    assert event["severity"] == "critical"
+    (change,) = event["details"]["changes"]
+    assert (change["question"], change["old"], change["new"]) == ("Overall", "Good", "Inadequate")

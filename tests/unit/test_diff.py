@@ -33,11 +33,15 @@ def test_downgrade_of_one_key_question_only() -> None:
             "old": "Good",
             "new": "Requires improvement",
             "direction": "declined",
+            "framework": "legacy",
         }
     ]
+    assert event.details["framework"] == "legacy"
     assert event.details["report_link_id"] == "8d751af1-d418-4d70-956d-eac92d2c9ff6"
     assert event.location.url == "https://www.cqc.org.uk/location/1-10000302982"
-    assert event.summary == "Henley House: Safe: Good → Requires improvement."
+    assert event.summary == (
+        "Henley House: Safe: Good → Requires improvement (inspection report, published 2022-04-20)."
+    )
 
 
 def test_overall_decline_is_critical_and_lists_overall_first() -> None:

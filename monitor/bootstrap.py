@@ -36,6 +36,7 @@ from monitor.store import migrate
 from monitor.store.engine import make_engine, make_session_factory
 from monitor.store.queries import locations_of_providers
 from monitor.store.retention import prune_fetch_log
+from monitor.store.runstate import location_states
 
 
 def owner_name() -> str:
@@ -85,6 +86,11 @@ class App:
     def known_locations(self, providers: Sequence[str]) -> list[str]:
         with self.sessions() as session:
             return locations_of_providers(session, providers)
+
+    def location_states(self) -> dict[str, int]:
+        """Tracked locations by state (active, unbaselined, failing, gone)."""
+        with self.sessions() as session:
+            return location_states(session)
 
     def dispatcher(self, on_outcome: OutcomeListener | None = None) -> Dispatcher:
         delivery = self.settings.delivery

@@ -17,7 +17,14 @@ from monitor.demo import demo_command
 from monitor.domain.events import EVENT_TYPES
 from monitor.errors import ConfigError, MonitorError, StorageError
 from monitor.logs import MASK, configure_logging
-from monitor.settings import Settings, load_settings, mask_url, mask_url_path, sink_configs
+from monitor.settings import (
+    Settings,
+    checked_cqc_id,
+    load_settings,
+    mask_url,
+    mask_url_path,
+    sink_configs,
+)
 from monitor.sinks.base import Alert
 from monitor.sinks.registry import sample_event
 from monitor.store import migrate, queries
@@ -63,7 +70,14 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 @cli.command()
 @click.option("--full", is_flag=True, help="Re-fetch every watched location.")
-@click.option("--location", "locations", multiple=True, metavar="ID", help="Check only this id.")
+@click.option(
+    "--location",
+    "locations",
+    multiple=True,
+    metavar="ID",
+    callback=lambda _ctx, _param, values: _cqc_ids(values),
+    help="Check only this id.",
+)
 @click.option("--no-deliver", is_flag=True, help="Record events but do not send alerts now.")
 @pass_context
 def check(ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool) -> None:
@@ -77,10 +91,22 @@ def check(ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool
         if not no_deliver:
             summary += "; " + app.dispatcher().deliver_due().summary()
         click.echo(summary)
+        for location_id, reason in report.failures:
+            click.echo(f"  failed: {location_id}: {reason}", err=True)
+        waiting = app.location_states()["unbaselined"]
+        if waiting:
+            click.echo(f"{waiting} watched locations have no baseline yet", err=True)
     finally:
         app.close()
     if report.locations and not report.fetched_ok:
-        raise MonitorError("no location could be fetched; see the errors above")
+        raise MonitorError("no location could be fetched; the first failures are listed above")
+
+
+def _cqc_ids(values: tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        return tuple(checked_cqc_id(value) for value in values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--location") from None
 
 
 @cli.command()

@@ -19,7 +19,7 @@ from monitor.services.review import CycleKind
 from monitor.sim import ManualClock, SimulatedCqc
 from monitor.store import queries
 
-HENLEY = "1-10000302982"  # Henley House: Safe and Overall downgraded
+HENLEY = "1-10000302982"  # Henley House: downgraded by a Single Assessment Framework rating
 LUCERNE = "1-125856395"  # Lucerne House: deregistered
 HARLEY = "1-201307300"  # Alliance Medical Harley Street: new inspection, monthly data review
 WEBHOOK_SINK = "partner-webhook"
@@ -77,11 +77,22 @@ def new_inspection(stage: Stage) -> None:
 
 
 def downgrade(stage: Stage) -> None:
-    _publish(stage, date(2025, 11, 4), "CQC rates Henley House Requires improvement")
-    stage.sim.set_ratings(
+    _publish(
+        stage,
+        date(2025, 11, 4),
+        "CQC publishes its new assessment of Henley House: Requires Improvement, Safe Inadequate",
+    )
+    stage.sim.assess(
         HENLEY,
-        {"Overall": "Requires improvement", "Safe": "Requires improvement"},
-        report_date="2025-11-04",
+        overall="Requires Improvement",
+        key_questions={
+            "Safe": "Inadequate",
+            "Effective": "Good",
+            "Caring": "Good",
+            "Responsive": "Good",
+            "Well-led": "Requires Improvement",
+        },
+        published="2025-11-04",
     )
     _poll(stage, date(2025, 11, 5))
 
@@ -130,8 +141,9 @@ CHAPTERS = (
         new_inspection,
     ),
     Chapter(
-        "A downgrade",
-        "Safe and Overall fall to Requires improvement at Henley House: a critical alert.",
+        "A downgrade under the new assessment framework",
+        "Henley House, Good since 2022, is re-rated under CQC's Single Assessment Framework: "
+        "Overall Requires improvement, Safe Inadequate, a critical alert.",
         downgrade,
     ),
     Chapter(

@@ -3,6 +3,7 @@
     MonitorError                      base of everything we raise on purpose
     ├── ConfigError                   invalid or missing configuration  → exit 2
     ├── StorageError                  database unreachable / not migrated → exit 1
+    │   └── RecordRejectedError       a row refused for its content (one location's data)
     ├── SourceError                   a regulator source failed
     │   ├── AuthenticationError       the subscription key was refused (whole cycle stops)
     │   ├── NotFoundError             404: the id is gone
@@ -33,6 +34,10 @@ class ConfigError(MonitorError):
 
 class StorageError(MonitorError):
     pass
+
+
+class RecordRejectedError(StorageError):
+    """The database refused a row for what it holds (not for being unreachable)."""
 
 
 class SourceError(MonitorError):
@@ -77,3 +82,12 @@ class SinkError(MonitorError):
 
 class PermanentSinkError(SinkError):
     pass
+
+
+def short_error(exc: BaseException, limit: int = 300) -> str:
+    """The first line of an exception's message, bounded, with its type when it has none."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    if not isinstance(exc, MonitorError) and lines:
+        text = f"{type(exc).__name__}: {text}"
+    return text[:limit]

@@ -123,7 +123,14 @@ class DatabaseCollector(Collector):
             PREFIX + "data_freshness_seconds",
             "Seconds since the newest completed cycle finished.",
         )
+        locations = GaugeMetricFamily(
+            PREFIX + "locations",
+            "Tracked locations by state: active, unbaselined (no snapshot yet), failing, gone.",
+            labels=["state"],
+        )
         if figures is not None:
+            for state, count in figures.locations.items():
+                locations.add_metric([state], count)
             pending.add_metric([], figures.deliveries_pending)
             dead.add_metric([], figures.deliveries_dead)
             for kind, moment in sorted(figures.last_success.items()):
@@ -131,4 +138,4 @@ class DatabaseCollector(Collector):
             if figures.last_success:
                 newest = max(figures.last_success.values())
                 freshness.add_metric([], max(0.0, (self.now() - newest).total_seconds()))
-        yield from (pending, dead, last, freshness)
+        yield from (pending, dead, last, freshness, locations)

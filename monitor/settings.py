@@ -20,6 +20,7 @@ from monitor.sinks.registry import parse_sink_config
 DEFAULT_CONFIG_PATH = Path("config/monitor.toml")
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _LOCATION_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]*$")
+_MAX_ID_LENGTH = 32  # the width of the id columns
 
 
 class _Section(BaseModel):
@@ -64,10 +65,7 @@ class WatchSettings(_Section):
     @field_validator("locations", "providers")
     @classmethod
     def _ids(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not _LOCATION_ID.match(value):
-                raise ValueError(f"{value!r} is not a CQC id such as 1-10000302982")
-        return list(dict.fromkeys(values))
+        return list(dict.fromkeys(checked_cqc_id(value) for value in values))
 
 
 class ScheduleSettings(_Section):
@@ -160,6 +158,13 @@ class Settings(_Section):
                 raise ConfigError("watch.file", f"line {number}: {value!r} is not a CQC id")
             ids.append(value)
         return ids
+
+
+def checked_cqc_id(value: str) -> str:
+    """``value`` when it has the shape of a CQC location or provider id, else ValueError."""
+    if len(value) > _MAX_ID_LENGTH or not _LOCATION_ID.match(value):
+        raise ValueError(f"{value[:40]!r} is not a CQC id such as 1-10000302982")
+    return value
 
 
 def resolve_config_path(explicit: str | None, environ: dict[str, str] | None = None) -> Path:

@@ -69,6 +69,7 @@ class Worker:
             self.app.prepare_database()
             self._take_lease()
             self._recover_orphans()
+            self.app.review().register_configured()
             jobs = Jobs(
                 self.app,
                 cycle_triggers(self.app.settings.schedule, self.options.every_seconds),
@@ -102,6 +103,7 @@ class Worker:
                 database=mask_url(self.app.settings.database.url),
                 single_worker=self.single_worker,
                 grace_seconds=self.options.grace_seconds,
+                locations=self.app.location_states(),
             )
             while not self.stop.wait(1.0):
                 pass

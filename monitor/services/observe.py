@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from monitor.errors import MalformedResponseError
+from monitor.errors import AuthenticationError, MalformedResponseError, short_error
 from monitor.services.decide import Observation
 from monitor.services.ports import Clock, LocationSource, PageSource
 from monitor.sources.base import FetchResult
@@ -33,6 +33,19 @@ class Observer:
         self.clock = clock
 
     def __call__(self, location_id: str) -> Gathered:
+        """Never raises for one location's problem: whatever a document does to the parser
+        (an overflow, a recursion, an encoding error) is an error for that location alone."""
+        started = self.clock.now()
+        try:
+            return self._observe(location_id)
+        except AuthenticationError:
+            raise  # the key is refused: every other location would fail the same way
+        except Exception as exc:
+            error = f"could not read the location: {short_error(exc)}"
+            log = FetchLog(location_id, "api", started, None, 0.0, 0, error)
+            return Gathered(_failure(location_id, error, None), [log])
+
+    def _observe(self, location_id: str) -> Gathered:
         started = self.clock.now()
         result = self.api.fetch_location(location_id)
         logs = [_log(location_id, "api", started, result)]

@@ -20,8 +20,8 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.events import Event
-from monitor.errors import MonitorError
-from monitor.services.decide import Decision, LocationState, Policy, decide
+from monitor.errors import MonitorError, RecordRejectedError, short_error
+from monitor.services.decide import Decision, LocationState, Observation, Policy, decide
 from monitor.services.observe import Gathered, Observer
 from monitor.services.ports import Clock, LocationSource, PageSource
 from monitor.services.targets import Watchlist, full_review_targets, incremental_targets
@@ -48,6 +48,7 @@ class CycleAbandoned(MonitorError):
 
 
 CycleKind = Literal["incremental", "full"]
+FAILURES_SHOWN = 5
 FEED = "changes/location"
 
 
@@ -64,6 +65,8 @@ class CycleReport:
     page_errors: int = 0  # website pages that failed while the API document was fine
     new_in_watchlist: int = 0  # watched ids without a baseline yet, fetched this cycle
     events: list[Event] = field(default_factory=list)
+    # The first few locations that failed this cycle, (id, reason), for the summary.
+    failures: list[tuple[str, str]] = field(default_factory=list)
     duration_seconds: float = 0.0
     feed_window: tuple[datetime, datetime] | None = None
 
@@ -75,6 +78,11 @@ class CycleReport:
         self.locations += 1
         outcome = decision.outcome
         setattr(self, _COUNTERS[outcome], getattr(self, _COUNTERS[outcome]) + 1)
+
+    def note_failure(self, location_id: str, reason: str | None) -> None:
+        log.warning("location_failed", location_id=location_id, error=reason)
+        if len(self.failures) < FAILURES_SHOWN:
+            self.failures.append((location_id, reason or "unknown error"))
 
     def counts(self) -> dict[str, int]:
         """The figures of the ``cycle_completed`` log line."""
@@ -183,6 +191,14 @@ class ReviewService:
         )
         return report
 
+    def register_configured(self) -> int:
+        """Record today as the day configured ids entered the watchlist, before any cycle:
+        what CQC publishes for them from now on is alerted even on their first fetch.
+        Returns how many watched ids have no baseline yet."""
+        ids = list(dict.fromkeys((*self.watch.locations, *self.watch.file_ids)))
+        with self.sessions.begin() as session:
+            return len(register_watched(session, ids, self.clock.now()))
+
     # -- gather -------------------------------------------------------------------------
 
     def _targets(
@@ -231,6 +247,19 @@ class ReviewService:
         # The register is paged while it changes: an id can slide onto the next page and come
         # twice. Two rows for one location in one transaction would fail the whole batch.
         batch = list({g.observation.location_id: g for g in batch}.values())
+        try:
+            items = self._write(batch, report, cycle_id)
+        except RecordRejectedError as exc:
+            # One location's data the database refuses must not cost the others theirs.
+            log.warning("batch_rejected", error=str(exc), locations=len(batch))
+            items = [item for g in batch for item in self._write_alone(g, report, cycle_id)]
+        for item in items:
+            report.count(item.decision)
+            if item.decision.outcome == "error":
+                report.note_failure(item.decision.state.id, item.decision.state.last_error)
+        report.page_errors += sum(1 for g in batch if g.observation.page_error)
+
+    def _write(self, batch: list[Gathered], report: CycleReport, cycle_id: int) -> list[Applied]:
         now = self.clock.now()
         with self.sessions.begin() as session:
             known = load_states(session, [g.observation.location_id for g in batch])
@@ -239,9 +268,15 @@ class ReviewService:
             report.events += apply(
                 session, items, cycle_id=cycle_id, now=now, known=known, routes=self.routes
             )
-        for item in items:
-            report.count(item.decision)
-        report.page_errors += sum(1 for g in batch if g.observation.page_error)
+        return items
+
+    def _write_alone(self, gathered: Gathered, report: CycleReport, cycle_id: int) -> list[Applied]:
+        try:
+            return self._write([gathered], report, cycle_id)
+        except RecordRejectedError as exc:
+            error = f"could not be stored: {exc}"
+            observation = Observation(gathered.observation.location_id, error=error)
+            return self._write([Gathered(observation, gathered.fetches)], report, cycle_id)
 
     def _decide(
         self,
@@ -255,10 +290,16 @@ class ReviewService:
         # the watchlist now.
         state = known.get(location_id) or LocationState(id=location_id, watched_since=now)
         before = previous.get(state.last_snapshot_id) if state.last_snapshot_id else None
-        decision = decide(state, gathered.observation, before, now=now, policy=self.options.policy)
-        raw = None
-        if decision.snapshot is not None and self.options.keep_raw_payload:
-            raw = compress_raw(redacted_payload(gathered.body, gathered.document))
+        policy = self.options.policy
+        try:
+            decision = decide(state, gathered.observation, before, now=now, policy=policy)
+            raw = None
+            if decision.snapshot is not None and self.options.keep_raw_payload:
+                raw = compress_raw(redacted_payload(gathered.body, gathered.document))
+        except Exception as exc:
+            # Whatever one document does to the diff or the audit copy stays with it.
+            failed = Observation(location_id, error=f"could not process: {short_error(exc)}")
+            return Applied(decide(state, failed, None, now=now, policy=policy), gathered.fetches)
         return Applied(decision, gathered.fetches, raw)
 
     def _advance_watermark(

@@ -12,7 +12,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.sim import inspections
+from monitor.sim import assessments, inspections
 
 Doc = dict[str, Any]
 
@@ -67,6 +67,7 @@ KEY_ORDER = [
     "inspectionAreas",
     "currentRatings",
     "historicRatings",
+    "assessment",
     "reports",
     "unpublishedReports",
     "providerInspectionAreas",
@@ -160,6 +161,27 @@ def _service_fields(record: dict[str, Any]) -> Doc:
     return fields
 
 
+# Shares of the generated register, drawn per location from its own seed. About half of CQC's
+# register is adult social care; by late 2026 roughly a third of rated locations carry a
+# Single Assessment Framework rating.
+SOCIAL_CARE_SHARE = 0.4
+ASSESSED_SHARE = 0.3
+# Salt of the second random stream: the first one's draws, and so every other generated
+# field, stay what they were before social care and assessments were added.
+_SECOND_STREAM = 0x5AF
+
+
+def _social_care_fields() -> Doc:
+    return {
+        "type": "Social Care Org",
+        "inspectionDirectorate": "Adult social care",
+        "careHome": "Y",
+        "gacServiceTypes": [
+            {"name": "Residential homes", "description": "Care home service without nursing"}
+        ],
+    }
+
+
 def _identity_fields(identity: Identity) -> Doc:
     return {
         "locationId": identity.location_id,
@@ -183,6 +205,9 @@ def generated(template: Doc, record: dict[str, Any], identity: Identity) -> Doc:
     fields.update(_identity_fields(identity))
     fields.update(_place_fields(record, rng))
     fields.update(_service_fields(record))
+    second = random.Random(identity.seed ^ _SECOND_STREAM)
+    if second.random() < SOCIAL_CARE_SHARE:
+        fields.update(_social_care_fields())
     overall = template.get("currentRatings", {}).get("overall", {})
     fields.update(
         inspections.generate(
@@ -195,4 +220,7 @@ def generated(template: Doc, record: dict[str, Any], identity: Identity) -> Doc:
             uri_suffix="?" in template.get("reports", [{}])[0].get("reportUri", ""),
         )
     )
+    if second.random() < ASSESSED_SHARE:
+        plan_id = inspections.new_link_id(second)
+        fields.update(assessments.generated(second, fields, plan_id))
     return ordered(fields)

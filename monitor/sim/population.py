@@ -75,6 +75,7 @@ class Population:
         self._providers: dict[str, _Provider] = {}
         self._order: list[str] | None = None
         self._cache = BodyCache(cache_bytes)
+        self._raw: dict[str, bytes] = {}  # bodies served as given, for hostile-input tests
 
     @classmethod
     def generate(cls, size: int, seed: int = 0) -> Population:
@@ -182,6 +183,8 @@ class Population:
 
     def body(self, location_id: str) -> bytes:
         """The JSON body of ``GET /locations/{id}``, rendered once until the location changes."""
+        if (raw := self._raw.get(location_id)) is not None:
+            return raw
         key = ("api", location_id)
         body = self._cache.get(key)
         if body is None:
@@ -282,6 +285,13 @@ class Population:
             entry.provider_id = provider_id
             fresh = _Provider(provider_id, f"Provider {provider_id}", -1)
             self._providers.setdefault(provider_id, fresh).location_ids.append(location_id)
+
+    def serve_raw(self, location_id: str, body: bytes | None) -> None:
+        """Answer ``GET /locations/{id}`` with exactly ``body`` (None: the document again)."""
+        if body is None:
+            self._raw.pop(location_id, None)
+        else:
+            self._raw[location_id] = body
 
     def remove(self, location_id: str) -> None:
         entry = self._entries.pop(location_id)

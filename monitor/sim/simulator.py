@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from monitor.sim import inspections, routes, wire
+from monitor.sim import assessments, inspections, routes, wire
 from monitor.sim.faults import Faults
 from monitor.sim.feed import ChangeFeed
 from monitor.sim.inspections import iso_date
@@ -101,6 +101,32 @@ class SimulatedCqc:
         with self._editing(location_id) as doc:
             return inspections.set_ratings(doc, dict(ratings), day, service, self._new_link)
 
+    def assess(
+        self,
+        location_id: str,
+        *,
+        overall: str,
+        key_questions: Mapping[str, str],
+        published: dt.date | str,
+        group: str | None = None,
+    ) -> str:
+        """Publish a Single Assessment Framework rating (the previous one turns "Historic").
+
+        Social care locations get it as their service group's rating with ``overall``
+        empty, as CQC publishes it; returns the assessment plan id.
+        """
+        plan_id = self._new_link()
+        with self._editing(location_id) as doc:
+            assessments.assess(
+                doc,
+                published=iso_date(published),
+                overall=overall,
+                key_questions=key_questions,
+                plan_id=plan_id,
+                group=group,
+            )
+        return plan_id
+
     def add_report(
         self,
         location_id: str,
@@ -136,6 +162,13 @@ class SimulatedCqc:
         with self._lock:
             self.population.add(copy.deepcopy(doc), provider_name=provider_name)
             self.feed.record(self.clock(), doc["locationId"])
+
+    def serve_raw(self, location_id: str, body: bytes | None) -> None:
+        """From now on answer the location's API request with exactly ``body`` (a hostile or
+        broken document, byte for byte); None goes back to its document. A feed entry."""
+        with self._lock:
+            self.population.serve_raw(location_id, body)
+            self.feed.record(self.clock(), location_id)
 
     def touch(self, location_id: str) -> None:
         """A change-feed entry without any change, as CQC's feed sometimes has."""

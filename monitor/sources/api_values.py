@@ -20,12 +20,26 @@ class DocumentShapeError(ValueError):
 
 
 def text(value: Any, field: str = "value") -> str | None:
-    """Whitespace-tidied text; ids that arrive as JSON integers are read as their digits."""
+    """Whitespace-tidied text."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if not isinstance(value, str):
         raise DocumentShapeError(f"{field} is {type(value).__name__}, expected text")
-    tidy = " ".join(str(value).split())
+    return _tidy(value, field)
+
+
+def identifier(value: Any, field: str = "id") -> str | None:
+    """An id; one that arrives as a JSON integer is read as its digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return text(value, field)
+
+
+def _tidy(value: str, field: str) -> str | None:
+    tidy = " ".join(value.split())
+    if "\x00" in tidy:
+        # No database stores it in text, and no real name or date contains it.
+        raise DocumentShapeError(f"{field} contains a NUL character")
     return tidy or None
 
 
@@ -41,7 +55,7 @@ def iso_date(value: Any, field: str = "date") -> str | None:
 
 def link(value: Any, field: str = "link") -> str | None:
     """``/reports/8d75…?20220420120000`` and ``8d75…`` are the same report."""
-    tidy = text(value, field)
+    tidy = identifier(value, field)
     if not tidy:
         return None
     return tidy.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or None

@@ -120,7 +120,7 @@ def _recency(item: _Item) -> tuple[str, str]:
 
 
 def _ratings(item: _Item, *, service: str | None) -> Iterator[Rating]:
-    plan = values.text(item.body.get("assessmentPlanId"), "assessmentPlanId")
+    plan = values.identifier(item.body.get("assessmentPlanId"), "assessmentPlanId")
     overall = values.text(item.body.get("rating"), "rating")
     if overall:
         yield _rating("Overall", overall, service, item, plan)
@@ -140,6 +140,6 @@ def _rating(
         service=service,
         date=item.date,
         report_link_id=plan,
-        inherited_from=values.text(item.body.get("organisationId"), "organisationId"),
+        inherited_from=values.identifier(item.body.get("organisationId"), "organisationId"),
         framework=FRAMEWORK,
     )

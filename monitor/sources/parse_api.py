@@ -37,7 +37,7 @@ def parse_location(doc: Any, expected_id: str | None = None) -> Snapshot:
     if not isinstance(doc, dict):
         raise MalformedResponseError(f"location document is {type(doc).__name__}, not an object")
     try:
-        location_id = values.text(doc.get("locationId"), "locationId")
+        location_id = values.identifier(doc.get("locationId"), "locationId")
         if not location_id:
             raise DocumentShapeError("location document has no locationId")
         if expected_id and location_id != expected_id:
@@ -59,7 +59,7 @@ def _snapshot(doc: dict[str, Any], location_id: str) -> Snapshot:
         name=values.text(doc.get("name"), "name")
         or values.text(doc.get("locationName"), "locationName")
         or location_id,
-        provider_id=values.text(doc.get("providerId"), "providerId"),
+        provider_id=values.identifier(doc.get("providerId"), "providerId"),
         address=address or None,
         postcode=values.text(doc.get("postalCode"), "postalCode"),
         region=values.text(doc.get("region"), "region"),
@@ -136,7 +136,7 @@ def _rating_group(
             # A rating item's own date and report win over those of its group.
             date=values.iso_date(item.get("reportDate"), "reportDate") or date,
             report_link_id=values.link(item.get("reportLinkId"), "reportLinkId") or link,
-            inherited_from=values.text(item.get("organisationId"), "organisationId"),
+            inherited_from=values.identifier(item.get("organisationId"), "organisationId"),
         )
 
 

@@ -9,10 +9,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    StatementError,
+)
 from sqlalchemy.orm import Session
 
 from monitor.domain.events import Event
 from monitor.domain.snapshot import Snapshot
+from monitor.errors import RecordRejectedError, short_error
 from monitor.services.decide import Decision, LocationState
 from monitor.store.tables import (
     Delivery,
@@ -90,13 +99,29 @@ def apply(
     known: dict[str, LocationState],
     routes: Any,
 ) -> list[Event]:
-    """Write one batch of decisions; returns the events that were new to the store."""
-    _insert_new_locations(session, [i for i in items if i.decision.state.id not in known], now)
-    snapshot_ids = _insert_snapshots(session, items, cycle_id, now)
-    _update_locations(session, items, known, snapshot_ids, now)
-    events = _insert_events(session, items, known, snapshot_ids, cycle_id, routes, now)
-    _insert_fetches(session, items, cycle_id)
+    """Write one batch of decisions; returns the events that were new to the store.
+
+    A row the database refuses for its content raises ``RecordRejectedError`` (the
+    transaction is then to be rolled back by the caller).
+    """
+    try:
+        _insert_new_locations(session, [i for i in items if i.decision.state.id not in known], now)
+        snapshot_ids = _insert_snapshots(session, items, cycle_id, now)
+        _update_locations(session, items, known, snapshot_ids, now)
+        events = _insert_events(session, items, known, snapshot_ids, cycle_id, routes, now)
+        _insert_fetches(session, items, cycle_id)
+    except (DataError, IntegrityError, StatementError) as exc:
+        if _unreachable(exc):
+            raise
+        raise RecordRejectedError(short_error(exc.orig or exc)) from exc
     return events
+
+
+def _unreachable(exc: StatementError) -> bool:
+    """A lost connection is not a row's fault: no other row would get through either."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def _insert_new_locations(session: Session, items: Sequence[Applied], now: datetime) -> None:

@@ -10,16 +10,16 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from monitor.store.tables import Cycle, Delivery, JobState, Lease
+from monitor.store.tables import Cycle, Delivery, JobState, Lease, Location
 
 WORKER_LEASE = "worker"
 _RERUN_SUFFIX = "~rerun-"
@@ -217,6 +217,25 @@ class Figures:
     deliveries_pending: int
     deliveries_dead: int
     last_success: dict[str, datetime]  # newest completed cycle's finish, by kind
+    locations: dict[str, int] = field(default_factory=dict)  # by LOCATION_STATES
+
+
+# What a tracked location is now, in the order that decides it: gone (404), failing (its last
+# fetch failed), unbaselined (never fetched successfully: the next cycle fetches it), active.
+LOCATION_STATES = ("active", "unbaselined", "failing", "gone")
+
+
+def location_states(session: Session) -> dict[str, int]:
+    state = case(
+        (Location.status == "gone", "gone"),
+        (Location.consecutive_failures > 0, "failing"),
+        (Location.last_hash.is_(None), "unbaselined"),
+        else_="active",
+    )
+    counts = dict.fromkeys(LOCATION_STATES, 0)
+    for name, count in session.execute(select(state, func.count()).group_by(state)):
+        counts[name] = count
+    return counts
 
 
 def figures(session: Session) -> Figures:
@@ -235,4 +254,5 @@ def figures(session: Session) -> Figures:
         deliveries_pending=counts.get("pending", 0) + counts.get("failed", 0),
         deliveries_dead=counts.get("dead", 0),
         last_success={kind: moment for kind, moment in finished if moment is not None},
+        locations=location_states(session),
     )

@@ -127,9 +127,10 @@ def test_metrics_count_cycles_fetches_events_and_deliveries(
     cqc = FakeCqc(docs.all_real())
     settings = settings_for(
         database_url,
-        watch={"locations": [docs.HENLEY, docs.LUCERNE]},
+        watch={"locations": [docs.HENLEY, docs.LUCERNE, docs.ALLIED, "1-999000111"]},
         sinks=[{"name": "hook", "type": "console"}],
     )
+    cqc.errors[docs.ALLIED] = "HTTP 503"
     app = app_for(settings, api=cqc, sinks={"hook": RecordingSink("hook", ["fail"])})
     try:
         sessions = make_session_factory(app.engine)
@@ -147,6 +148,9 @@ def test_metrics_count_cycles_fetches_events_and_deliveries(
                 docs.real(docs.HENLEY), "Safe", "Inadequate"
             )
         app.dispatcher(on_outcome=metrics.delivery_outcome).deliver_due()
+        # Added to the watchlist after the last cycle: known, not yet baselined.
+        app.settings.watch.locations.append("1-777000222")
+        app.review().register_configured()
         response = get(base + "/metrics")
     finally:
         app.close()
@@ -161,6 +165,10 @@ def test_metrics_count_cycles_fetches_events_and_deliveries(
     assert 'cqc_monitor_deliveries_total{outcome="failed",sink="hook"} 1.0' in lines
     assert "cqc_monitor_deliveries_pending 1.0" in lines
     assert "cqc_monitor_deliveries_dead 0.0" in lines
+    assert 'cqc_monitor_locations{state="active"} 2.0' in lines
+    assert 'cqc_monitor_locations{state="failing"} 1.0' in lines
+    assert 'cqc_monitor_locations{state="gone"} 1.0' in lines  # 1-999000111 answers 404
+    assert 'cqc_monitor_locations{state="unbaselined"} 1.0' in lines
     assert 'cqc_monitor_cycle_duration_seconds_count{kind="full"} 2.0' in lines
     assert any(line.startswith("cqc_monitor_data_freshness_seconds ") for line in lines)
     assert any(

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from monitor.sim import ManualClock, Population, RunningServer, SimulatedCqc, Step, demo_story
+from monitor.sources.parse_api import parse_location
 
 HENLEY, LUCERNE, ALLIED, HARLEY = "1-10000302982", "1-125856395", "1-134558905", "1-201307300"
 KEY_QUESTIONS = {"Safe", "Effective", "Caring", "Responsive", "Well-led"}
@@ -342,7 +343,7 @@ def real_document(location_id: str) -> dict[str, Any]:
 
 def test_generated_documents_keep_the_real_shape(sim: SimulatedCqc) -> None:
     templates = [set(real_document(i)) for i in (HENLEY, LUCERNE, ALLIED)]
-    known = set.union(*templates)
+    known = set.union(*templates) | {"assessment"}  # Single Assessment Framework ratings
     optional = {"website", "postalAddressLine2", "postalAddressCounty", "mainPhoneNumber"}
     optional |= {"numberOfBeds", "deregistrationDate", "historicRatings"}
     common = set.intersection(*templates) - optional
@@ -362,6 +363,44 @@ def test_generated_documents_keep_the_real_shape(sim: SimulatedCqc) -> None:
         assert doc["lastReport"]["publicationDate"] == doc["reports"][0]["reportDate"]
         assert doc["registrationStatus"] == "Registered"
     assert rated > 20
+
+
+def test_generated_population_has_assessments_in_the_real_shape() -> None:
+    population = Population.generate(1000, seed=0)
+    shapes: dict[str, int] = {"social": 0, "healthcare": 0}
+    for location_id in population.ids():
+        doc = population.view(location_id)
+        if "assessment" not in doc:
+            continue
+        (entry,) = doc["assessment"]
+        ratings = entry["ratings"]
+        items = ratings["overall"] or ratings["asgRatings"]
+        assert [item["status"] for item in items] == ["Current"]
+        assert {kq["status"] for kq in items[0]["keyQuestionRatings"]} == {"Assessed"}
+        if doc["careHome"] == "Y":
+            shapes["social"] += 1
+            assert ratings["overall"] == [] and ratings["asgRatings"][0]["name"] == "Care Homes"
+        else:
+            shapes["healthcare"] += 1
+            assert ratings["overall"]
+        # Whatever the shape, the assessment is the location's rating, newer than the legacy one.
+        overall = parse_location(doc).rating("Overall")
+        assert overall is not None and overall.framework == "assessment"
+        legacy_date = doc["currentRatings"]["overall"]["reportDate"]
+        assert overall.date is not None and overall.date > legacy_date
+    # A realistic share of both kinds (simulator README: about a third of rated locations).
+    assert shapes["social"] > 40 and shapes["healthcare"] > 40, shapes
+
+
+def test_re_assessment_turns_the_previous_item_historic(sim: SimulatedCqc) -> None:
+    sim.assess(HENLEY, overall="Good", key_questions={"Safe": "Good"}, published="2026-01-10")
+    sim.assess(
+        HENLEY, overall="Inadequate", key_questions={"Safe": "Inadequate"}, published="2026-09-10"
+    )
+    entries = sim.document(HENLEY)["assessment"]
+    statuses = [item["status"] for e in entries for item in e["ratings"]["asgRatings"]]
+    assert statuses == ["Current", "Historic"]
+    assert parse_location(sim.document(HENLEY)).rating("Safe").rating == "Inadequate"  # type: ignore[union-attr]
 
 
 def test_generation_is_deterministic_and_records_are_real() -> None:

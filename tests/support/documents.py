@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from monitor.sim import assessments
+
 LOCATIONS = Path(__file__).parents[1] / "fixtures" / "cqc" / "locations"
 HENLEY, LUCERNE, ALLIED = "1-10000302982", "1-125856395", "1-134558905"
 
@@ -84,41 +86,34 @@ def reorder_key_questions(doc: Doc) -> Doc:
 
 
 def with_assessment(
-    doc: Doc, *, published: str, overall: str, key_questions: dict[str, str]
+    doc: Doc,
+    *,
+    published: str,
+    overall: str,
+    key_questions: dict[str, str],
+    social_care: bool | None = None,
+    group: str | None = None,
+    plan_id: str = "AP-2025-0001",
 ) -> Doc:
-    """A Single Assessment Framework rating, spelt the way that API spells it."""
+    """A Single Assessment Framework rating in CQC's real shape (see ``monitor.sim``):
+    a social care location's rating is its ``asgRatings`` group with ``overall`` empty; the
+    previous current assessment, if any, turns "Historic"."""
     doc = variant(doc)
-    doc["assessment"] = [
-        {
-            "assessmentPlanPublishedDateTime": f"{published}T09:30:00Z",
-            "ratings": {
-                "overall": [
-                    {
-                        "rating": overall,
-                        "status": "Current",
-                        "keyQuestionRatings": [
-                            {"name": name, "rating": rating, "status": "Current"}
-                            for name, rating in key_questions.items()
-                        ],
-                    }
-                ],
-                "asgRatings": [
-                    {
-                        "assessmentPlanId": "AP-2025-0001",
-                        "title": "Assessment",
-                        "assessmentDate": published,
-                        "name": "Care Homes",
-                        "rating": overall,
-                        "status": "Current",
-                        "keyQuestionRatings": [
-                            {"name": name, "rating": rating, "status": "Current"}
-                            for name, rating in key_questions.items()
-                        ],
-                    }
-                ],
-            },
-        }
-    ]
+    assessments.assess(
+        doc,
+        published=published,
+        overall=overall,
+        key_questions=key_questions,
+        plan_id=plan_id,
+        group=group,
+        social_care=social_care,
+    )
+    return doc
+
+
+def without_current_ratings(doc: Doc) -> Doc:
+    doc = variant(doc)
+    doc.pop("currentRatings", None)
     return doc
 
 

@@ -105,26 +105,6 @@ def test_deregistration_is_critical() -> None:
     }
 
 
-def test_assessment_framework_rating_newer_than_current_ratings() -> None:
-    henley = docs.real(docs.HENLEY)
-    after = docs.with_assessment(
-        henley,
-        published="2025-06-01",
-        overall="Requires Improvement",
-        key_questions={"Safe": "Requires Improvement"},
-    )
-    (event,) = events_between(henley, after)
-
-    rows = {(c["service"], c["question"]): c for c in event.details["changes"]}
-    assert rows[(None, "Overall")]["new"] == "Requires improvement"
-    assert rows[(None, "Overall")]["direction"] == "declined"
-    assert rows[(None, "Safe")]["new"] == "Requires improvement"
-    # The service-group rating is new, not a change of an existing one.
-    assert rows[("Care Homes", "Overall")]["old"] is None
-    assert event.severity == "critical"
-    assert event.details["report_date"] == "2025-06-01"
-
-
 def test_inherited_rating_on_re_registered_location_is_not_a_rating_change() -> None:
     fresh = docs.variant(docs.real(docs.HENLEY))
     fresh["currentRatings"]["overall"]["rating"] = "No published rating"

@@ -83,29 +83,6 @@ def test_rating_spellings_are_canonicalised(spelling: str, canonical: str) -> No
     assert parse_location(doc).rating("Safe").rating == canonical  # type: ignore[union-attr]
 
 
-def test_newer_assessment_framework_rating_wins_over_current_ratings() -> None:
-    doc = docs.with_assessment(
-        docs.real(docs.HENLEY),
-        published="2025-03-10",
-        overall="Requires Improvement",
-        key_questions={"Safe": "Requires Improvement", "Well-led": "Good"},
-    )
-    snapshot = parse_location(doc)
-
-    overall = snapshot.rating("Overall")
-    assert overall is not None
-    assert (overall.rating, overall.date, overall.framework) == (
-        "Requires improvement",
-        "2025-03-10",
-        "assessment",
-    )
-    assert snapshot.rating("Safe").rating == "Requires improvement"  # type: ignore[union-attr]
-    # Questions the assessment did not rate keep their legacy rating.
-    assert snapshot.rating("Caring").framework == "legacy"  # type: ignore[union-attr]
-    group = snapshot.rating("Overall", service="Care Homes")
-    assert group is not None and group.rating == "Requires improvement"
-
-
 def test_older_assessment_rating_does_not_replace_a_newer_legacy_one() -> None:
     doc = docs.with_assessment(
         docs.real(docs.HENLEY), published="2021-01-01", overall="Inadequate", key_questions={}

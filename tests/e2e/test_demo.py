@@ -61,7 +61,9 @@ def test_the_downgrade_arrives_as_an_email_naming_it(
     downgrade = messages[subjects.index("[CQC] Henley House: Overall Good → Requires improvement")]
     text = downgrade.get_body(("plain",))
     html = downgrade.get_body(("html",))
-    assert text is not None and "Safe: Good → Requires improvement" in text.get_content()
+    assert text is not None and "Safe: Good → Inadequate" in text.get_content()
+    # A rating from CQC's Single Assessment Framework says so.
+    assert "Assessment published: 2025-11-04" in text.get_content()
     assert html is not None and "Henley House" in html.get_content()
     # The board's sink takes critical alerts only: the downgrade and the deregistration.
     board = [s for s, m in zip(subjects, messages, strict=True) if "quality-board" in m["To"]]
@@ -79,7 +81,6 @@ def test_signed_webhooks_for_every_event(
     assert [(r["body"]["type"], r["body"]["data"]["location"]["name"]) for r in received] == [
         ("new_inspection", "Alliance Medical Harley Street"),
         ("rating_changed", "Henley House"),
-        ("new_inspection", "Henley House"),
         ("registration_changed", "Lucerne House"),
         ("data_review", "Alliance Medical Harley Street"),
     ]
@@ -91,8 +92,10 @@ def test_signed_webhooks_for_every_event(
         (c["question"], c["old"], c["new"]) for c in rating["body"]["data"]["details"]["changes"]
     } == {
         ("Overall", "Good", "Requires improvement"),
-        ("Safe", "Good", "Requires improvement"),
+        ("Safe", "Good", "Inadequate"),
+        ("Well-led", "Good", "Requires improvement"),
     }
+    assert {c["framework"] for c in rating["body"]["data"]["details"]["changes"]} == {"assessment"}
 
 
 def test_a_failed_webhook_delivery_is_retried_and_sent(
@@ -116,7 +119,7 @@ def test_alerts_are_printed_and_the_history_shows_the_downgrade(
     assert re.search(r"snapshot\s+#\d+ Registered Overall: Good", history)
     assert re.search(r"snapshot\s+#\d+ Registered Overall: Requires improvement", history)
     assert "[critical] Henley House: Overall: Good → Requires improvement" in history
-    assert f"Done. 11 files in {output}" in result.stdout
+    assert f"Done. 10 files in {output}" in result.stdout
 
 
 def test_the_temporary_database_is_removed(

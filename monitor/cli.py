@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +29,8 @@ from monitor.sinks.base import Alert
 from monitor.sinks.registry import sample_event
 from monitor.store import migrate, queries
 from monitor.worker import Worker, WorkerOptions
+
+T = TypeVar("T")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 FORMAT = click.option(
@@ -151,6 +153,13 @@ def history(ctx: Context, location_id: str, fmt: str) -> None:
     """A location's audit trail: snapshots, ratings over time, events, deliveries."""
     rows = _read(ctx, lambda s: queries.history(s, location_id))
     if not rows:
+        watched = _read(ctx, lambda s: queries.watched_since(s, location_id))
+        if watched is not None:
+            since = watched.date().isoformat()
+            raise MonitorError(
+                f"no history for {location_id} yet: watched since {since}, "
+                "it is fetched by the next cycle"
+            )
         raise MonitorError(f"no history for {location_id}: it has never been checked")
     if fmt == "table":
         click.echo(output.history_table(rows))
@@ -316,7 +325,7 @@ def db_upgrade(ctx: Context) -> None:
 cli.add_command(demo_command)
 
 
-def _read(ctx: Context, query: Callable[[Any], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def _read(ctx: Context, query: Callable[[Any], T]) -> T:
     app = ctx.app()
     try:
         app.prepare_database()

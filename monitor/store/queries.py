@@ -76,6 +76,10 @@ def location(session: Session, location_id: str) -> Location | None:
     return session.get(Location, location_id)
 
 
+def watched_since(session: Session, location_id: str) -> datetime | None:
+    return session.scalar(select(Location.watched_since).where(Location.id == location_id))
+
+
 def history(session: Session, location_id: str) -> list[dict[str, Any]]:
     """One location's audit trail, oldest first: snapshots, events, deliveries, failed fetches."""
     entries = [*_snapshots(session, location_id), *_events(session, location_id)]

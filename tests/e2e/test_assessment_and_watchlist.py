@@ -237,3 +237,20 @@ def test_check_location_refuses_an_id_that_is_not_one(tmp_path: Path, world: Wor
     assert result.returncode == 2
     assert "--location" in result.stderr and "is not a CQC id" in result.stderr
     assert not (tmp_path / "monitor.db").exists()  # nothing was stored for it
+
+
+def test_an_id_added_to_the_config_is_covered_by_the_next_check(
+    tmp_path: Path, world: World
+) -> None:
+    config = write_config(tmp_path, world.base_url, locations=[docs.HENLEY])
+    assert run_cli(config, "check", "--no-deliver").returncode == 0
+
+    write_config(tmp_path, world.base_url, locations=[docs.HENLEY, docs.LUCERNE])
+    never = run_cli(config, "history", docs.LUCERNE)
+    assert never.returncode == 1 and "never been checked" in never.stderr
+
+    poll = run_cli(config, "check", "--no-deliver")  # incremental: nothing in the feed
+    assert poll.returncode == 0, poll.stderr
+    assert "1 new in watchlist" in poll.stdout
+    history = run_cli(config, "history", docs.LUCERNE)
+    assert history.returncode == 0 and "Outstanding" in history.stdout

@@ -20,6 +20,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.events import Event
+from monitor.domain.snapshot import Snapshot
 from monitor.errors import MonitorError, RecordRejectedError, short_error
 from monitor.services.decide import Decision, LocationState, Observation, Policy, decide
 from monitor.services.observe import Gathered, Observer
@@ -290,17 +291,7 @@ class ReviewService:
         # the watchlist now.
         state = known.get(location_id) or LocationState(id=location_id, watched_since=now)
         before = previous.get(state.last_snapshot_id) if state.last_snapshot_id else None
-        policy = self.options.policy
-        try:
-            decision = decide(state, gathered.observation, before, now=now, policy=policy)
-            raw = None
-            if decision.snapshot is not None and self.options.keep_raw_payload:
-                raw = compress_raw(redacted_payload(gathered.body, gathered.document))
-        except Exception as exc:
-            # Whatever one document does to the diff or the audit copy stays with it.
-            failed = Observation(location_id, error=f"could not process: {short_error(exc)}")
-            return Applied(decide(state, failed, None, now=now, policy=policy), gathered.fetches)
-        return Applied(decision, gathered.fetches, raw)
+        return process(gathered, state, before, now=now, options=self.options)
 
     def _advance_watermark(
         self, kind: CycleKind, only: Iterable[str] | None, started: datetime, report: CycleReport
@@ -311,6 +302,29 @@ class ReviewService:
         end = report.feed_window[1] if report.feed_window else started
         with self.sessions.begin() as session:
             set_watermark(session, FEED, end, self.clock.now())
+
+
+def process(
+    gathered: Gathered,
+    state: LocationState,
+    before: Snapshot | None,
+    *,
+    now: datetime,
+    options: ReviewOptions,
+) -> Applied:
+    """One location's decision and audit copy. Never raises: whatever a document does to the
+    diff or the redaction stays with it, as an error for that location."""
+    location_id = gathered.observation.location_id
+    policy = options.policy
+    try:
+        decision = decide(state, gathered.observation, before, now=now, policy=policy)
+        raw = None
+        if decision.snapshot is not None and options.keep_raw_payload:
+            raw = compress_raw(redacted_payload(gathered.body, gathered.document))
+    except Exception as exc:
+        failed = Observation(location_id, error=f"could not process: {short_error(exc)}")
+        return Applied(decide(state, failed, None, now=now, policy=policy), gathered.fetches)
+    return Applied(decision, gathered.fetches, raw)
 
 
 def _needed_snapshots(batch: list[Gathered], known: dict[str, LocationState]) -> list[int]:

@@ -23,9 +23,12 @@ def text(value: Any, field: str = "value") -> str | None:
     """Whitespace-tidied text."""
     if value is None:
         return None
-    if not isinstance(value, str):
+    if value.__class__ is not str:
         raise DocumentShapeError(f"{field} is {type(value).__name__}, expected text")
-    return _tidy(value, field)
+    if "\x00" in value:
+        # No database stores it in text, and no real name or date contains it.
+        raise DocumentShapeError(f"{field} contains a NUL character")
+    return " ".join(value.split()) or None
 
 
 def identifier(value: Any, field: str = "id") -> str | None:
@@ -33,14 +36,6 @@ def identifier(value: Any, field: str = "id") -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return text(value, field)
-
-
-def _tidy(value: str, field: str) -> str | None:
-    tidy = " ".join(value.split())
-    if "\x00" in tidy:
-        # No database stores it in text, and no real name or date contains it.
-        raise DocumentShapeError(f"{field} contains a NUL character")
-    return tidy or None
 
 
 def iso_date(value: Any, field: str = "date") -> str | None:

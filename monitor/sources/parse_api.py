@@ -128,10 +128,10 @@ def _rating_group(
 ) -> Iterator[Rating]:
     date = values.iso_date(group.get("reportDate"), "reportDate") or fallback_date
     link = values.link(group.get("reportLinkId"), "reportLinkId")
-    for question, item in _question_items(group):
+    for question, rating, item in _question_items(group):
         yield Rating(
             question=question,
-            rating=canonical_rating(values.text(item["rating"]) or ""),
+            rating=rating,
             service=service,
             # A rating item's own date and report win over those of its group.
             date=values.iso_date(item.get("reportDate"), "reportDate") or date,
@@ -140,14 +140,15 @@ def _rating_group(
         )
 
 
-def _question_items(group: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(question, item) of one rating group, Overall (the group itself) first."""
-    if values.text(group.get("rating"), "rating"):
-        yield "Overall", group
+def _question_items(group: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(question, canonical rating, item) of one rating group, Overall (the group) first."""
+    if overall := values.text(group.get("rating"), "rating"):
+        yield "Overall", canonical_rating(overall), group
     for item in values.objects(group.get("keyQuestionRatings"), "keyQuestionRatings"):
         name = values.text(item.get("name"), "keyQuestionRatings[].name")
-        if name and values.text(item.get("rating"), "keyQuestionRatings[].rating"):
-            yield canonical_question(name), item
+        rating = values.text(item.get("rating"), "keyQuestionRatings[].rating")
+        if name and rating:
+            yield canonical_question(name), canonical_rating(rating), item
 
 
 def _past_ratings(doc: dict[str, Any], superseded: list[Rating]) -> tuple[PastRating, ...]:
@@ -180,8 +181,7 @@ def _legacy_history(history: Any) -> Iterator[PastRating]:
         for group in values.objects(entry.get("serviceRatings"), "serviceRatings"):
             groups.append((values.text(group.get("name"), "serviceRatings[].name"), group))
         for service_name, ratings in groups:
-            for question, item in _question_items(ratings):
-                rating = canonical_rating(values.text(item["rating"]) or "")
+            for question, rating, _ in _question_items(ratings):
                 yield PastRating(date, link, question, rating, service_name)
 
 

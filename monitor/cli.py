@@ -309,8 +309,15 @@ def _parse_since(text: str | None) -> datetime | None:
         raise click.BadParameter(
             f"{text!r} is not a date such as 2026-01-31", param_hint="--since"
         ) from None
-    # A bare date or time means UTC, the zone every stored time is in.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    # A bare date or time means UTC, the zone every stored time is in. Converting here, not
+    # in the query, turns a moment UTC cannot hold (year 10000) into a usage error.
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        raise click.BadParameter(
+            f"{text!r} is outside the dates UTC can represent (years 1 to 9999)",
+            param_hint="--since",
+        ) from None
 
 
 def _fail(message: str, code: int) -> NoReturn:

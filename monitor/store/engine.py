@@ -2,12 +2,51 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
+
+SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+
+
+def check_database_url(url: str) -> None:
+    """ValueError saying why this URL cannot be opened: unparseable, another database than
+    SQLite or PostgreSQL, a driver that is not installed, a SQLite file that cannot be made.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError(f"not a database URL; expected {SUPPORTED}") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ValueError(f"{parsed.drivername}:// is not supported; expected {SUPPORTED}")
+    try:
+        parsed.get_dialect().import_dbapi()
+    except (NoSuchModuleError, ImportError):
+        raise ValueError(f"the {parsed.drivername} driver is not installed") from None
+    problem = _sqlite_problem(parsed)
+    if problem:
+        raise ValueError(problem)
+
+
+def _sqlite_problem(parsed: URL) -> str | None:
+    if parsed.get_backend_name() != "sqlite" or not _is_file(parsed.database):
+        return None
+    path = Path(str(parsed.database))
+    if path.is_dir():
+        return f"{path} is a directory, not a database file"
+    if path.exists():
+        return None if os.access(path, os.R_OK | os.W_OK) else f"{path} is not writable"
+    folder = next(p for p in path.parents if p.exists())
+    if not folder.is_dir():
+        return f"cannot create {path}: {folder} is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot create {path}: {folder} is not writable"
+    return None
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -24,9 +63,13 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def _is_file(database: str | None) -> bool:
+    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
+
+
 def _ensure_sqlite_folder(database: str | None) -> None:
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if _is_file(database):
+        Path(str(database)).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.events import Event
 from monitor.errors import StorageError
+from monitor.redaction import Redactor
 from monitor.services.decide import Policy
 from monitor.services.dispatcher import Dispatcher, OutcomeListener, RetryPolicy
 from monitor.services.ports import Clock, LocationSource, PageSource, SystemClock
@@ -53,6 +54,7 @@ class App:
     sink_configs: list[SinkConfig]
     sinks: dict[str, Sink] = field(default_factory=dict)
     owner: str = field(default_factory=owner_name)
+    redact: Redactor = field(default_factory=Redactor)
 
     def routes(self, event: Event) -> list[str]:
         return route(event, self.sink_configs)
@@ -80,6 +82,7 @@ class App:
             ),
             owner=self.owner,
             stop=stop,
+            redact=self.redact,
         )
 
     def known_locations(self, providers: Sequence[str]) -> list[str]:
@@ -100,6 +103,7 @@ class App:
             ),
             owner=self.owner,
             on_outcome=on_outcome,
+            redact=self.redact,
         )
 
     def prune(self) -> int:
@@ -146,6 +150,7 @@ def build_app(
         web=web if web is not None else _web_client(settings),
         sink_configs=configs,
         sinks=built,
+        redact=Redactor(settings.secrets()),
     )
 
 

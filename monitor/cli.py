@@ -16,7 +16,8 @@ from monitor.bootstrap import App, build_app
 from monitor.demo import demo_command
 from monitor.domain.events import EVENT_TYPES
 from monitor.errors import ConfigError, MonitorError, StorageError
-from monitor.logs import MASK, configure_logging
+from monitor.logs import configure_logging
+from monitor.redaction import MASK, Redactor
 from monitor.settings import Settings, load_settings, mask_url, mask_url_path, sink_configs
 from monitor.sinks.base import Alert
 from monitor.sinks.registry import sample_event
@@ -30,14 +31,18 @@ FORMAT = click.option(
 
 
 class Context:
-    def __init__(self, config_path: str | None) -> None:
+    def __init__(self, config_path: str | None = None) -> None:
         self.config_path = config_path
         self._settings: Settings | None = None
+        # Error messages printed on the way out are masked too, once the secrets are known.
+        self.redact = Redactor()
 
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings(self.config_path)
-            configure_logging(self._settings.logging.level, self._settings.logging.format)
+            self.redact = Redactor(self._settings.secrets())
+            logging = self._settings.logging
+            configure_logging(logging.level, logging.format, redact=self.redact)
         return self._settings
 
     def app(self, **overrides: Any) -> App:
@@ -58,7 +63,9 @@ pass_context = click.make_pass_decorator(Context)
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
     """Watch the Care Quality Commission for rating changes and deliver alerts."""
-    ctx.obj = Context(config_path)
+    if ctx.obj is None:  # invoked without main(), as click's test runner does
+        ctx.obj = Context()
+    ctx.obj.config_path = config_path
 
 
 @cli.command()
@@ -320,27 +327,28 @@ def _parse_since(text: str | None) -> datetime | None:
         ) from None
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
-
 def main(argv: list[str] | None = None) -> None:
+    context = Context()
+
+    def fail(message: str, code: int) -> NoReturn:
+        click.echo(f"error: {context.redact(message)}", err=True)
+        sys.exit(code)
+
     try:
-        cli.main(args=argv, prog_name="cqc-monitor", standalone_mode=False)
+        cli.main(args=argv, prog_name="cqc-monitor", standalone_mode=False, obj=context)
     except click.exceptions.Abort:
-        _fail("aborted", EXIT_FAILED)
+        fail("aborted", EXIT_FAILED)
     except click.UsageError as exc:
         exc.show()
         sys.exit(EXIT_USAGE)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except ConfigError as exc:
-        _fail(f"invalid configuration: {exc}", EXIT_USAGE)
+        fail(f"invalid configuration: {exc}", EXIT_USAGE)
     except StorageError as exc:
-        _fail(str(exc), EXIT_FAILED)
+        fail(str(exc), EXIT_FAILED)
     except MonitorError as exc:
-        _fail(str(exc), EXIT_FAILED)
+        fail(str(exc), EXIT_FAILED)
     except SQLAlchemyError as exc:
-        _fail(f"database unavailable: {str(exc).splitlines()[0][:300]}", EXIT_FAILED)
+        fail(f"database unavailable: {str(exc).splitlines()[0][:300]}", EXIT_FAILED)
     sys.exit(EXIT_OK)

@@ -167,6 +167,14 @@ class Settings(_Section):
     sinks: list[dict[str, Any]] = Field(default_factory=list)
     path: str | None = None  # where the settings were read from
 
+    def secrets(self) -> list[str]:
+        """Every value ``config check`` masks; the redactor keeps them out of error text."""
+        values = [self.sources.cqc_api.subscription_key.get_secret_value()]
+        values += [urlsplit(self.database.url).password or ""]
+        for config in sink_configs(self.sinks):
+            values += _sink_secrets(config)
+        return [value for value in values if value]
+
     def watch_file_ids(self) -> list[str]:
         """Ids from ``[watch] file``, one per line; blanks, comments and a CSV header skipped."""
         if not self.watch.file:
@@ -273,6 +281,24 @@ def sink_configs(sections: list[dict[str, Any]]) -> list[SinkConfig]:
         except ConfigError as exc:
             raise ConfigError(f"sinks[{index}].{exc.key}", exc.message) from None
     return configs
+
+
+def _sink_secrets(config: SinkConfig) -> list[str]:
+    values: list[str] = []
+    for name, value in config:
+        items = value if isinstance(value, list) else [value]
+        values += [item.get_secret_value() for item in items if isinstance(item, SecretStr)]
+        if name == "headers" and isinstance(value, dict):
+            values += [str(item) for item in value.values()]
+        if name == "url" and isinstance(value, str):
+            values.append(_url_path(value))  # hooks carry their token in the path
+    return values
+
+
+def _url_path(url: str) -> str:
+    parts = urlsplit(url)
+    path = urlunsplit(("", "", parts.path, parts.query, ""))
+    return path if path not in ("", "/") else ""
 
 
 def _expand(value: Any, env: dict[str, str], key: str) -> Any:

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.events import Event
 from monitor.errors import MonitorError
+from monitor.redaction import Redactor
 from monitor.services.decide import Decision, LocationState, Policy, decide
 from monitor.services.observe import Gathered, Observer
 from monitor.services.ports import Clock, LocationSource, PageSource
@@ -131,8 +132,10 @@ class ReviewService:
         options: ReviewOptions,
         owner: str = "cli",
         stop: threading.Event | None = None,
+        redact: Redactor | None = None,
     ) -> None:
         self.sessions = sessions
+        self.redact = redact or Redactor()
         # Set by the worker on shutdown: the cycle ends after the batch in hand, unfinished.
         self.stop = stop or threading.Event()
         self.api = api
@@ -169,7 +172,8 @@ class ReviewService:
         except BaseException as exc:
             report.duration_seconds = time.monotonic() - clock_start
             status = "abandoned" if isinstance(exc, CycleAbandoned) else "failed"
-            cycles.fail(self.sessions, cycle_id, report, self.clock.now(), str(exc), status=status)
+            error = self.redact(str(exc))
+            cycles.fail(self.sessions, cycle_id, report, self.clock.now(), error, status=status)
             bound.error("cycle_failed", error=str(exc), **report.counts())
             raise
         report.duration_seconds = time.monotonic() - clock_start
@@ -221,6 +225,8 @@ class ReviewService:
         # The register is paged while it changes: an id can slide onto the next page and come
         # twice. Two rows for one location in one transaction would fail the whole batch.
         batch = list({g.observation.location_id: g for g in batch}.values())
+        # A server may echo a secret in its error body: errors go on stored and alerted masked.
+        batch = [_redacted(g, self.redact) for g in batch]
         now = self.clock.now()
         with self.sessions.begin() as session:
             known = load_states(session, [g.observation.location_id for g in batch])
@@ -258,6 +264,16 @@ class ReviewService:
         end = report.feed_window[1] if report.feed_window else started
         with self.sessions.begin() as session:
             set_watermark(session, FEED, end, self.clock.now())
+
+
+def _redacted(gathered: Gathered, redact: Redactor) -> Gathered:
+    for fetch in gathered.fetches:
+        fetch.error = redact(fetch.error)
+    seen = gathered.observation
+    gathered.observation = replace(
+        seen, error=redact(seen.error), page_error=redact(seen.page_error)
+    )
+    return gathered
 
 
 def _needed_snapshots(batch: list[Gathered], known: dict[str, LocationState]) -> list[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.errors import StorageError
 
 SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
 
@@ -52,7 +55,7 @@ def _sqlite_problem(parsed: URL) -> str | None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        _ensure_sqlite_folder(parsed.database)
+        _create_private_file(parsed.database)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -67,9 +70,21 @@ def _is_file(database: str | None) -> bool:
     return bool(database) and database != ":memory:" and not str(database).startswith("file:")
 
 
-def _ensure_sqlite_folder(database: str | None) -> None:
-    if _is_file(database):
-        Path(str(database)).parent.mkdir(parents=True, exist_ok=True)
+def _create_private_file(database: str | None) -> None:
+    """The folder, and the database file readable by its owner only: it holds the audit trail.
+
+    Made before SQLite opens it, which would create it world-readable; SQLite gives the -wal
+    and -shm files the mode of the database file. An existing file keeps the mode it has.
+    """
+    if not _is_file(database):
+        return
+    path = Path(str(database))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError as exc:
+        raise StorageError(f"cannot create the database file {path}: {exc.strerror}") from None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -107,9 +107,8 @@ def run(ctx: Context, grace: float | None, every_seconds: float | None) -> None:
         grace = ctx.settings().schedule.grace_seconds
     # --every-seconds (tests, demos) polls the change feed at that interval instead of by cron.
     worker = Worker(ctx.app(), WorkerOptions(grace_seconds=grace, every_seconds=every_seconds))
-    code = worker.run()
-    if code:
-        raise MonitorError("the worker lost its database lease to another worker; stopped")
+    if worker.run():
+        raise MonitorError(worker.failure or "the worker stopped after an error")
 
 
 @cli.command()

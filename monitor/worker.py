@@ -4,6 +4,9 @@ The main thread owns SIGTERM/SIGINT and only waits; APScheduler runs the jobs on
 threads. On a signal: no new job starts, the cycle in hand stops after its current batch
 (every batch is one transaction, so nothing is half-written), running jobs get the grace
 budget to end, a last delivery pass runs if time allows, and the process exits 0.
+
+The worker stops by itself, exiting 1, when it can no longer trust its database: another
+worker took its lease over, or the SQLite file it opened was deleted or replaced.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from monitor.scheduling import Jobs, Schedule
 from monitor.settings import mask_url
 from monitor.slots import cycle_triggers
 from monitor.store import runstate
+from monitor.store.engine import database_file
 
 log = structlog.get_logger(__name__)
 
@@ -51,6 +55,7 @@ class Worker:
         self.options = options or WorkerOptions()
         self.stop = threading.Event()
         self.exit_code = 0
+        self.failure: str | None = None  # why the worker stopped by itself
         self.heartbeat = Heartbeat(stale_after=max(30.0, 6 * self.options.heartbeat_seconds))
         self.metrics = Metrics(self._figures)
         # SQLite: one worker per file. PostgreSQL: replicas share work through slot keys.
@@ -116,7 +121,7 @@ class Worker:
         deadline = time.monotonic() + self.options.grace_seconds
         schedule.shutdown()
         finished = self._wait(jobs.in_flight.wait_idle, deadline)
-        if finished:
+        if finished and self.failure is None:  # a failed worker's database is not to be trusted
             last = threading.Thread(target=jobs.deliver, name="last-delivery", daemon=True)
             last.start()
             finished = self._wait(lambda timeout: _joined(last, timeout), deadline)
@@ -202,7 +207,21 @@ class Worker:
 
     def _pulse(self) -> None:
         self.heartbeat.beat()
+        self._check_database_file()
         self._renew_lease()
+
+    def _check_database_file(self) -> None:
+        """Writes to a deleted SQLite file vanish at the next start: stop instead."""
+        opened = database_file(self.app.engine)
+        problem = opened.problem() if opened else None
+        if problem and self.failure is None:
+            log.error("database_file_lost", reason=problem, action="stopping; restart the worker")
+            self._stop_failed(f"{problem}; the worker stopped")
+
+    def _stop_failed(self, reason: str) -> None:
+        self.failure = reason
+        self.exit_code = 1
+        self.stop.set()
 
     def _figures(self) -> runstate.Figures:
         with self.app.sessions() as session:
@@ -237,8 +256,7 @@ class Worker:
         if not kept:
             log.error("lease_lost", owner=self.app.owner, reason="another worker took over")
             self.fence = None
-            self.exit_code = 1
-            self.stop.set()
+            self._stop_failed("the worker lost its database lease to another worker; stopped")
 
     def _release_lease(self) -> None:
         if self.fence is None:

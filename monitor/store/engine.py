@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -15,6 +17,45 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.errors import StorageError
 
 SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+
+
+@dataclass(frozen=True)
+class DatabaseFile:
+    """The SQLite file an engine opened, by identity.
+
+    Deleted or replaced under a running process, the path no longer leads to the file the
+    process writes to: its writes would vanish at the next start.
+    """
+
+    path: Path
+    device: int
+    inode: int
+
+    @classmethod
+    def at(cls, path: Path) -> DatabaseFile:
+        found = path.stat()
+        return cls(path.absolute(), found.st_dev, found.st_ino)
+
+    def problem(self) -> str | None:
+        """Why the configured path no longer leads to the opened file; None while it does."""
+        try:
+            found = self.path.stat()
+        except FileNotFoundError:
+            return f"the SQLite file {self.path} was deleted while in use"
+        except OSError as exc:
+            return f"the SQLite file {self.path} cannot be checked: {exc.strerror}"
+        if (found.st_dev, found.st_ino) != (self.device, self.inode):
+            return f"the SQLite file {self.path} was replaced by another file while in use"
+        return None
+
+
+# Each SQLite engine's file, recorded when the engine is made.
+_FILES: WeakKeyDictionary[Engine, DatabaseFile] = WeakKeyDictionary()
+
+
+def database_file(engine: Engine) -> DatabaseFile | None:
+    """The file a SQLite engine made by :func:`make_engine` opened; None for PostgreSQL."""
+    return _FILES.get(engine)
 
 
 def check_database_url(url: str) -> None:
@@ -55,9 +96,11 @@ def _sqlite_problem(parsed: URL) -> str | None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        _create_private_file(parsed.database)
+        opened = _create_private_file(parsed.database)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if opened is not None:
+            _FILES[engine] = opened
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -70,19 +113,20 @@ def _is_file(database: str | None) -> bool:
     return bool(database) and database != ":memory:" and not str(database).startswith("file:")
 
 
-def _create_private_file(database: str | None) -> None:
+def _create_private_file(database: str | None) -> DatabaseFile | None:
     """The folder, and the database file readable by its owner only: it holds the audit trail.
 
     Made before SQLite opens it, which would create it world-readable; SQLite gives the -wal
     and -shm files the mode of the database file. An existing file keeps the mode it has.
     """
     if not _is_file(database):
-        return
+        return None
     path = Path(str(database))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileExistsError):
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return DatabaseFile.at(path)
     except OSError as exc:
         raise StorageError(f"cannot create the database file {path}: {exc.strerror}") from None
 

@@ -37,6 +37,7 @@ from monitor.store import migrate
 from monitor.store.engine import make_engine, make_session_factory
 from monitor.store.queries import locations_of_providers
 from monitor.store.retention import prune_fetch_log
+from monitor.store.runstate import owner_alive
 
 
 def owner_name() -> str:
@@ -83,6 +84,7 @@ class App:
             owner=self.owner,
             stop=stop,
             redact=self.redact,
+            alive=owner_alive,
         )
 
     def known_locations(self, providers: Sequence[str]) -> list[str]:

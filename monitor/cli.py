@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -15,14 +18,15 @@ from monitor import output
 from monitor.bootstrap import App, build_app
 from monitor.demo import demo_command
 from monitor.domain.events import EVENT_TYPES
-from monitor.errors import ConfigError, MonitorError, StorageError
+from monitor.errors import ConfigError, Interrupted, MonitorError, StorageError
 from monitor.logs import configure_logging
 from monitor.redaction import MASK, Redactor
+from monitor.services.review import CycleAbandoned
 from monitor.settings import Settings, load_settings, mask_url, mask_url_path, sink_configs
 from monitor.sinks.base import Alert
 from monitor.sinks.registry import sample_event
 from monitor.store import migrate, queries
-from monitor.worker import Worker, WorkerOptions
+from monitor.worker import StopSignals, Worker, WorkerOptions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 FORMAT = click.option(
@@ -74,20 +78,44 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 @click.option("--no-deliver", is_flag=True, help="Record events but do not send alerts now.")
 @pass_context
 def check(ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool) -> None:
-    """Run one review cycle now, then deliver pending alerts."""
+    """Run one review cycle now, then deliver pending alerts.
+
+    SIGTERM or SIGINT stops the cycle after the fetches in hand (it is marked abandoned and
+    what was written stands); the exit status is then 128 + the signal (143, 130). A second
+    signal exits at once: the next cycle marks the one left running abandoned.
+    """
     app = ctx.app()
-    try:
-        app.prepare_database()
-        report = app.review().run("full" if full else "incremental", only=locations or None)
-        app.prune()
-        summary = report.summary()
-        if not no_deliver:
-            summary += "; " + app.dispatcher().deliver_due().summary()
-        click.echo(summary)
-    finally:
-        app.close()
+    stop = threading.Event()
+    delivered = False
+    with StopSignals(stop, on_second=_exit_now) as signals:
+        try:
+            app.prepare_database()
+            report = app.review(stop).run("full" if full else "incremental", only=locations or None)
+            app.prune()
+            summary = report.summary()
+            if not (no_deliver or stop.is_set()):
+                summary += "; " + app.dispatcher().deliver_due().summary()
+                delivered = True
+            click.echo(summary)
+        except CycleAbandoned as exc:
+            raise _interrupted(signals, str(exc)) from None
+        finally:
+            app.close()
+    if signals.first is not None and not delivered:
+        raise _interrupted(signals, "the cycle finished; its alerts wait for the next delivery")
     if report.locations and not report.fetched_ok:
         raise MonitorError("no location could be fetched; see the errors above")
+
+
+def _interrupted(signals: StopSignals, what: str) -> Interrupted:
+    number = signals.first or signal.SIGTERM
+    return Interrupted(number, f"interrupted by {signal.Signals(number).name}: {what}")
+
+
+def _exit_now(number: int) -> None:
+    # A second signal: no waiting for fetches in flight. Committed batches stand.
+    os.write(2, b"error: interrupted again: exiting now\n")
+    os._exit(128 + number)
 
 
 @cli.command()
@@ -344,6 +372,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except ConfigError as exc:
         fail(f"invalid configuration: {exc}", EXIT_USAGE)
+    except Interrupted as exc:  # the shell's convention: 128 + the signal's number
+        fail(str(exc), 128 + exc.signal_number)
     except StorageError as exc:
         fail(str(exc), EXIT_FAILED)
     except MonitorError as exc:

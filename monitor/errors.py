@@ -3,6 +3,7 @@
     MonitorError                      base of everything we raise on purpose
     ├── ConfigError                   invalid or missing configuration  → exit 2
     ├── StorageError                  database unreachable / not migrated → exit 1
+    ├── Interrupted                   SIGTERM/SIGINT stopped a command → exit 128 + signal
     ├── SourceError                   a regulator source failed
     │   ├── AuthenticationError       the subscription key was refused (whole cycle stops)
     │   ├── NotFoundError             404: the id is gone
@@ -33,6 +34,14 @@ class ConfigError(MonitorError):
 
 class StorageError(MonitorError):
     pass
+
+
+class Interrupted(MonitorError):
+    """A signal stopped a command before it finished; work committed so far stands."""
+
+    def __init__(self, signal_number: int, message: str) -> None:
+        super().__init__(message)
+        self.signal_number = signal_number
 
 
 class SourceError(MonitorError):

@@ -61,30 +61,30 @@ class Worker:
         # SQLite: one worker per file. PostgreSQL: replicas share work through slot keys.
         self.single_worker = app.engine.dialect.name == "sqlite"
         self.fence: int | None = None
-        self._signals: list[int] = []
         self._cut_short = threading.Event()
+        # A second signal ends the grace period now.
+        self._signals = StopSignals(self.stop, on_second=lambda _number: self._cut_short.set())
 
     def request_stop(self) -> None:
         self.stop.set()
 
     def run(self) -> int:
-        """Serve until stopped; the exit status (0, or 1 when the lease was lost)."""
-        restore = self._install_signal_handlers()
+        """Serve until stopped; the exit status (0, or 1 when the worker stopped by itself)."""
         try:
-            self.app.prepare_database()
-            self._take_lease()
-            self._recover_orphans()
-            jobs = Jobs(
-                self.app,
-                cycle_triggers(self.app.settings.schedule, self.options.every_seconds),
-                self.metrics,
-                self.stop,
-            )
-            self._serve(jobs)
+            with self._signals:
+                self.app.prepare_database()
+                self._take_lease()
+                self._recover_orphans()
+                jobs = Jobs(
+                    self.app,
+                    cycle_triggers(self.app.settings.schedule, self.options.every_seconds),
+                    self.metrics,
+                    self.stop,
+                )
+                self._serve(jobs)
         finally:
             self._release_lease()
             self.app.close()
-            restore()
         return self.exit_code
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -270,32 +270,51 @@ class Worker:
 
     # -- signals --------------------------------------------------------------------------------
 
-    def _install_signal_handlers(self) -> Callable[[], None]:
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None  # embedded (tests, demo): the caller stops us via request_stop
-        previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
-        for number in previous:
-            signal.signal(number, self._on_signal)
-
-        def restore() -> None:
-            for number, handler in previous.items():
-                signal.signal(number, handler)
-
-        return restore
-
-    def _on_signal(self, number: int, _frame: FrameType | None) -> None:
-        # Only flags here: logging from a signal handler can deadlock on the handler's lock.
-        self._signals.append(number)
-        if self.stop.is_set() and len(self._signals) > 1:
-            self._cut_short.set()  # a second signal ends the grace period now
-        self.stop.set()
-
     def _log_signal(self) -> None:
-        if self._signals:
-            name = signal.Signals(self._signals[0]).name
+        if self._signals.first is not None:
+            name = signal.Signals(self._signals.first).name
             log.info("worker_stopping", signal=name, grace_seconds=self.options.grace_seconds)
         else:
             log.info("worker_stopping", grace_seconds=self.options.grace_seconds)
+
+
+class StopSignals:
+    """While entered, SIGTERM and SIGINT set ``stop`` instead of ending the process at once,
+    so work in hand ends at a safe point; ``on_second`` runs when another signal follows.
+
+    Handlers can only be installed from the main thread; elsewhere (tests, the demo) nothing
+    is installed and the caller sets ``stop`` itself.
+    """
+
+    def __init__(
+        self, stop: threading.Event, on_second: Callable[[int], None] | None = None
+    ) -> None:
+        self.stop = stop
+        self.on_second = on_second
+        self.received: list[int] = []
+        self._previous: dict[int, Any] = {}
+
+    @property
+    def first(self) -> int | None:
+        return self.received[0] if self.received else None
+
+    def __enter__(self) -> StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGTERM, signal.SIGINT):
+                self._previous[number] = signal.signal(number, self._on_signal)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+        self._previous.clear()
+
+    def _on_signal(self, number: int, _frame: FrameType | None) -> None:
+        # Only flags here: logging from a signal handler can deadlock on the handler's lock.
+        self.received.append(number)
+        if len(self.received) > 1 and self.on_second is not None:
+            self.on_second(number)
+        self.stop.set()
 
 
 def _joined(thread: threading.Thread, timeout: float) -> bool:

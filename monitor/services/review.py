@@ -133,9 +133,12 @@ class ReviewService:
         owner: str = "cli",
         stop: threading.Event | None = None,
         redact: Redactor | None = None,
+        alive: Callable[[str], bool] | None = None,
     ) -> None:
         self.sessions = sessions
         self.redact = redact or Redactor()
+        # Whether the process owning a running cycle (``host:pid``) may still run.
+        self.alive = alive or _assume_alive
         # Set by the worker on shutdown: the cycle ends after the batch in hand, unfinished.
         self.stop = stop or threading.Event()
         self.api = api
@@ -161,7 +164,9 @@ class ReviewService:
             retry = failing_location_ids(session)
         if only is None and kind == "incremental" and watermark is None:
             kind = "full"  # nothing to poll from yet: look at everything once
-        cycle_id = cycles.start(self.sessions, kind, trigger, slot_key, self.owner, started)
+        cycle_id = cycles.start(
+            self.sessions, kind, trigger, slot_key, self.owner, started, alive=self.alive
+        )
         report = CycleReport(cycle_id=cycle_id, kind=kind)
         bound = log.bind(cycle_id=cycle_id, kind=kind)
         try:
@@ -264,6 +269,10 @@ class ReviewService:
         end = report.feed_window[1] if report.feed_window else started
         with self.sessions.begin() as session:
             set_watermark(session, FEED, end, self.clock.now())
+
+
+def _assume_alive(_owner: str) -> bool:
+    return True
 
 
 def _redacted(gathered: Gathered, redact: Redactor) -> Gathered:

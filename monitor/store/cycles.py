@@ -8,7 +8,6 @@ from typing import Any
 
 import structlog
 from sqlalchemy import update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.store import runstate
@@ -77,12 +76,13 @@ def fail(
     # left running this way is abandoned by the first cycle after its process ends.
     try:
         _close(sessions, cycle_id, report, now, status=status, error=error[:2000])
-    except SQLAlchemyError as exc:
+    except Exception as exc:
+        reason = (str(exc).splitlines() or [""])[0][:300]
         log.error(
             "cycle_not_recorded",
             cycle_id=cycle_id,
             status=status,
-            error=str(exc).splitlines()[0][:300],
+            error=f"{type(exc).__name__}: {reason}",
         )
 
 

@@ -23,10 +23,11 @@ from monitor.logs import configure_logging
 from monitor.redaction import MASK, Redactor
 from monitor.services.review import CycleAbandoned
 from monitor.settings import Settings, load_settings, mask_url, mask_url_path, sink_configs
+from monitor.signals import StopSignals
 from monitor.sinks.base import Alert
 from monitor.sinks.registry import sample_event
 from monitor.store import migrate, queries
-from monitor.worker import StopSignals, Worker, WorkerOptions
+from monitor.worker import Worker, WorkerOptions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 FORMAT = click.option(

@@ -12,7 +12,11 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
+from monitor.errors import ConfigError
+
 _NUMBERS = (int, float, int | None, float | None)
+# C0 and C1 control characters and DEL: no configuration value is multi-line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # RFC 9110 token: what a header name may be made of.
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # Printable ASCII, no spaces at either end: anything else requests refuses, or cannot
@@ -55,3 +59,23 @@ def header_value(value: str, header: str) -> str:
             "(it is sent as an HTTP header)"
         )
     return value
+
+
+def check_text(value: Any, key: str) -> None:
+    """No value or key holds a control character.
+
+    A newline at the end of a secret or header value (``$'KEY\\n'`` from a shell) is sent as
+    is and refused at every request; CR/LF in an email address would write another header.
+    The message never quotes the value, which may be a secret.
+    """
+    if isinstance(value, dict):
+        for name, item in value.items():
+            child = f"{key}.{name}" if key else str(name)
+            if _CONTROL.search(str(name)):
+                raise ConfigError(key or "config", f"the key {name!r} holds a control character")
+            check_text(item, child)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_text(item, f"{key}[{index}]")
+    elif isinstance(value, str) and _CONTROL.search(value):
+        raise ConfigError(key, "holds a control character (newline, tab...); use one line of text")

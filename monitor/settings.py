@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 
-from monitor.config_model import ConfigModel, header_value, http_url
+from monitor.config_model import ConfigModel, check_text, header_value, http_url
 from monitor.cron import CronError, build_trigger
 from monitor.errors import ConfigError
 from monitor.sinks.base import SinkConfig
@@ -22,8 +22,6 @@ from monitor.store.engine import check_database_url
 DEFAULT_CONFIG_PATH = Path("config/monitor.toml")
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _LOCATION_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]*$")
-# C0 and C1 control characters and DEL: no configuration value is multi-line.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Every number has an upper bound: past these, timers, timedelta and SQLite integers
 # overflow at run time. The bounds are far beyond any useful setting.
 _HOUR, _DAY = 3600, 86400
@@ -233,7 +231,7 @@ def read_text(path: Path, key: str, encoding: str = "utf-8") -> str:
 
 
 def settings_from_dict(data: dict[str, Any]) -> Settings:
-    _check_text({k: v for k, v in data.items() if k != "path"}, "")
+    check_text({k: v for k, v in data.items() if k != "path"}, "")
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
@@ -242,26 +240,6 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     _check_sinks(settings.sinks)
     settings.watch_file_ids()  # an unreadable watch file stops every command, not a cycle
     return settings
-
-
-def _check_text(value: Any, key: str) -> None:
-    """No value or key holds a control character.
-
-    A newline at the end of a secret or header value (``$'KEY\\n'`` from a shell) is sent as
-    is and refused at every request; CR/LF in an email address would write another header.
-    The message never quotes the value, which may be a secret.
-    """
-    if isinstance(value, dict):
-        for name, item in value.items():
-            child = f"{key}.{name}" if key else str(name)
-            if _CONTROL.search(str(name)):
-                raise ConfigError(key or "config", f"the key {name!r} holds a control character")
-            _check_text(item, child)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_text(item, f"{key}[{index}]")
-    elif isinstance(value, str) and _CONTROL.search(value):
-        raise ConfigError(key, "holds a control character (newline, tab...); use one line of text")
 
 
 def _check_sinks(sections: list[dict[str, Any]]) -> None:

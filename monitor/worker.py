@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from types import FrameType
 from typing import Any
 
 import structlog
@@ -32,6 +31,7 @@ from monitor.health import DatabaseProbe, HealthServer, Heartbeat
 from monitor.metrics import Metrics
 from monitor.scheduling import Jobs, Schedule
 from monitor.settings import mask_url
+from monitor.signals import StopSignals
 from monitor.slots import cycle_triggers
 from monitor.store import runstate
 from monitor.store.engine import database_file
@@ -276,45 +276,6 @@ class Worker:
             log.info("worker_stopping", signal=name, grace_seconds=self.options.grace_seconds)
         else:
             log.info("worker_stopping", grace_seconds=self.options.grace_seconds)
-
-
-class StopSignals:
-    """While entered, SIGTERM and SIGINT set ``stop`` instead of ending the process at once,
-    so work in hand ends at a safe point; ``on_second`` runs when another signal follows.
-
-    Handlers can only be installed from the main thread; elsewhere (tests, the demo) nothing
-    is installed and the caller sets ``stop`` itself.
-    """
-
-    def __init__(
-        self, stop: threading.Event, on_second: Callable[[int], None] | None = None
-    ) -> None:
-        self.stop = stop
-        self.on_second = on_second
-        self.received: list[int] = []
-        self._previous: dict[int, Any] = {}
-
-    @property
-    def first(self) -> int | None:
-        return self.received[0] if self.received else None
-
-    def __enter__(self) -> StopSignals:
-        if threading.current_thread() is threading.main_thread():
-            for number in (signal.SIGTERM, signal.SIGINT):
-                self._previous[number] = signal.signal(number, self._on_signal)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        for number, handler in self._previous.items():
-            signal.signal(number, handler)
-        self._previous.clear()
-
-    def _on_signal(self, number: int, _frame: FrameType | None) -> None:
-        # Only flags here: logging from a signal handler can deadlock on the handler's lock.
-        self.received.append(number)
-        if len(self.received) > 1 and self.on_second is not None:
-            self.on_second(number)
-        self.stop.set()
 
 
 def _joined(thread: threading.Thread, timeout: float) -> bool:

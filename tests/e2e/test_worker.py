@@ -287,6 +287,8 @@ def test_replicas_on_postgresql_run_each_slot_once(postgres_world: World, tmp_pa
         second = start(world, tmp_path / "second.log")
         try:
             logged(world, "worker_started", logs=tmp_path / "second.log")
+            # The baseline first: a change it already saw would be silent.
+            wait_for(lambda: [c for c in cycles(world) if c.status == "completed"], what="baseline")
             world.sim.set_rating(docs.HENLEY, "Overall", "Inadequate", report_date=date.today())
             wait_for(lambda: alerts(world, "rating_changed"), what="the alert")
             time.sleep(3)  # both replicas fire several slots meanwhile

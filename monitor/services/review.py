@@ -230,7 +230,7 @@ class ReviewService:
         # The register is paged while it changes: an id can slide onto the next page and come
         # twice. Two rows for one location in one transaction would fail the whole batch.
         batch = list({g.observation.location_id: g for g in batch}.values())
-        # A server may echo a secret in its error body: errors go on stored and alerted masked.
+        # A server may echo a secret in its error body: errors are masked before being stored.
         batch = [_redacted(g, self.redact) for g in batch]
         now = self.clock.now()
         with self.sessions.begin() as session:

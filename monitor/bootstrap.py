@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.events import Event
 from monitor.errors import StorageError
+from monitor.redaction import Redactor
 from monitor.services.decide import Policy
 from monitor.services.dispatcher import Dispatcher, OutcomeListener, RetryPolicy
 from monitor.services.ports import Clock, LocationSource, PageSource, SystemClock
@@ -36,7 +37,7 @@ from monitor.store import migrate
 from monitor.store.engine import make_engine, make_session_factory
 from monitor.store.queries import locations_of_providers
 from monitor.store.retention import prune_fetch_log
-from monitor.store.runstate import location_states
+from monitor.store.runstate import location_states, owner_alive
 
 
 def owner_name() -> str:
@@ -54,6 +55,7 @@ class App:
     sink_configs: list[SinkConfig]
     sinks: dict[str, Sink] = field(default_factory=dict)
     owner: str = field(default_factory=owner_name)
+    redact: Redactor = field(default_factory=Redactor)
 
     def routes(self, event: Event) -> list[str]:
         return route(event, self.sink_configs)
@@ -81,6 +83,8 @@ class App:
             ),
             owner=self.owner,
             stop=stop,
+            redact=self.redact,
+            alive=owner_alive,
         )
 
     def known_locations(self, providers: Sequence[str]) -> list[str]:
@@ -106,6 +110,7 @@ class App:
             ),
             owner=self.owner,
             on_outcome=on_outcome,
+            redact=self.redact,
         )
 
     def prune(self) -> int:
@@ -152,6 +157,7 @@ def build_app(
         web=web if web is not None else _web_client(settings),
         sink_configs=configs,
         sinks=built,
+        redact=Redactor(settings.secrets()),
     )
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeVar
@@ -15,8 +18,10 @@ from monitor import output
 from monitor.bootstrap import App, build_app
 from monitor.demo import demo_command
 from monitor.domain.events import EVENT_TYPES
-from monitor.errors import ConfigError, MonitorError, StorageError
-from monitor.logs import MASK, configure_logging
+from monitor.errors import ConfigError, Interrupted, MonitorError, StorageError
+from monitor.logs import configure_logging
+from monitor.redaction import MASK, Redactor
+from monitor.services.review import CycleAbandoned
 from monitor.settings import (
     Settings,
     checked_cqc_id,
@@ -25,6 +30,7 @@ from monitor.settings import (
     mask_url_path,
     sink_configs,
 )
+from monitor.signals import StopSignals
 from monitor.sinks.base import Alert
 from monitor.sinks.registry import sample_event
 from monitor.store import migrate, queries
@@ -39,14 +45,18 @@ FORMAT = click.option(
 
 
 class Context:
-    def __init__(self, config_path: str | None) -> None:
+    def __init__(self, config_path: str | None = None) -> None:
         self.config_path = config_path
         self._settings: Settings | None = None
+        # Error messages printed on the way out are masked too, once the secrets are known.
+        self.redact = Redactor()
 
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings(self.config_path)
-            configure_logging(self._settings.logging.level, self._settings.logging.format)
+            self.redact = Redactor(self._settings.secrets())
+            logging = self._settings.logging
+            configure_logging(logging.level, logging.format, redact=self.redact)
         return self._settings
 
     def app(self, **overrides: Any) -> App:
@@ -67,7 +77,9 @@ pass_context = click.make_pass_decorator(Context)
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
     """Watch the Care Quality Commission for rating changes and deliver alerts."""
-    ctx.obj = Context(config_path)
+    if ctx.obj is None:  # invoked without main(), as click's test runner does
+        ctx.obj = Context()
+    ctx.obj.config_path = config_path
 
 
 @cli.command()
@@ -83,23 +95,36 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 @click.option("--no-deliver", is_flag=True, help="Record events but do not send alerts now.")
 @pass_context
 def check(ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool) -> None:
-    """Run one review cycle now, then deliver pending alerts."""
+    """Run one review cycle now, then deliver pending alerts.
+
+    SIGTERM or SIGINT stops the cycle after the fetches in hand (it is marked abandoned and
+    what was written stands); the exit status is then 128 + the signal (143, 130). A second
+    signal exits at once: the next cycle marks the one left running abandoned.
+    """
     app = ctx.app()
-    try:
-        app.prepare_database()
-        report = app.review().run("full" if full else "incremental", only=locations or None)
-        app.prune()
-        summary = report.summary()
-        if not no_deliver:
-            summary += "; " + app.dispatcher().deliver_due().summary()
-        click.echo(summary)
-        for location_id, reason in report.failures:
-            click.echo(f"  failed: {location_id}: {reason}", err=True)
-        waiting = app.location_states()["unbaselined"]
-        if waiting:
-            click.echo(f"{waiting} watched locations have no baseline yet", err=True)
-    finally:
-        app.close()
+    stop = threading.Event()
+    delivered = False
+    with StopSignals(stop, on_second=_exit_now) as signals:
+        try:
+            app.prepare_database()
+            report = app.review(stop).run("full" if full else "incremental", only=locations or None)
+            app.prune()
+            summary = report.summary()
+            if not (no_deliver or stop.is_set()):
+                summary += "; " + app.dispatcher().deliver_due().summary()
+                delivered = True
+            click.echo(summary)
+            for location_id, reason in report.failures:
+                click.echo(f"  failed: {location_id}: {reason}", err=True)
+            waiting = app.location_states()["unbaselined"]
+            if waiting:
+                click.echo(f"{waiting} watched locations have no baseline yet", err=True)
+        except CycleAbandoned as exc:
+            raise _interrupted(signals, str(exc)) from None
+        finally:
+            app.close()
+    if signals.first is not None and not delivered:
+        raise _interrupted(signals, "the cycle finished; its alerts wait for the next delivery")
     if report.locations and not report.fetched_ok:
         raise MonitorError("no location could be fetched; the first failures are listed above")
 
@@ -109,6 +134,17 @@ def _cqc_ids(values: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(checked_cqc_id(value) for value in values)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--location") from None
+
+
+def _interrupted(signals: StopSignals, what: str) -> Interrupted:
+    number = signals.first or signal.SIGTERM
+    return Interrupted(number, f"interrupted by {signal.Signals(number).name}: {what}")
+
+
+def _exit_now(number: int) -> None:
+    # A second signal: no waiting for fetches in flight. Committed batches stand.
+    os.write(2, b"error: interrupted again: exiting now\n")
+    os._exit(128 + number)
 
 
 @cli.command()
@@ -128,9 +164,8 @@ def run(ctx: Context, grace: float | None, every_seconds: float | None) -> None:
         grace = ctx.settings().schedule.grace_seconds
     # --every-seconds (tests, demos) polls the change feed at that interval instead of by cron.
     worker = Worker(ctx.app(), WorkerOptions(grace_seconds=grace, every_seconds=every_seconds))
-    code = worker.run()
-    if code:
-        raise MonitorError("the worker lost its database lease to another worker; stopped")
+    if worker.run():
+        raise MonitorError(worker.failure or "the worker stopped after an error")
 
 
 @cli.command()
@@ -344,31 +379,41 @@ def _parse_since(text: str | None) -> datetime | None:
         raise click.BadParameter(
             f"{text!r} is not a date such as 2026-01-31", param_hint="--since"
         ) from None
-    # A bare date or time means UTC, the zone every stored time is in.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
+    # A bare date or time means UTC, the zone every stored time is in. Converting here, not
+    # in the query, turns a moment UTC cannot hold (year 10000) into a usage error.
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        raise click.BadParameter(
+            f"{text!r} is outside the dates UTC can represent (years 1 to 9999)",
+            param_hint="--since",
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> None:
+    context = Context()
+
+    def fail(message: str, code: int) -> NoReturn:
+        click.echo(f"error: {context.redact(message)}", err=True)
+        sys.exit(code)
+
     try:
-        cli.main(args=argv, prog_name="cqc-monitor", standalone_mode=False)
+        cli.main(args=argv, prog_name="cqc-monitor", standalone_mode=False, obj=context)
     except click.exceptions.Abort:
-        _fail("aborted", EXIT_FAILED)
+        fail("aborted", EXIT_FAILED)
     except click.UsageError as exc:
         exc.show()
         sys.exit(EXIT_USAGE)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except ConfigError as exc:
-        _fail(f"invalid configuration: {exc}", EXIT_USAGE)
+        fail(f"invalid configuration: {exc}", EXIT_USAGE)
+    except Interrupted as exc:  # the shell's convention: 128 + the signal's number
+        fail(str(exc), 128 + exc.signal_number)
     except StorageError as exc:
-        _fail(str(exc), EXIT_FAILED)
+        fail(str(exc), EXIT_FAILED)
     except MonitorError as exc:
-        _fail(str(exc), EXIT_FAILED)
+        fail(str(exc), EXIT_FAILED)
     except SQLAlchemyError as exc:
-        _fail(f"database unavailable: {str(exc).splitlines()[0][:300]}", EXIT_FAILED)
+        fail(f"database unavailable: {str(exc).splitlines()[0][:300]}", EXIT_FAILED)
     sys.exit(EXIT_OK)

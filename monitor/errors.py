@@ -4,6 +4,7 @@
     ├── ConfigError                   invalid or missing configuration  → exit 2
     ├── StorageError                  database unreachable / not migrated → exit 1
     │   └── RecordRejectedError       a row refused for its content (one location's data)
+    ├── Interrupted                   SIGTERM/SIGINT stopped a command → exit 128 + signal
     ├── SourceError                   a regulator source failed
     │   ├── AuthenticationError       the subscription key was refused (whole cycle stops)
     │   ├── NotFoundError             404: the id is gone
@@ -38,6 +39,14 @@ class StorageError(MonitorError):
 
 class RecordRejectedError(StorageError):
     """The database refused a row for what it holds (not for being unreachable)."""
+
+
+class Interrupted(MonitorError):
+    """A signal stopped a command before it finished; work committed so far stands."""
+
+    def __init__(self, signal_number: int, message: str) -> None:
+        super().__init__(message)
+        self.signal_number = signal_number
 
 
 class SourceError(MonitorError):

@@ -1,7 +1,8 @@
 """One HTTP port for orchestrators and Prometheus while ``run`` is up (SPEC §8).
 
 ``/healthz``  the scheduler loop is alive (a scheduler job stamps a heartbeat)
-``/readyz``   the database answers and its schema is at the migrations' head
+``/readyz``   the database answers, its schema is at the migrations' head, and (SQLite) the
+              configured path still leads to the file the process opened
 ``/metrics``  Prometheus text format
 """
 
@@ -19,6 +20,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.store import migrate
+from monitor.store.engine import database_file
 
 Probe = Callable[[], tuple[bool, dict[str, Any]]]
 
@@ -51,6 +53,11 @@ class DatabaseProbe:
         self._head: str | None = None
 
     def probe(self) -> tuple[bool, dict[str, Any]]:
+        # Before connecting: a connection to a deleted path would create an empty file there.
+        opened = database_file(self.engine)
+        problem = opened.problem() if opened else None
+        if problem:
+            return False, {"status": "unavailable", "reason": f"database unreachable: {problem}"}
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))

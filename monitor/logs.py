@@ -1,7 +1,8 @@
 """structlog, configured once: JSON lines in containers, readable console on a terminal.
 
 Standard-library loggers (SQLAlchemy, APScheduler, urllib3) are routed through the same
-processors, and any field that looks like a secret is masked before it is rendered.
+processors, any field that looks like a secret is masked before it is rendered, and the
+configured secrets are masked wherever they appear in a line (an echoed key in an error).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from typing import Any, TextIO
 
 import structlog
 
+from monitor.redaction import MASK, Redactor
+
 _SECRET_WORDS = ("password", "secret", "token", "subscription_key", "authorization", "api_key")
-MASK = "********"
 
 
 def mask_secrets(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> Any:
@@ -24,7 +26,12 @@ def mask_secrets(_logger: Any, _name: str, event_dict: MutableMapping[str, Any])
     return event_dict
 
 
-def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | None = None) -> None:
+def configure_logging(
+    level: str = "info",
+    fmt: str = "auto",
+    stream: TextIO | None = None,
+    redact: Redactor | None = None,
+) -> None:
     stream = stream or sys.stderr
     json_lines = fmt == "json" or (fmt == "auto" and not stream.isatty())
     shared: list[Any] = [
@@ -51,7 +58,7 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | N
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
-                renderer,
+                _redacting(renderer, redact or Redactor()),
             ],
         )
     )
@@ -61,3 +68,13 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | N
     # Library chatter stays out of the operator's way unless asked for.
     for noisy in ("urllib3", "sqlalchemy", "alembic", "apscheduler", "mail.log", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def _redacting(renderer: Any, redact: Redactor) -> Any:
+    """Secrets masked in every value (tracebacks included), then in the rendered line, where
+    objects logged as they are have become text."""
+
+    def render(logger: Any, name: str, event_dict: MutableMapping[str, Any]) -> Any:
+        return redact(renderer(logger, name, redact.value(dict(event_dict))))
+
+    return render

@@ -9,6 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 FORMATS = ("table", "json", "csv")
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection); OWASP's
+# advice is a leading single quote, which makes the cell text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def render(
@@ -23,12 +26,22 @@ def render(
 
 
 def _csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    lines = [_csv_line(columns)]
+    lines += [_csv_line([_csv_cell(row.get(column)) for column in columns]) for row in rows]
+    return "\n".join(lines)
+
+
+def _csv_line(cells: Sequence[str]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in columns])
-    return buffer.getvalue().rstrip("\n")
+    # The writer quotes only cells holding a character of its line terminator: with "\r\n" a
+    # lone carriage return is quoted too instead of splitting the row. Rows still end in "\n".
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue().removesuffix("\r\n")
+
+
+def _csv_cell(value: Any) -> str:
+    text = _cell(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], max_width: int = 70) -> str:

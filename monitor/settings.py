@@ -10,45 +10,73 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 
+from monitor.config_model import ConfigModel, check_text, header_value, http_url
 from monitor.cron import CronError, build_trigger
 from monitor.errors import ConfigError
 from monitor.sinks.base import SinkConfig
 from monitor.sinks.registry import parse_sink_config
+from monitor.store.engine import check_database_url
 
 DEFAULT_CONFIG_PATH = Path("config/monitor.toml")
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _LOCATION_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]*$")
 _MAX_ID_LENGTH = 32  # the width of the id columns
+# Every number has an upper bound: past these, timers, timedelta and SQLite integers
+# overflow at run time. The bounds are far beyond any useful setting.
+_HOUR, _DAY = 3600, 86400
+_MAX_BYTES = 1024**3
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Section(ConfigModel):
+    pass
 
 
 class DatabaseSettings(_Section):
-    url: str = "sqlite:///data/monitor.db"
+    url: str = Field(default="sqlite:///data/monitor.db", validate_default=True)
+
+    @field_validator("url")
+    @classmethod
+    def _usable(cls, value: str) -> str:
+        check_database_url(value)
+        return value
 
 
 class ApiSettings(_Section):
     base_url: str = "https://api.service.cqc.org.uk/public/v1"
     subscription_key: SecretStr
     partner_code: str | None = None
-    requests_per_second: float = Field(default=8.0, ge=0)
+    requests_per_second: float = Field(default=8.0, ge=0, le=10_000)
     concurrency: int = Field(default=4, ge=1, le=64)
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    max_response_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=_HOUR)
+    max_response_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=_MAX_BYTES)
     max_attempts: int = Field(default=5, ge=1, le=20)
-    change_feed_overlap_minutes: float = Field(default=60.0, ge=0)
+    change_feed_overlap_minutes: float = Field(default=60.0, ge=0, le=7 * 24 * 60)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return http_url(value)
+
+    @field_validator("subscription_key")
+    @classmethod
+    def _header(cls, value: SecretStr) -> SecretStr:
+        header_value(value.get_secret_value(), "Ocp-Apim-Subscription-Key")
+        return value
 
 
 class WebSettings(_Section):
     enabled: bool = False
     base_url: str = "https://www.cqc.org.uk"
-    requests_per_second: float = Field(default=2.0, ge=0)
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    max_response_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    requests_per_second: float = Field(default=2.0, ge=0, le=10_000)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=_HOUR)
+    max_response_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=_MAX_BYTES)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return http_url(value)
 
 
 class SourcesSettings(_Section):
@@ -57,8 +85,8 @@ class SourcesSettings(_Section):
 
 
 class WatchSettings(_Section):
-    locations: list[str] = []
-    providers: list[str] = []
+    locations: list[str] = Field(default_factory=list)
+    providers: list[str] = Field(default_factory=list)
     file: str = ""
     all: bool = False
 
@@ -72,9 +100,9 @@ class ScheduleSettings(_Section):
     timezone: str = "Europe/London"
     changes: str = "0 7 * * *"
     review: str = "0 6 1 * *"
-    deliver_every_seconds: float = Field(default=60.0, gt=0)
+    deliver_every_seconds: float = Field(default=60.0, gt=0, le=_DAY)
     # On SIGTERM, how long running work may take to finish (or stop) before the worker exits.
-    grace_seconds: float = Field(default=30.0, ge=0)
+    grace_seconds: float = Field(default=30.0, ge=0, le=_HOUR)
 
     @field_validator("timezone")
     @classmethod
@@ -97,14 +125,14 @@ class ScheduleSettings(_Section):
 
 class AlertSettings(_Section):
     first_seen: Literal["silent", "alert"] = "silent"
-    failing_after: int = Field(default=3, ge=1)
+    failing_after: int = Field(default=3, ge=1, le=1000)
 
 
 class DeliverySettings(_Section):
-    retry_horizon_hours: float = Field(default=24.0, gt=0)
-    initial_backoff_seconds: float = Field(default=30.0, gt=0)
-    max_backoff_seconds: float = Field(default=3600.0, gt=0)
-    batch_size: int = Field(default=100, ge=1)
+    retry_horizon_hours: float = Field(default=24.0, gt=0, le=366 * 24)
+    initial_backoff_seconds: float = Field(default=30.0, gt=0, le=_DAY)
+    max_backoff_seconds: float = Field(default=3600.0, gt=0, le=_DAY)
+    batch_size: int = Field(default=100, ge=1, le=10_000)
 
 
 class ServerSettings(_Section):
@@ -118,7 +146,7 @@ class LoggingSettings(_Section):
 
 
 class RetentionSettings(_Section):
-    fetch_log_days: int = Field(default=90, ge=1)
+    fetch_log_days: int = Field(default=90, ge=1, le=100 * 366)
     keep_raw_payload: bool = True
 
 
@@ -132,8 +160,16 @@ class Settings(_Section):
     server: ServerSettings = ServerSettings()
     logging: LoggingSettings = LoggingSettings()
     retention: RetentionSettings = RetentionSettings()
-    sinks: list[dict[str, Any]] = []
+    sinks: list[dict[str, Any]] = Field(default_factory=list)
     path: str | None = None  # where the settings were read from
+
+    def secrets(self) -> list[str]:
+        """Every value ``config check`` masks; the redactor keeps them out of error text."""
+        values = [self.sources.cqc_api.subscription_key.get_secret_value()]
+        values += [urlsplit(self.database.url).password or ""]
+        for config in sink_configs(self.sinks):
+            values += _sink_secrets(config)
+        return [value for value in values if value]
 
     def watch_file_ids(self) -> list[str]:
         """Ids from ``[watch] file``, one per line; blanks, comments and a CSV header skipped."""
@@ -145,10 +181,7 @@ class Settings(_Section):
             if not Path(self.watch.file).is_absolute()
             else Path(self.watch.file)
         )
-        try:
-            lines = path.read_text(encoding="utf-8-sig").splitlines()
-        except OSError as exc:
-            raise ConfigError("watch.file", f"cannot read {path}: {exc.strerror}") from None
+        lines = read_text(path, "watch.file", encoding="utf-8-sig").splitlines()
         ids = []
         for number, line in enumerate(lines, start=1):
             value = line.split(",", 1)[0].strip().strip('"')
@@ -178,9 +211,7 @@ def load_settings(
     env = dict(os.environ if environ is None else environ)
     config_path = resolve_config_path(str(path) if path else None, env)
     try:
-        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("config", f"file not found: {config_path}") from None
+        raw = tomllib.loads(read_text(config_path, "config"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("config", f"{config_path} is not valid TOML: {exc}") from None
     data = _expand(raw, env, "")
@@ -190,13 +221,29 @@ def load_settings(
     return settings_from_dict(data)
 
 
+def read_text(path: Path, key: str, encoding: str = "utf-8") -> str:
+    """A text file the configuration names; every way it can be unreadable is a ConfigError."""
+    try:
+        return path.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise ConfigError(key, f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(key, f"{path} is a directory, not a file") from None
+    except OSError as exc:
+        raise ConfigError(key, f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(key, f"{path} is not UTF-8 text (byte {exc.start})") from None
+
+
 def settings_from_dict(data: dict[str, Any]) -> Settings:
+    check_text({k: v for k, v in data.items() if k != "path"}, "")
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise ConfigError(_key(error["loc"]), error["msg"]) from None
+        raise ConfigError(_key(error["loc"]), error["msg"].removeprefix("Value error, ")) from None
     _check_sinks(settings.sinks)
+    settings.watch_file_ids()  # an unreadable watch file stops every command, not a cycle
     return settings
 
 
@@ -217,6 +264,24 @@ def sink_configs(sections: list[dict[str, Any]]) -> list[SinkConfig]:
         except ConfigError as exc:
             raise ConfigError(f"sinks[{index}].{exc.key}", exc.message) from None
     return configs
+
+
+def _sink_secrets(config: SinkConfig) -> list[str]:
+    values: list[str] = []
+    for name, value in config:
+        items = value if isinstance(value, list) else [value]
+        values += [item.get_secret_value() for item in items if isinstance(item, SecretStr)]
+        if name == "headers" and isinstance(value, dict):
+            values += [str(item) for item in value.values()]
+        if name == "url" and isinstance(value, str):
+            values.append(_url_path(value))  # hooks carry their token in the path
+    return values
+
+
+def _url_path(url: str) -> str:
+    parts = urlsplit(url)
+    path = urlunsplit(("", "", parts.path, parts.query, ""))
+    return path if path not in ("", "/") else ""
 
 
 def _expand(value: Any, env: dict[str, str], key: str) -> Any:

@@ -4,6 +4,9 @@ The main thread owns SIGTERM/SIGINT and only waits; APScheduler runs the jobs on
 threads. On a signal: no new job starts, the cycle in hand stops after its current batch
 (every batch is one transaction, so nothing is half-written), running jobs get the grace
 budget to end, a last delivery pass runs if time allows, and the process exits 0.
+
+The worker stops by itself, exiting 1, when it can no longer trust its database: another
+worker took its lease over, or the SQLite file it opened was deleted or replaced.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from types import FrameType
 from typing import Any
 
 import structlog
@@ -29,8 +31,10 @@ from monitor.health import DatabaseProbe, HealthServer, Heartbeat
 from monitor.metrics import Metrics
 from monitor.scheduling import Jobs, Schedule
 from monitor.settings import mask_url
+from monitor.signals import StopSignals
 from monitor.slots import cycle_triggers
 from monitor.store import runstate
+from monitor.store.engine import database_file
 
 log = structlog.get_logger(__name__)
 
@@ -51,36 +55,37 @@ class Worker:
         self.options = options or WorkerOptions()
         self.stop = threading.Event()
         self.exit_code = 0
+        self.failure: str | None = None  # why the worker stopped by itself
         self.heartbeat = Heartbeat(stale_after=max(30.0, 6 * self.options.heartbeat_seconds))
         self.metrics = Metrics(self._figures)
         # SQLite: one worker per file. PostgreSQL: replicas share work through slot keys.
         self.single_worker = app.engine.dialect.name == "sqlite"
         self.fence: int | None = None
-        self._signals: list[int] = []
         self._cut_short = threading.Event()
+        # A second signal ends the grace period now.
+        self._signals = StopSignals(self.stop, on_second=lambda _number: self._cut_short.set())
 
     def request_stop(self) -> None:
         self.stop.set()
 
     def run(self) -> int:
-        """Serve until stopped; the exit status (0, or 1 when the lease was lost)."""
-        restore = self._install_signal_handlers()
+        """Serve until stopped; the exit status (0, or 1 when the worker stopped by itself)."""
         try:
-            self.app.prepare_database()
-            self._take_lease()
-            self._recover_orphans()
-            self.app.review().register_configured()
-            jobs = Jobs(
-                self.app,
-                cycle_triggers(self.app.settings.schedule, self.options.every_seconds),
-                self.metrics,
-                self.stop,
-            )
-            self._serve(jobs)
+            with self._signals:
+                self.app.prepare_database()
+                self._take_lease()
+                self._recover_orphans()
+                self.app.review().register_configured()
+                jobs = Jobs(
+                    self.app,
+                    cycle_triggers(self.app.settings.schedule, self.options.every_seconds),
+                    self.metrics,
+                    self.stop,
+                )
+                self._serve(jobs)
         finally:
             self._release_lease()
             self.app.close()
-            restore()
         return self.exit_code
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -118,7 +123,7 @@ class Worker:
         deadline = time.monotonic() + self.options.grace_seconds
         schedule.shutdown()
         finished = self._wait(jobs.in_flight.wait_idle, deadline)
-        if finished:
+        if finished and self.failure is None:  # a failed worker's database is not to be trusted
             last = threading.Thread(target=jobs.deliver, name="last-delivery", daemon=True)
             last.start()
             finished = self._wait(lambda timeout: _joined(last, timeout), deadline)
@@ -204,7 +209,21 @@ class Worker:
 
     def _pulse(self) -> None:
         self.heartbeat.beat()
+        self._check_database_file()
         self._renew_lease()
+
+    def _check_database_file(self) -> None:
+        """Writes to a deleted SQLite file vanish at the next start: stop instead."""
+        opened = database_file(self.app.engine)
+        problem = opened.problem() if opened else None
+        if problem and self.failure is None:
+            log.error("database_file_lost", reason=problem, action="stopping; restart the worker")
+            self._stop_failed(f"{problem}; the worker stopped")
+
+    def _stop_failed(self, reason: str) -> None:
+        self.failure = reason
+        self.exit_code = 1
+        self.stop.set()
 
     def _figures(self) -> runstate.Figures:
         with self.app.sessions() as session:
@@ -239,8 +258,7 @@ class Worker:
         if not kept:
             log.error("lease_lost", owner=self.app.owner, reason="another worker took over")
             self.fence = None
-            self.exit_code = 1
-            self.stop.set()
+            self._stop_failed("the worker lost its database lease to another worker; stopped")
 
     def _release_lease(self) -> None:
         if self.fence is None:
@@ -254,29 +272,9 @@ class Worker:
 
     # -- signals --------------------------------------------------------------------------------
 
-    def _install_signal_handlers(self) -> Callable[[], None]:
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None  # embedded (tests, demo): the caller stops us via request_stop
-        previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
-        for number in previous:
-            signal.signal(number, self._on_signal)
-
-        def restore() -> None:
-            for number, handler in previous.items():
-                signal.signal(number, handler)
-
-        return restore
-
-    def _on_signal(self, number: int, _frame: FrameType | None) -> None:
-        # Only flags here: logging from a signal handler can deadlock on the handler's lock.
-        self._signals.append(number)
-        if self.stop.is_set() and len(self._signals) > 1:
-            self._cut_short.set()  # a second signal ends the grace period now
-        self.stop.set()
-
     def _log_signal(self) -> None:
-        if self._signals:
-            name = signal.Signals(self._signals[0]).name
+        if self._signals.first is not None:
+            name = signal.Signals(self._signals.first).name
             log.info("worker_stopping", signal=name, grace_seconds=self.options.grace_seconds)
         else:
             log.info("worker_stopping", grace_seconds=self.options.grace_seconds)

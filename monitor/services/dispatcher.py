@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.redaction import Redactor
 from monitor.services.ports import Clock
 from monitor.sinks.base import Alert, SendOutcome, Sink
 from monitor.store import outbox
@@ -81,8 +82,10 @@ class Dispatcher:
         policy: RetryPolicy,
         owner: str,
         on_outcome: OutcomeListener | None = None,
+        redact: Redactor | None = None,
     ) -> None:
         self.sessions = sessions
+        self.redact = redact or Redactor()
         self.sinks = dict(sinks)
         self.clock = clock
         self.policy = policy
@@ -165,7 +168,8 @@ class Dispatcher:
                     status=status,
                     now=now,
                     next_attempt_at=next_at,
-                    error=None if outcome.ok else outcome.error,
+                    # A receiver may echo a header value in its error body.
+                    error=None if outcome.ok else self.redact(outcome.error),
                     duration_ms=duration_ms,
                 )
                 self._log(name, item, outcome, status)

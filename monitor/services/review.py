@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.domain.events import Event
 from monitor.domain.snapshot import Snapshot
 from monitor.errors import MonitorError, RecordRejectedError, short_error
+from monitor.redaction import Redactor
 from monitor.services.decide import Decision, LocationState, Observation, Policy, decide
 from monitor.services.observe import Gathered, Observer
 from monitor.services.ports import Clock, LocationSource, PageSource
@@ -144,8 +145,13 @@ class ReviewService:
         options: ReviewOptions,
         owner: str = "cli",
         stop: threading.Event | None = None,
+        redact: Redactor | None = None,
+        alive: Callable[[str], bool] | None = None,
     ) -> None:
         self.sessions = sessions
+        self.redact = redact or Redactor()
+        # Whether the process owning a running cycle (``host:pid``) may still run.
+        self.alive = alive or _assume_alive
         # Set by the worker on shutdown: the cycle ends after the batch in hand, unfinished.
         self.stop = stop or threading.Event()
         self.api = api
@@ -171,7 +177,9 @@ class ReviewService:
             retry = failing_location_ids(session)
         if only is None and kind == "incremental" and watermark is None:
             kind = "full"  # nothing to poll from yet: look at everything once
-        cycle_id = cycles.start(self.sessions, kind, trigger, slot_key, self.owner, started)
+        cycle_id = cycles.start(
+            self.sessions, kind, trigger, slot_key, self.owner, started, alive=self.alive
+        )
         report = CycleReport(cycle_id=cycle_id, kind=kind)
         bound = log.bind(cycle_id=cycle_id, kind=kind)
         try:
@@ -182,7 +190,8 @@ class ReviewService:
         except BaseException as exc:
             report.duration_seconds = time.monotonic() - clock_start
             status = "abandoned" if isinstance(exc, CycleAbandoned) else "failed"
-            cycles.fail(self.sessions, cycle_id, report, self.clock.now(), str(exc), status=status)
+            error = self.redact(str(exc))
+            cycles.fail(self.sessions, cycle_id, report, self.clock.now(), error, status=status)
             bound.error("cycle_failed", error=str(exc), **report.counts())
             raise
         report.duration_seconds = time.monotonic() - clock_start
@@ -248,6 +257,8 @@ class ReviewService:
         # The register is paged while it changes: an id can slide onto the next page and come
         # twice. Two rows for one location in one transaction would fail the whole batch.
         batch = list({g.observation.location_id: g for g in batch}.values())
+        # A server may echo a secret in its error body: errors are masked before being stored.
+        batch = [_redacted(g, self.redact) for g in batch]
         try:
             items = self._write(batch, report, cycle_id)
         except RecordRejectedError as exc:
@@ -325,6 +336,20 @@ def process(
         failed = Observation(location_id, error=f"could not process: {short_error(exc)}")
         return Applied(decide(state, failed, None, now=now, policy=policy), gathered.fetches)
     return Applied(decision, gathered.fetches, raw)
+
+
+def _assume_alive(_owner: str) -> bool:
+    return True
+
+
+def _redacted(gathered: Gathered, redact: Redactor) -> Gathered:
+    for fetch in gathered.fetches:
+        fetch.error = redact(fetch.error)
+    seen = gathered.observation
+    gathered.observation = replace(
+        seen, error=redact(seen.error), page_error=redact(seen.page_error)
+    )
+    return gathered
 
 
 def _needed_snapshots(batch: list[Gathered], known: dict[str, LocationState]) -> list[int]:

@@ -6,17 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from monitor.config_model import ConfigModel
 from monitor.domain.events import Event
 
 MinSeverity = Literal["info", "warning", "critical"]
 
 
-class SinkConfig(BaseModel):
+class SinkConfig(ConfigModel):
     """Fields every ``[[sinks]]`` table has; each sink type extends it with its own."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
     type: str
@@ -24,7 +23,7 @@ class SinkConfig(BaseModel):
     min_severity: MinSeverity = "info"
     locations: list[str] | None = None
     providers: list[str] | None = None
-    timeout_seconds: float = Field(default=10.0, gt=0)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=3600)
 
 
 @dataclass(frozen=True, slots=True)

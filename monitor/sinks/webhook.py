@@ -18,6 +18,7 @@ import structlog
 from pydantic import Field, SecretStr, field_validator
 from standardwebhooks import Webhook
 
+from monitor.config_model import header_name, header_value
 from monitor.sinks.base import Alert, SendOutcome, SinkConfig
 
 log = structlog.get_logger(__name__)
@@ -67,6 +68,8 @@ class WebhookConfig(SinkConfig):
         clash = sorted(name for name in value if name.lower() in _RESERVED_HEADERS)
         if clash:
             raise ValueError(f"these headers are set by the sink itself: {', '.join(clash)}")
+        for name, item in value.items():
+            header_value(item, header_name(name))
         return value
 
 

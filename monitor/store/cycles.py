@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.store import runstate
 from monitor.store.tables import Cycle
+
+log = structlog.get_logger(__name__)
+GONE = "the process running the cycle ended before it finished"
 
 
 def start(
@@ -19,8 +24,17 @@ def start(
     slot_key: str | None,
     owner: str,
     now: datetime,
+    *,
+    alive: Callable[[str], bool],
 ) -> int:
+    """A new running cycle; first, cycles left running by a process that is gone (killed, or
+    cut from the database before it could say how it ended) are marked abandoned.
+
+    ``alive`` tells whether an owner (``host:pid``) may still run: the store asks, the caller
+    knows how to find out.
+    """
     with sessions.begin() as session:
+        _abandon_orphans(session, alive, now)
         cycle = Cycle(
             kind=kind,
             trigger=trigger,
@@ -32,6 +46,17 @@ def start(
         session.add(cycle)
         session.flush()
         return cycle.id
+
+
+def _abandon_orphans(session: Session, alive: Callable[[str], bool], now: datetime) -> None:
+    orphans = [
+        cycle_id
+        for cycle_id, owner in runstate.running_cycles(session)
+        if owner and not alive(owner)
+    ]
+    if orphans:
+        runstate.abandon_cycles(session, orphans, now, GONE)
+        log.warning("cycles_abandoned", cycle_ids=orphans, reason="process gone")
 
 
 def finish(sessions: sessionmaker[Session], cycle_id: int, report: Any, now: datetime) -> None:
@@ -47,9 +72,18 @@ def fail(
     *,
     status: str = "failed",
 ) -> None:
-    # The original failure matters more than this record of it.
-    with contextlib.suppress(Exception):
+    # The original failure matters more than this record of it: say so, and go on. A cycle
+    # left running this way is abandoned by the first cycle after its process ends.
+    try:
         _close(sessions, cycle_id, report, now, status=status, error=error[:2000])
+    except Exception as exc:
+        reason = (str(exc).splitlines() or [""])[0][:300]
+        log.error(
+            "cycle_not_recorded",
+            cycle_id=cycle_id,
+            status=status,
+            error=f"{type(exc).__name__}: {reason}",
+        )
 
 
 def _close(

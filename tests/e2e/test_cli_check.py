@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 from collections.abc import Iterator
@@ -162,3 +164,34 @@ def test_changes_since_filters_and_a_bad_date_is_a_usage_error(
     )
     bad = run_cli(config, "changes", "--since", "yesterday")
     assert bad.returncode == 2 and "--since" in bad.stderr
+
+
+@pytest.mark.parametrize("since", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_changes_since_a_moment_utc_cannot_hold_is_a_usage_error(
+    tmp_path: Path, since: str
+) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    assert run_cli(config, "db", "upgrade").returncode == 0
+    result = run_cli(config, "changes", "--since", since)
+    assert result.returncode == 2, result.stderr
+    assert "--since" in result.stderr and "database unavailable" not in result.stderr
+
+
+def test_changes_csv_neutralises_a_name_a_spreadsheet_would_run(
+    tmp_path: Path, sim: tuple[SimulatedCqc, str]
+) -> None:
+    simulator, base_url = sim
+    config = write_config(tmp_path, base_url, locations=[docs.HENLEY])
+    assert run_cli(config, "check", "--full").returncode == 0
+    formula = '=HYPERLINK("http://evil.example/","Henley")'
+    simulator.update(docs.HENLEY, lambda doc: doc.update(name=formula))
+    assert run_cli(config, "check", "--full").returncode == 0
+
+    out = run_cli(config, "changes", "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    header, *rows = csv.reader(io.StringIO(out.stdout))
+    (row,) = [dict(zip(header, r, strict=True)) for r in rows]
+    assert row["location"] == "'" + formula
+    assert row["summary"].startswith("'=HYPERLINK(")
+    (event,) = json.loads(run_cli(config, "changes", "--format", "json").stdout)
+    assert event["location"]["name"] == formula

@@ -243,6 +243,23 @@ def test_run_polls_on_schedule_alerts_stops_cleanly_and_catches_up_once(world: W
         assert state.last_status == "abandoned"
 
 
+def test_run_stops_with_an_error_when_its_sqlite_file_is_deleted(world: World) -> None:
+    worker = start(world)
+    try:
+        logged(world, "cycle_completed")
+        database = Path(str(world.engine.url.database))
+        for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            path.unlink(missing_ok=True)
+        code = worker.wait(timeout=GRACE + 30)
+    finally:
+        if worker.poll() is None:
+            stop(worker)
+    assert code == 1
+    lost = logged(world, "database_file_lost")
+    assert lost["reason"] == f"the SQLite file {database} was deleted while in use"
+    assert f"error: the SQLite file {database} was deleted" in world.logs.read_text()
+
+
 def slow_cycle_in_flight(world: World) -> int:
     """Make the next poll slow (a changed location answers after 3 s); its cycle id."""
     world.sim.faults.latency(3.0, path_prefix="/locations/")

@@ -15,6 +15,7 @@ from monitor.health import DatabaseProbe, HealthServer, Heartbeat
 from monitor.metrics import Metrics
 from monitor.store import runstate
 from monitor.store.engine import make_engine, make_session_factory
+from monitor.store.migrate import upgrade
 from tests.fakes import FakeCqc, RecordingSink
 from tests.support import documents as docs
 from tests.support.apps import app_for, settings_for
@@ -107,6 +108,40 @@ def test_readyz_fails_when_the_sqlite_folder_is_gone(
         engine.dispose()
     assert response.status_code == 503
     assert response.json()["reason"].startswith("database unreachable")
+
+
+def delete(database: Path) -> None:
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        path.unlink(missing_ok=True)
+
+
+def replace_with_a_copy(database: Path) -> None:
+    copy = database.with_name("copy.db")
+    shutil.copyfile(database, copy)
+    delete(database)
+    copy.rename(database)
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [(delete, "was deleted"), (replace_with_a_copy, "was replaced")],
+    ids=["deleted", "replaced"],
+)
+def test_readyz_fails_when_the_sqlite_file_in_use_is_deleted_or_replaced(
+    serve: Callable[..., str], tmp_path: Path, change: Callable[[Path], None], said: str
+) -> None:
+    database = tmp_path / "monitor.db"
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        upgrade(engine)
+        base = serve(ready=DatabaseProbe(engine).probe)
+        assert get(base + "/readyz").status_code == 200
+        change(database)
+        response = get(base + "/readyz")
+    finally:
+        engine.dispose()
+    assert response.status_code == 503
+    assert said in response.json()["reason"] and str(database) in response.json()["reason"]
 
 
 def test_readyz_fails_when_postgresql_is_unreachable(serve: Callable[..., str]) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from monitor.errors import ConfigError
-from monitor.settings import load_settings, mask_url
+from monitor.settings import Settings, load_settings, mask_url
 
 MINIMAL = """
 [sources.cqc_api]
@@ -121,3 +123,57 @@ def test_mask_url_hides_only_the_password() -> None:
         == "postgresql+psycopg://cqc:***@db:5432/cqc"
     )
     assert mask_url("sqlite:///data/monitor.db") == "sqlite:///data/monitor.db"
+
+
+def _number_fields(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, type]]:
+    for name, field in model.model_fields.items():
+        key = f"{prefix}.{name}" if prefix else name
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            yield from _number_fields(field.annotation, key)
+        elif field.annotation in (int, float):
+            yield key, field.annotation
+
+
+NUMBER_FIELDS = dict(_number_fields(Settings, ""))
+
+
+@pytest.mark.parametrize("key", NUMBER_FIELDS)
+@pytest.mark.parametrize("size", ["1e300", "inf", "nan", "true"])
+def test_every_number_refuses_values_the_runtime_cannot_hold(
+    tmp_path: Path, key: str, size: str
+) -> None:
+    """Huge, infinite or boolean numbers used to pass and then overflow a timer or a
+    timedelta at run time (or, for true, quietly mean 1)."""
+    section, name = key.rsplit(".", 1)
+    value = str(10**30) if NUMBER_FIELDS[key] is int and size == "1e300" else size
+    text = API + f"[{section}]\n{name} = {value}\n"
+    if section == "sources.cqc_api":
+        text = API + f"{name} = {value}\n"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), environ={})
+    assert caught.value.key == key
+
+
+def test_number_fields_are_found() -> None:
+    assert {"sources.cqc_api.timeout_seconds", "schedule.grace_seconds"} <= set(NUMBER_FIELDS)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (API.replace('"k"', '"k\\n"'), "sources.cqc_api.subscription_key"),
+        (API.replace('"k"', '"k\\u0085"'), "sources.cqc_api.subscription_key"),
+        (API.replace('"k"', '"k€y"'), "sources.cqc_api.subscription_key"),
+        (API.replace('"k"', '" k"'), "sources.cqc_api.subscription_key"),
+        (API + 'partner_code = "acme\\tcare"', "sources.cqc_api.partner_code"),
+        (API + '[watch]\nlocations = ["1-101", "1-102\\r"]', "watch.locations[1]"),
+    ],
+    ids=["newline", "next-line", "non-ascii", "leading-space", "tab", "in-a-list"],
+)
+def test_text_a_header_or_request_would_refuse_is_refused_at_load(
+    tmp_path: Path, text: str, key: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), environ={})
+    assert caught.value.key == key
+    assert "k\n" not in str(caught.value) and "k€y" not in str(caught.value)

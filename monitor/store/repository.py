@@ -310,26 +310,27 @@ def register_watched(session: Session, ids: Sequence[str], now: datetime) -> lis
     """Record when each new id entered the watchlist; returns the watched ids not baselined.
 
     Unbaselined: never fetched successfully, and not known to be gone. Every cycle fetches
-    them, so a new watchlist entry is covered by the next daily poll.
+    them, so a new watchlist entry is covered by the next daily poll. Read and written a
+    chunk at a time: one insert of a whole 20,000-id watchlist held five copies of it.
     """
-    states: dict[str, tuple[str | None, str]] = {}
+    unbaselined: list[str] = []
     for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+        chunk = list(dict.fromkeys(ids[start : start + _CHUNK]))
         rows = session.execute(
             select(Location.id, Location.last_hash, Location.status).where(Location.id.in_(chunk))
         )
-        states.update((row.id, (row.last_hash, row.status)) for row in rows)
-    new = [i for i in dict.fromkeys(ids) if i not in states]
-    if new:
-        session.execute(
-            insert(Location),
-            [
-                {"id": i, "first_seen_at": now, "watched_since": now, "status": "active"}
-                for i in new
-            ],
-        )
-    fresh = set(new)
-    return [i for i in ids if i in fresh or states[i] == (None, "active")]
+        states = {row.id: (row.last_hash, row.status) for row in rows}
+        new = [i for i in chunk if i not in states]
+        if new:
+            session.execute(
+                insert(Location),
+                [
+                    {"id": i, "first_seen_at": now, "watched_since": now, "status": "active"}
+                    for i in new
+                ],
+            )
+        unbaselined += (i for i in chunk if states.get(i, (None, "active")) == (None, "active"))
+    return unbaselined
 
 
 def failing_location_ids(session: Session) -> list[str]:

@@ -17,10 +17,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.domain.decide import Policy
 from monitor.domain.events import Event
 from monitor.errors import StorageError
 from monitor.redaction import Redactor
-from monitor.services.decide import Policy
 from monitor.services.dispatcher import Dispatcher, OutcomeListener, RetryPolicy
 from monitor.services.ports import Clock, LocationSource, PageSource, SystemClock
 from monitor.services.review import ReviewOptions, ReviewService

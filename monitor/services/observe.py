@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from monitor.domain.decide import Observation
 from monitor.errors import AuthenticationError, MalformedResponseError, short_error
-from monitor.services.decide import Observation
 from monitor.services.ports import Clock, LocationSource, PageSource
 from monitor.sources.base import FetchResult
 from monitor.sources.cqc_web import parse_location_page

@@ -19,17 +19,17 @@ from typing import Any, Literal
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.domain.decide import Decision, LocationState, Observation, Policy, decide
 from monitor.domain.events import Event
 from monitor.domain.snapshot import Snapshot
 from monitor.errors import MonitorError, RecordRejectedError, short_error
 from monitor.redaction import Redactor
-from monitor.services.decide import Decision, LocationState, Observation, Policy, decide
 from monitor.services.observe import Gathered, Observer
 from monitor.services.ports import Clock, LocationSource, PageSource
 from monitor.services.targets import Watchlist, full_review_targets, incremental_targets
 from monitor.services.throughput import collector_paced, pipelined
 from monitor.sources.parse_api import redacted_payload
-from monitor.store import cycles
+from monitor.store import cycles, outbox
 from monitor.store.repository import (
     Applied,
     apply,
@@ -277,9 +277,11 @@ class ReviewService:
             known = load_states(session, [g.observation.location_id for g in batch])
             previous = load_snapshots(session, _needed_snapshots(batch, known))
             items = [self._decide(g, known, previous, now) for g in batch]
-            report.events += apply(
-                session, items, cycle_id=cycle_id, now=now, known=known, routes=self.routes
-            )
+            events = apply(session, items, cycle_id=cycle_id, now=now, known=known)
+            # Routed here, written with the events: the outbox never misses one.
+            for event in events:
+                outbox.enqueue(session, event, self.routes(event), now)
+            report.events += events
         return items
 
     def _write_alone(self, gathered: Gathered, report: CycleReport, cycle_id: int) -> list[Applied]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from datetime import datetime
-from typing import Any
+from typing import Protocol
 
 import structlog
 from sqlalchemy import update
@@ -14,6 +14,29 @@ from monitor.store import runstate
 from monitor.store.tables import Cycle
 
 log = structlog.get_logger(__name__)
+
+
+class CycleFigures(Protocol):
+    """What a cycle row records of the cycle's report (the services' ``CycleReport``)."""
+
+    @property
+    def locations(self) -> int: ...
+    @property
+    def changed(self) -> int: ...
+    @property
+    def unchanged(self) -> int: ...
+    @property
+    def baselines(self) -> int: ...
+    @property
+    def errors(self) -> int: ...
+    @property
+    def gone(self) -> int: ...
+    @property
+    def events(self) -> Sized: ...
+    @property
+    def feed_window(self) -> tuple[datetime, datetime] | None: ...
+
+
 GONE = "the process running the cycle ended before it finished"
 
 
@@ -59,14 +82,16 @@ def _abandon_orphans(session: Session, alive: Callable[[str], bool], now: dateti
         log.warning("cycles_abandoned", cycle_ids=orphans, reason="process gone")
 
 
-def finish(sessions: sessionmaker[Session], cycle_id: int, report: Any, now: datetime) -> None:
+def finish(
+    sessions: sessionmaker[Session], cycle_id: int, report: CycleFigures, now: datetime
+) -> None:
     _close(sessions, cycle_id, report, now, status="completed", error=None)
 
 
 def fail(
     sessions: sessionmaker[Session],
     cycle_id: int,
-    report: Any,
+    report: CycleFigures,
     now: datetime,
     error: str,
     *,
@@ -89,7 +114,7 @@ def fail(
 def _close(
     sessions: sessionmaker[Session],
     cycle_id: int,
-    report: Any,
+    report: CycleFigures,
     now: datetime,
     *,
     status: str,

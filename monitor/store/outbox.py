@@ -1,4 +1,4 @@
-"""The outbox tables as the dispatcher sees them: claim due rows, record outcomes."""
+"""The outbox: deliveries enqueued with their event, claimed when due, recorded, retired."""
 
 from __future__ import annotations
 
@@ -24,6 +24,26 @@ class Claimed:
     attempts: int  # attempts made before this one
     created_at: datetime
     event: Event
+
+
+def enqueue(session: Session, event: Event, sink_names: Sequence[str], now: datetime) -> None:
+    """The outbox: one pending delivery per matching sink, in the event's transaction."""
+    if sink_names:
+        session.execute(
+            insert(Delivery),
+            [
+                {
+                    "event_id": event.id,
+                    "sink": name,
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                    "next_attempt_at": now,
+                }
+                for name in sink_names
+            ],
+        )
 
 
 def claim_due(

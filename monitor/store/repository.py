@@ -19,12 +19,11 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session
 
+from monitor.domain.decide import Decision, LocationState
 from monitor.domain.events import Event
 from monitor.domain.snapshot import Snapshot
 from monitor.errors import RecordRejectedError, short_error
-from monitor.services.decide import Decision, LocationState
 from monitor.store.tables import (
-    Delivery,
     EventRecord,
     FeedWatermark,
     Fetch,
@@ -97,9 +96,9 @@ def apply(
     cycle_id: int | None,
     now: datetime,
     known: dict[str, LocationState],
-    routes: Any,
 ) -> list[Event]:
-    """Write one batch of decisions; returns the events that were new to the store.
+    """Write one batch of decisions; returns the events that were new to the store (the
+    caller routes them to the outbox in the same transaction).
 
     A row the database refuses for its content raises ``RecordRejectedError`` (the
     transaction is then to be rolled back by the caller).
@@ -108,7 +107,7 @@ def apply(
         _insert_new_locations(session, [i for i in items if i.decision.state.id not in known], now)
         snapshot_ids = _insert_snapshots(session, items, cycle_id, now)
         _update_locations(session, items, known, snapshot_ids, now)
-        events = _insert_events(session, items, known, snapshot_ids, cycle_id, routes, now)
+        events = _insert_events(session, items, known, snapshot_ids, cycle_id, now)
         _insert_fetches(session, items, cycle_id)
     except (DataError, IntegrityError, StatementError) as exc:
         if _unreachable(exc):
@@ -216,7 +215,6 @@ def _insert_events(
     known: dict[str, LocationState],
     snapshot_ids: dict[str, int],
     cycle_id: int | None,
-    routes: Any,
     now: datetime,
 ) -> list[Event]:
     candidates = [(item, event) for item in items for event in item.decision.events]
@@ -249,28 +247,7 @@ def _insert_events(
             )
         )
         written.append(event)
-        enqueue(session, event, routes(event), now)
     return written
-
-
-def enqueue(session: Session, event: Event, sink_names: Sequence[str], now: datetime) -> None:
-    """The outbox: one pending delivery per matching sink, in the event's transaction."""
-    if sink_names:
-        session.execute(
-            insert(Delivery),
-            [
-                {
-                    "event_id": event.id,
-                    "sink": name,
-                    "status": "pending",
-                    "attempts": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                    "next_attempt_at": now,
-                }
-                for name in sink_names
-            ],
-        )
 
 
 def _insert_fetches(session: Session, items: Sequence[Applied], cycle_id: int | None) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from monitor.domain.decide import Decision, LocationState, Observation, Policy, decide
 from monitor.domain.first_sight import as_of
-from monitor.services.decide import Decision, LocationState, Observation, Policy, decide
 from monitor.sim import inspections
 from monitor.sources.parse_api import parse_location
 from tests.support import documents as docs

@@ -15,9 +15,9 @@ from typing import Any
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+from monitor.domain.decide import LocationState, Policy
 from monitor.domain.diff import diff
 from monitor.errors import MalformedResponseError
-from monitor.services.decide import LocationState, Policy
 from monitor.services.observe import Observer
 from monitor.services.review import ReviewOptions, process
 from monitor.sources.base import FetchResult

@@ -177,29 +177,44 @@ class ReviewService:
             retry = failing_location_ids(session)
         if only is None and kind == "incremental" and watermark is None:
             kind = "full"  # nothing to poll from yet: look at everything once
-        cycle_id = cycles.start(
-            self.sessions, kind, trigger, slot_key, self.owner, started, alive=self.alive
-        )
+        with self.sessions.begin() as session:
+            cycle_id = cycles.start(
+                session, kind, trigger, slot_key, self.owner, started, alive=self.alive
+            )
         report = CycleReport(cycle_id=cycle_id, kind=kind)
         bound = log.bind(cycle_id=cycle_id, kind=kind)
         try:
             targets = self._targets(kind, only, watermark, started, retry, report)
             with collector_paced():
                 self._process(targets, report, cycle_id)
-            self._advance_watermark(kind, only, started, report)
+            report.duration_seconds = time.monotonic() - clock_start
+            # The watermark moves only with the cycle's completion, in one transaction.
+            with self.sessions.begin() as session:
+                self._advance_watermark(session, kind, only, started, report)
+                cycles.finish(session, cycle_id, report, self.clock.now())
         except BaseException as exc:
             report.duration_seconds = time.monotonic() - clock_start
             status = "abandoned" if isinstance(exc, CycleAbandoned) else "failed"
-            error = self.redact(str(exc))
-            cycles.fail(self.sessions, cycle_id, report, self.clock.now(), error, status=status)
+            self._record_end(cycle_id, report, status, self.redact(str(exc)))
             bound.error("cycle_failed", error=str(exc), **report.counts())
             raise
-        report.duration_seconds = time.monotonic() - clock_start
-        cycles.finish(self.sessions, cycle_id, report, self.clock.now())
         bound.info(
             "cycle_completed", duration_s=round(report.duration_seconds, 3), **report.counts()
         )
         return report
+
+    def _record_end(self, cycle_id: int, report: CycleReport, status: str, error: str) -> None:
+        # The original failure matters more than this record of it: say so, and go on. A cycle
+        # left running this way is abandoned by the first cycle after its process ends.
+        try:
+            with self.sessions.begin() as session:
+                cycles.finish(
+                    session, cycle_id, report, self.clock.now(), status=status, error=error
+                )
+        except Exception as exc:
+            log.error(
+                "cycle_not_recorded", cycle_id=cycle_id, status=status, error=short_error(exc)
+            )
 
     def register_configured(self) -> int:
         """Record today as the day configured ids entered the watchlist, before any cycle:
@@ -307,14 +322,18 @@ class ReviewService:
         return process(gathered, state, before, now=now, options=self.options)
 
     def _advance_watermark(
-        self, kind: CycleKind, only: Iterable[str] | None, started: datetime, report: CycleReport
+        self,
+        session: Session,
+        kind: CycleKind,
+        only: Iterable[str] | None,
+        started: datetime,
+        report: CycleReport,
     ) -> None:
         if only is not None:
             return
         # A full review covers everything up to its start; a poll covers its window.
         end = report.feed_window[1] if report.feed_window else started
-        with self.sessions.begin() as session:
-            set_watermark(session, FEED, end, self.clock.now())
+        set_watermark(session, FEED, end, self.clock.now())
 
 
 def process(

@@ -1,4 +1,8 @@
-"""Cycle rows: when each review ran, what it found, and how it ended."""
+"""Cycle rows: when each review ran, what it found, and how it ended.
+
+Like every store module, these functions work in the caller's session and never commit:
+the services own transactions (``with sessions.begin()``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Protocol
 
 import structlog
 from sqlalchemy import update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from monitor.store import runstate
 from monitor.store.tables import Cycle
@@ -41,7 +45,7 @@ GONE = "the process running the cycle ended before it finished"
 
 
 def start(
-    sessions: sessionmaker[Session],
+    session: Session,
     kind: str,
     trigger: str,
     slot_key: str | None,
@@ -56,19 +60,13 @@ def start(
     ``alive`` tells whether an owner (``host:pid``) may still run: the store asks, the caller
     knows how to find out.
     """
-    with sessions.begin() as session:
-        _abandon_orphans(session, alive, now)
-        cycle = Cycle(
-            kind=kind,
-            trigger=trigger,
-            slot_key=slot_key,
-            owner=owner,
-            started_at=now,
-            status="running",
-        )
-        session.add(cycle)
-        session.flush()
-        return cycle.id
+    _abandon_orphans(session, alive, now)
+    cycle = Cycle(
+        kind=kind, trigger=trigger, slot_key=slot_key, owner=owner, started_at=now, status="running"
+    )
+    session.add(cycle)
+    session.flush()
+    return cycle.id
 
 
 def _abandon_orphans(session: Session, alive: Callable[[str], bool], now: datetime) -> None:
@@ -83,60 +81,31 @@ def _abandon_orphans(session: Session, alive: Callable[[str], bool], now: dateti
 
 
 def finish(
-    sessions: sessionmaker[Session], cycle_id: int, report: CycleFigures, now: datetime
-) -> None:
-    _close(sessions, cycle_id, report, now, status="completed", error=None)
-
-
-def fail(
-    sessions: sessionmaker[Session],
-    cycle_id: int,
-    report: CycleFigures,
-    now: datetime,
-    error: str,
-    *,
-    status: str = "failed",
-) -> None:
-    # The original failure matters more than this record of it: say so, and go on. A cycle
-    # left running this way is abandoned by the first cycle after its process ends.
-    try:
-        _close(sessions, cycle_id, report, now, status=status, error=error[:2000])
-    except Exception as exc:
-        reason = (str(exc).splitlines() or [""])[0][:300]
-        log.error(
-            "cycle_not_recorded",
-            cycle_id=cycle_id,
-            status=status,
-            error=f"{type(exc).__name__}: {reason}",
-        )
-
-
-def _close(
-    sessions: sessionmaker[Session],
+    session: Session,
     cycle_id: int,
     report: CycleFigures,
     now: datetime,
     *,
-    status: str,
-    error: str | None,
+    status: str = "completed",
+    error: str | None = None,
 ) -> None:
+    """Record how a cycle ended: completed, or failed / abandoned with its error."""
     window = report.feed_window
-    with sessions.begin() as session:
-        session.execute(
-            update(Cycle)
-            .where(Cycle.id == cycle_id)
-            .values(
-                status=status,
-                finished_at=now,
-                error=error,
-                locations=report.locations,
-                changed=report.changed,
-                unchanged=report.unchanged,
-                baselines=report.baselines,
-                errors=report.errors,
-                gone=report.gone,
-                events=len(report.events),
-                feed_start=window[0] if window else None,
-                feed_end=window[1] if window else None,
-            )
+    session.execute(
+        update(Cycle)
+        .where(Cycle.id == cycle_id)
+        .values(
+            status=status,
+            finished_at=now,
+            error=error[:2000] if error else None,
+            locations=report.locations,
+            changed=report.changed,
+            unchanged=report.unchanged,
+            baselines=report.baselines,
+            errors=report.errors,
+            gone=report.gone,
+            events=len(report.events),
+            feed_start=window[0] if window else None,
+            feed_end=window[1] if window else None,
         )
+    )

@@ -3,17 +3,21 @@ be recorded as ended says so in the log."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 from structlog.testing import capture_logs
 
-from monitor.services.review import CycleReport
+from monitor.errors import SourceError
 from monitor.store import cycles
 from monitor.store.engine import make_engine, make_session_factory
-from monitor.store.migrate import upgrade
 from monitor.store.tables import Cycle
+from tests.fakes import FakeCqc
+from tests.support import documents as docs
+from tests.support.apps import app_for, settings_for
 
 NOW = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
@@ -31,13 +35,15 @@ def test_start_abandons_running_cycles_of_owners_that_are_gone(engine: Engine) -
     def alive(owner: str) -> bool:
         return owner in living
 
-    dead = cycles.start(sessions, "full", "cli", None, "host-a:20", NOW, alive=alive)
-    slot = cycles.start(
-        sessions, "incremental", "schedule", "changes:x", "host-a:20", NOW, alive=alive
-    )
-    running = cycles.start(sessions, "full", "cli", None, "host-a:10", NOW, alive=alive)
+    def start(kind: str, trigger: str, slot: str | None, owner: str) -> int:
+        with sessions.begin() as session:
+            return cycles.start(session, kind, trigger, slot, owner, NOW, alive=alive)
 
-    newest = cycles.start(sessions, "full", "cli", None, "host-a:30", NOW, alive=alive)
+    dead = start("full", "cli", None, "host-a:20")
+    slot = start("incremental", "schedule", "changes:x", "host-a:20")
+    running = start("full", "cli", None, "host-a:10")
+
+    newest = start("full", "cli", None, "host-a:30")
 
     rows = statuses(engine)
     assert rows[dead] == ("abandoned", None, cycles.GONE)
@@ -46,18 +52,28 @@ def test_start_abandons_running_cycles_of_owners_that_are_gone(engine: Engine) -
     assert rows[running][0] == "running" and rows[newest][0] == "running"
 
 
-def test_fail_logs_a_cycle_it_cannot_record(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
-    upgrade(engine)
-    sessions = make_session_factory(engine)
-    cycle_id = cycles.start(sessions, "full", "cli", None, "host-a:1", NOW, alive=lambda _: True)
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE cycles")  # the database is gone from under us
-    try:
-        with capture_logs() as logs:
-            cycles.fail(sessions, cycle_id, CycleReport(cycle_id, "full"), NOW, "boom")
-    finally:
-        engine.dispose()
+class VanishingDatabase(FakeCqc):
+    """The database is dropped from under the cycle while it reads the change feed."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(docs.all_real())
+        self.engine = engine
+
+    def iter_register(self) -> Iterator[str]:
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE cycles")
+        raise SourceError("the register is unavailable")
+
+
+def test_a_failed_cycle_that_cannot_be_recorded_is_logged_and_the_failure_kept(
+    tmp_path: Path,
+) -> None:
+    settings = settings_for(f"sqlite:///{tmp_path / 'monitor.db'}", watch={"all": True})
+    app = app_for(settings, api=VanishingDatabase(make_engine(settings.database.url)))
+
+    with capture_logs() as logs, pytest.raises(SourceError, match="register is unavailable"):
+        app.review().run("full")
+
     (line,) = [line for line in logs if line["event"] == "cycle_not_recorded"]
-    assert line["cycle_id"] == cycle_id and line["status"] == "failed"
+    assert line["status"] == "failed"
     assert "cycles" in line["error"]

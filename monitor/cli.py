@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -9,14 +10,13 @@ import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, NoReturn, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor import output
 from monitor.bootstrap import App, build_app
-from monitor.demo import demo_command
 from monitor.domain.events import EVENT_TYPES
 from monitor.errors import ConfigError, Interrupted, MonitorError, StorageError
 from monitor.logs import configure_logging
@@ -66,7 +66,23 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group; ``demo`` (and the simulator it brings) is imported only to run it."""
+
+    _LAZY: ClassVar[dict[str, tuple[str, str]]] = {"demo": ("monitor.demo.command", "demo_command")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self._LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._LAZY:
+            module, name = self._LAZY[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), name)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands)
 @click.option(
     "--config",
     "config_path",
@@ -355,9 +371,6 @@ def db_upgrade(ctx: Context) -> None:
         click.echo(f"database at revision {migrate.current_revision(app.engine)}")
     finally:
         app.close()
-
-
-cli.add_command(demo_command)
 
 
 def _read(ctx: Context, query: Callable[[Any], T]) -> T:

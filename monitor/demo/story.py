@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time
 
 from monitor import output
 from monitor.bootstrap import App
-from monitor.demo_delivery import OutputFolder, WebhookReceiver
+from monitor.demo.delivery import OutputFolder, WebhookReceiver
 from monitor.services.review import CycleKind
 from monitor.sim import ManualClock, SimulatedCqc
 from monitor.store import queries

@@ -22,8 +22,8 @@ import click
 import requests
 
 from monitor.bootstrap import build_app
-from monitor.demo_delivery import EmlEmailSink, OutputFolder, WebhookReceiver
-from monitor.demo_story import HARLEY, HENLEY, LUCERNE, WEBHOOK_SINK, Stage, StoryClock, tell
+from monitor.demo.delivery import EmlEmailSink, OutputFolder, WebhookReceiver
+from monitor.demo.story import HARLEY, HENLEY, LUCERNE, WEBHOOK_SINK, Stage, StoryClock, tell
 from monitor.logs import configure_logging
 from monitor.settings import Settings, settings_from_dict, sink_configs
 from monitor.sim import Population, SimulatedCqc
@@ -204,7 +204,3 @@ def _bypass_proxies_for_loopback() -> None:
     # demo's simulator is on 127.0.0.1, which a proxy could not reach.
     current = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
     os.environ["no_proxy"] = ",".join(filter(None, [current, "127.0.0.1", "localhost"]))
-
-
-if __name__ == "__main__":
-    demo_command(prog_name="cqc-monitor demo")

@@ -1,6 +1,7 @@
 """``python -m bench [--quick]``: run the benchmark suite, write a JSON report, print tables.
 
-    python -m bench --quick          # make bench: sweeps at N=2,000; memory at 2,000 and 50,000
+    python -m bench --quick          # make bench: sweeps at N=2,000; memory at 2,000 and 50,000;
+                                     # an explicit watchlist of 20,000 ids
     python -m bench                  # make bench-full: sweeps at N=2,000 and 20,000 too
     python -m bench --sizes 5000 --memory-sizes 5000 --no-micro
 
@@ -22,7 +23,7 @@ from typing import Any
 
 from bench import report
 from bench.measure import ROOT, run_module
-from bench.sweeps import SweepPlan, run_baseline, run_sweeps
+from bench.sweeps import SweepPlan, run_baseline, run_explicit_memory, run_sweeps
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -31,6 +32,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", type=int, nargs="+", help="sweep sizes (full: 2000 20000)")
     parser.add_argument(
         "--memory-sizes", type=int, nargs="*", default=[2000, 50000], help="RSS sizes"
+    )
+    parser.add_argument(
+        "--explicit-sizes",
+        type=int,
+        nargs="*",
+        help="explicit [watch] locations list sizes for RSS (quick: 20000; full: 20000 50000)",
     )
     parser.add_argument("--concurrency", type=int, default=4, help="fetch threads (4)")
     parser.add_argument("--processing-size", type=int, help="N of the no-HTTP cycles")
@@ -45,6 +52,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "full"
     args.sizes = args.sizes or ([2000] if args.quick else [2000, 20000])
+    if args.explicit_sizes is None:
+        args.explicit_sizes = [20000] if args.quick else [20000, 50000]
     args.processing_size = args.processing_size or args.sizes[0]
     args.output = args.output or ROOT / "bench" / "results" / f"{mode}.json"
     if args.no_postgres:
@@ -79,6 +88,10 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         plan = SweepPlan(size, args.concurrency, workdir / f"sweep-{size}", args.postgres_url)
         results["sweeps"][str(size)] = run_sweeps(plan, progress=_say)
     results["memory"] = _memory(args, workdir, results["sweeps"])
+    results["explicit_memory"] = {
+        str(size): run_explicit_memory(size, args.concurrency, workdir / f"explicit-{size}", _say)
+        for size in args.explicit_sizes
+    }
     results["targets"] = report.targets(results)
     results["duration_s"] = round(time.monotonic() - started, 1)
     results["machine"]["load_average_at_end"] = os.getloadavg()

@@ -18,7 +18,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from bench.worker import cpu_seconds, peak_rss_mb
+from bench.probes import cpu_seconds, peak_rss_mb
 
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
+from bench.probes import GcClock, cpu_seconds, settings_data
 from monitor.sim import Population, SimulatedCqc
 from monitor.sources.base import FetchResult
 
@@ -25,7 +26,6 @@ class MemorySource:
         self.sim = sim
         sim.prerender()
         self.bodies = {i: sim.population.body(i) for i in sim.population.ids()}
-        self.requests_made = 0
 
     def refresh(self, location_ids: list[str]) -> None:
         """Pick up changed documents (rendered here, outside any timed cycle)."""
@@ -33,7 +33,6 @@ class MemorySource:
         self.bodies.update((i, self.sim.population.body(i)) for i in location_ids)
 
     def fetch_location(self, location_id: str) -> FetchResult:
-        self.requests_made += 1  # counted for symmetry with the HTTP client; not locked
         body = self.bodies.get(location_id)
         url = f"memory://locations/{location_id}"
         if body is None:
@@ -52,7 +51,6 @@ class MemorySource:
 
 def processing(spec: dict[str, Any]) -> dict[str, Any]:
     """CPU per location of a baseline, a steady and a 1%-changed full review."""
-    from bench.worker import settings_data
     from monitor.bootstrap import build_app
     from monitor.logs import configure_logging
     from monitor.settings import settings_from_dict
@@ -75,8 +73,6 @@ def processing(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _timed_cycle(app: Any) -> dict[str, Any]:
-    from bench.worker import GcClock, cpu_seconds
-
     collector = GcClock()
     cpu, wall = cpu_seconds(), time.perf_counter()
     report = app.review().run("full")

@@ -67,6 +67,12 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         growth = large / small
         name = f"peak RSS N={sizes[-1]} within 25% of N={sizes[0]}"
         found.append(_target(name, growth, growth <= 1.25, "×"))
+    for size, figures in results.get("explicit_memory", {}).items():
+        walk = figures["register_baseline"]["peak_rss_mb"]
+        for step in ("explicit_baseline", "explicit_steady"):
+            ratio = figures[step]["peak_rss_mb"] / walk
+            name = f"{step} peak RSS within 25% of the register walk (N={size})"
+            found.append(_target(name, ratio, ratio <= 1.25, "×"))
     return found
 
 
@@ -106,6 +112,14 @@ def render(results: dict[str, Any]) -> str:
                 f"   after start-up {figures['rss_ready_mb']:6.1f} MB"
                 f"   {figures['locations_per_s']:6.0f} loc/s"
             )
+    if results.get("explicit_memory"):
+        lines += ["", "Peak RSS: explicit [watch] locations list vs the register walk (SQLite)"]
+        for size, figures in sorted(results["explicit_memory"].items(), key=lambda kv: int(kv[0])):
+            cells = "   ".join(
+                f"{step} {figures[step]['peak_rss_mb']:6.1f} MB"
+                for step in ("explicit_baseline", "explicit_steady", "register_baseline")
+            )
+            lines.append(f"  N={int(size):<7} {cells}")
     lines += _processing_table(results.get("processing", {}))
     lines += _micro_table(results.get("micro", {}))
     lines += ["", "Targets"]

@@ -66,6 +66,31 @@ def run_baseline(size: int, concurrency: int, workdir: Path, progress: Any = pri
         return _scenario(sim, plan, "baseline", url, progress)
 
 
+def run_explicit_memory(
+    size: int, concurrency: int, workdir: Path, progress: Any = print
+) -> dict[str, Any]:
+    """Peak RSS of a full review of an explicit ``[watch] locations`` list of ``size`` ids
+    (baseline, then steady) beside the register walk of the same register."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    plan = SweepPlan(size=size, concurrency=concurrency, workdir=workdir)
+    results: dict[str, Any] = {"size": size}
+    with SimProcess(size) as sim:
+        ids_file = workdir / "ids.txt"
+        ids_file.write_text("\n".join(sim.ids), encoding="ascii")
+        explicit = {"locations_file": str(ids_file)}
+        url = f"sqlite:///{workdir / f'explicit-{size}.db'}"
+        fresh_database(url)
+        for scenario in ("baseline", "steady"):
+            name = f"explicit_{scenario}"
+            results[name] = _scenario(sim, plan, scenario, url, progress, explicit, name)
+        walk_url = f"sqlite:///{workdir / f'register-{size}.db'}"
+        fresh_database(walk_url)
+        results["register_baseline"] = _scenario(
+            sim, plan, "baseline", walk_url, progress, label="register_baseline"
+        )
+    return results
+
+
 def _floor(sim: SimProcess, plan: SweepPlan, ids_file: Path, progress: Any) -> dict[str, Any]:
     spec = {
         "base_url": sim.base_url,
@@ -83,7 +108,13 @@ def _floor(sim: SimProcess, plan: SweepPlan, ids_file: Path, progress: Any) -> d
 
 
 def _scenario(
-    sim: SimProcess, plan: SweepPlan, scenario: str, url: str, progress: Any
+    sim: SimProcess,
+    plan: SweepPlan,
+    scenario: str,
+    url: str,
+    progress: Any,
+    watch: dict[str, Any] | None = None,
+    label: str | None = None,
 ) -> dict[str, Any]:
     changed: list[str] = []
     if scenario in ("full_changed", "incremental"):
@@ -91,7 +122,8 @@ def _scenario(
         # The change feed has one-second resolution and its end is exclusive: let the clock
         # pass the second of the changes so this cycle's window (or watermark) is clean.
         time.sleep(1.1)
-    result = _measured_cycle(sim, plan, url, "incremental" if scenario == "incremental" else "full")
+    kind = "incremental" if scenario == "incremental" else "full"
+    result = _measured_cycle(sim, plan, url, kind, watch or {})
     locations = max(result["cycle"]["locations"], 1)
     result.update(
         scenario=scenario,
@@ -105,13 +137,15 @@ def _scenario(
         pages = max(1, math.ceil(len(changed) / FEED_PAGE_SIZE))
         result["request_budget"] = len(changed) + pages + 2
     progress(
-        f"  {result['database'][:6]:<6} {scenario:<13} N={plan.size:<7}"
+        f"  {result['database'][:6]:<6} {label or scenario:<17} N={plan.size:<7}"
         f" {result['locations_per_s']:8.0f} loc/s  {result['cpu_ms_per_location']:6.2f} ms CPU/loc"
     )
     return result
 
 
-def _measured_cycle(sim: SimProcess, plan: SweepPlan, url: str, kind: str) -> dict[str, Any]:
+def _measured_cycle(
+    sim: SimProcess, plan: SweepPlan, url: str, kind: str, watch: dict[str, Any]
+) -> dict[str, Any]:
     """One cycle in a monitor process, with what it wrote and what the simulator served."""
     spec = {
         "database_url": url,
@@ -119,11 +153,14 @@ def _measured_cycle(sim: SimProcess, plan: SweepPlan, url: str, kind: str) -> di
         "subscription_key": SUBSCRIPTION_KEY,
         "kind": kind,
         "concurrency": plan.concurrency,
+        **watch,
     }
     stats_before, server_before = database_stats(url), sim.stats()
     result = run_module("bench.worker", spec, log=plan.workdir / "worker.log")
     result["written"] = difference(database_stats(url), stats_before)
     _add_server_side(result, server_before, sim.stats(), result["cycle"]["locations"])
+    # Counted by the simulator, which answered them: the monitor keeps no counter of its own.
+    result["requests"] = sum(result["server_requests"].values())
     return result
 
 

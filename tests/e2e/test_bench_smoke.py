@@ -31,6 +31,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], st
             "-m",
             "bench",
             *("--sizes", str(SIZE), "--memory-sizes", str(SIZE), str(SIZE + 20)),
+            *("--explicit-sizes", str(SIZE)),
             *("--processing-runs", "1", "--no-micro", "--no-postgres"),
             *("--output", str(output), "--workdir", str(folder / "work")),
         ],
@@ -86,3 +87,17 @@ def test_floor_and_memory_figures_are_measured(report: tuple[dict[str, Any], str
     assert set(results["memory"]) == {str(SIZE), str(SIZE + 20)}
     assert results["memory"][str(SIZE + 20)]["cycle"]["baselines"] == SIZE + 20
     assert set(results["processing"]["steps"]) == {"baseline", "steady", "changed"}
+
+
+def test_an_explicit_watchlist_is_measured_beside_the_register_walk(
+    report: tuple[dict[str, Any], str],
+) -> None:
+    results, printed = report
+    figures = results["explicit_memory"][str(SIZE)]
+    baseline, steady = figures["explicit_baseline"], figures["explicit_steady"]
+    assert baseline["cycle"]["baselines"] == SIZE == baseline["cycle"]["new_in_watchlist"]
+    # An explicit list is fetched id by id: no register page is read.
+    assert baseline["server_requests"] == {"location": SIZE}
+    assert steady["cycle"]["unchanged"] == SIZE
+    assert figures["register_baseline"]["server_requests"] == {"location": SIZE, "locations": 1}
+    assert "explicit [watch] locations list vs the register walk" in printed

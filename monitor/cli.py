@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor import output
 from monitor.bootstrap import App, build_app
+from monitor.dashboard_cli import dashboard_command
 from monitor.demo import demo_command
 from monitor.domain.events import EVENT_TYPES
 from monitor.errors import ConfigError, Interrupted, MonitorError, StorageError
@@ -358,6 +359,7 @@ def db_upgrade(ctx: Context) -> None:
 
 
 cli.add_command(demo_command)
+cli.add_command(dashboard_command)
 
 
 def _read(ctx: Context, query: Callable[[Any], T]) -> T:

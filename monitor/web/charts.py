@@ -30,7 +30,7 @@ def css_class(rating: str) -> str:
 
 
 def timeline_svg(
-    points: Sequence[Point], *, title: str, until: date | None = None, width: int = 640
+    points: Sequence[Point], *, title: str, until: date | None = None, width: int = 480
 ) -> Markup:
     """The chart of ``points`` (oldest first), the last rating held until ``until`` (when
     later); an empty list draws a "no ratings" note.

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, bindparam, insert, update
 
 from monitor.domain.events import Event, LocationRef, event_id
 from monitor.domain.snapshot import Rating, Snapshot
@@ -53,6 +53,7 @@ def fill(engine: Engine, size: int, per_day: int, seed: int = 7) -> dict[str, An
         _locations(connection, snapshots, rng, start)
         ids = _snapshots(connection, snapshots, cycles[0], start)
         events = _events(connection, rng, snapshots, ids, cycles, per_day)
+        _link_latest(connection, snapshots, ids)
         deliveries = _deliveries(connection, rng, events)
         fetches = _fetches(connection, rng, snapshots, cycles)
     return {
@@ -171,6 +172,25 @@ def _events(
             written.append((event.id, moment))
     _write(connection, EventRecord, rows)
     return written
+
+
+def _link_latest(connection: Any, snapshots: list[Snapshot], ids: dict[str, int]) -> None:
+    """Each location points at its newest snapshot and shows its summary, as the store keeps."""
+    statement = (
+        update(Location)
+        .where(Location.id == bindparam("key"))
+        .values(last_snapshot_id=bindparam("snapshot"), overall_rating=bindparam("overall"))
+    )
+    rows = [
+        {
+            "key": s.location_id,
+            "snapshot": ids[s.location_id],
+            "overall": summary_values(s)["overall_rating"],
+        }
+        for s in snapshots
+    ]
+    for batch in _batches(rows):
+        connection.execute(statement, list(batch))
 
 
 def _event(snapshot: Snapshot, kind: str, severity: str, moment: datetime, day: int) -> Event:

@@ -15,12 +15,11 @@ from sqlalchemy import case, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from monitor.domain.ratings import SCALE
+from monitor.store.dashboard_deliveries import DeliveryRow, event_deliveries
 from monitor.store.dashboard_queries import (
     ChangeRow,
-    DeliveryRow,
     Page,
     area_matches,
-    event_deliveries,
     like,
     location_changes,
     offset,

@@ -13,6 +13,7 @@ from werkzeug.exceptions import NotFound
 
 from monitor import output
 from monitor.domain.events import EVENT_TYPES, SEVERITIES
+from monitor.store import dashboard_deliveries as delivery_store
 from monitor.store import dashboard_locations as locations_store
 from monitor.store import dashboard_queries as store
 from monitor.store.runstate import LOCATION_STATES
@@ -156,9 +157,11 @@ def deliveries() -> str:
         sinks = [
             {
                 "backlog": backlog,
-                "last_sent": store.last_sent(session, backlog.sink),
-                "queue": store.deliveries(session, backlog.sink, store.QUEUED, 1, _PREVIEW),
-                "dead": store.deliveries(session, backlog.sink, ("dead",), 1, _PREVIEW),
+                "last_sent": delivery_store.last_sent(session, backlog.sink),
+                "queue": delivery_store.deliveries(
+                    session, backlog.sink, store.QUEUED, 1, _PREVIEW
+                ),
+                "dead": delivery_store.deliveries(session, backlog.sink, ("dead",), 1, _PREVIEW),
             }
             for backlog in store.backlog(session)
         ]
@@ -170,5 +173,5 @@ def sink_deliveries(sink: str, kind: str) -> str:
     if kind not in QUEUE_STATES:
         raise NotFound("Deliveries are listed as queue or dead.")
     number, size = params.page_number(), _size()
-    page = _read(lambda s: store.deliveries(s, sink, QUEUE_STATES[kind], number, size))
+    page = _read(lambda s: delivery_store.deliveries(s, sink, QUEUE_STATES[kind], number, size))
     return render_template("sink.html", sink=sink, kind=kind, page=page, now=_now())

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select, text
 
 from monitor.domain.ratings import SCALE
+from monitor.store import dashboard_deliveries as deliveries
 from monitor.store import dashboard_locations as locations
 from monitor.store import dashboard_queries as queries
 from monitor.store import migrate
@@ -91,7 +92,7 @@ def test_every_page_query_answers(database_url: str) -> None:
             downgrade = next(e for e in detail.events if e.type == "rating_changed")
             statuses = {d.sink: d.status for d in detail.deliveries[downgrade.id]}
             assert statuses == {"ops": "pending", "pager": "dead"}
-            dead = queries.deliveries(session, "pager", ("dead",), 1, 10)
+            dead = deliveries.deliveries(session, "pager", ("dead",), 1, 10)
             assert dead.total == pager.dead and dead.rows[0].last_error == "gone"
     finally:
         engine.dispose()

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,6 +38,10 @@ from monitor.store.engine import make_engine, make_session_factory
 from monitor.store.queries import locations_of_providers
 from monitor.store.retention import prune_fetch_log
 from monitor.store.runstate import location_states, owner_alive
+from monitor.web.config import DashboardConfig
+
+if TYPE_CHECKING:
+    from monitor.web.serve import Dashboard
 
 
 def owner_name() -> str:
@@ -120,6 +124,16 @@ class App:
                 session, self.clock.now(), self.settings.retention.fetch_log_days
             )
 
+    def open_dashboard(self, database_url: str | None = None) -> Dashboard:
+        """The read-only dashboard over this database (or ``database_url``)."""
+        from monitor.web.serve import open_dashboard  # Flask loads only when it is wanted
+
+        return open_dashboard(
+            database_url or self.settings.database.url,
+            dashboard_config(self.settings),
+            now=self.clock.now,
+        )
+
     def prepare_database(self) -> None:
         """Bring the schema to head (``check`` on an empty database upgrades it first)."""
         try:
@@ -158,6 +172,16 @@ def build_app(
         sink_configs=configs,
         sinks=built,
         redact=Redactor(settings.secrets()),
+    )
+
+
+def dashboard_config(settings: Settings) -> DashboardConfig:
+    server = settings.server
+    return DashboardConfig(
+        auth=server.dashboard_auth,
+        users={name: hashed.get_secret_value() for name, hashed in server.dashboard_users.items()},
+        token=server.dashboard_token.get_secret_value() if server.dashboard_token else None,
+        path_prefix=server.dashboard_path_prefix,
     )
 
 

@@ -67,7 +67,8 @@ pass_context = click.make_pass_decorator(Context)
 
 
 class _Commands(click.Group):
-    """The command group; ``demo`` (and the simulator it brings) is imported only to run it."""
+    """The command group. ``demo`` (and the simulator it brings) and ``dashboard`` (and its web
+    framework) are imported only to run them."""
 
     _LAZY: ClassVar[dict[str, tuple[str, str]]] = {"demo": ("monitor.demo.command", "demo_command")}
 

@@ -23,6 +23,8 @@ from monitor.store import migrate
 from monitor.store.engine import database_file
 
 Probe = Callable[[], tuple[bool, dict[str, Any]]]
+# Answers a request for any other path (the dashboard, when it is on).
+Delegate = Callable[[BaseHTTPRequestHandler], None]
 
 
 class Heartbeat:
@@ -84,7 +86,9 @@ class HealthServer:
         alive: Probe,
         ready: Probe,
         metrics: Callable[[], bytes],
+        other: Delegate | None = None,
     ) -> None:
+        self.other = other
         self.routes: dict[str, Callable[[], tuple[int, str, bytes]]] = {
             "/healthz": lambda: _json(alive),
             "/readyz": lambda: _json(ready),
@@ -112,6 +116,10 @@ class HealthServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
+    def delegate_for(self, path: str) -> Delegate | None:
+        """Who answers ``path`` instead: nobody for the health paths, or without a delegate."""
+        return None if path.split("?", 1)[0] in self.routes else self.other
+
     def answer(self, path: str) -> tuple[int, str, bytes]:
         route = self.routes.get(path.split("?", 1)[0])
         if route is None:
@@ -134,12 +142,23 @@ def _handler(server: HealthServer) -> type[BaseHTTPRequestHandler]:
         sys_version = ""
 
         def do_GET(self) -> None:
+            other = server.delegate_for(self.path)
+            if other is not None:
+                other(self)
+                return
             status, content_type, body = server.answer(self.path)
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def __getattr__(self, name: str) -> Any:
+            # Other methods on other paths go to the delegate too (it answers 405 itself).
+            other = server.delegate_for(self.path) if name.startswith("do_") else None
+            if other is None:
+                raise AttributeError(name)
+            return lambda: other(self)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # probes every few seconds would drown the cycle summaries

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
 from monitor.config_model import ConfigModel, check_text, header_value, http_url
 from monitor.cron import CronError, build_trigger
@@ -27,6 +27,8 @@ _MAX_ID_LENGTH = 32  # the width of the id columns
 # overflow at run time. The bounds are far beyond any useful setting.
 _HOUR, _DAY = 3600, 86400
 _MAX_BYTES = 1024**3
+_MIN_TOKEN = 16
+_PATH_PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)+/?$")
 
 
 class _Section(ConfigModel):
@@ -138,6 +140,50 @@ class DeliverySettings(_Section):
 class ServerSettings(_Section):
     host: str = "0.0.0.0"
     port: int = Field(default=9108, ge=0, le=65535)
+    dashboard: bool = False
+    dashboard_auth: Literal["none", "basic", "bearer"] = "none"
+    # user name -> password hash (`cqc-monitor dashboard hash-password`), for "basic"
+    dashboard_users: dict[str, SecretStr] = Field(default_factory=dict, validate_default=True)
+    dashboard_token: SecretStr | None = Field(default=None, validate_default=True)  # "bearer"
+    dashboard_path_prefix: str = ""
+
+    @field_validator("dashboard_users")
+    @classmethod
+    def _users(cls, users: dict[str, SecretStr], info: ValidationInfo) -> dict[str, SecretStr]:
+        if info.data.get("dashboard_auth") == "basic" and not users:
+            raise ValueError('dashboard_auth = "basic" needs at least one user')
+        for name, hashed in users.items():
+            check_dashboard_user(name, hashed.get_secret_value())
+        return users
+
+    @field_validator("dashboard_token")
+    @classmethod
+    def _token(cls, token: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if info.data.get("dashboard_auth") != "bearer":
+            return token
+        if token is None or len(token.get_secret_value()) < _MIN_TOKEN:
+            raise ValueError(f'dashboard_auth = "bearer" needs a token of {_MIN_TOKEN}+ characters')
+        header_value(token.get_secret_value(), "Authorization")
+        return token
+
+    @field_validator("dashboard_path_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if value and not _PATH_PREFIX.match(value):
+            raise ValueError("must be a path such as /cqc (letters, digits, - _ . / only)")
+        return value.rstrip("/")
+
+
+def check_dashboard_user(name: str, hashed: str) -> None:
+    """A user name Basic authentication can carry, and a hash (never a plain password)."""
+    if not name or ":" in name:
+        raise ValueError(f"user name {name[:40]!r} must be non-empty and hold no ':'")
+    method, _, rest = hashed.partition("$")
+    if rest.count("$") != 1 or method.split(":")[0] not in ("scrypt", "pbkdf2"):
+        raise ValueError(
+            f"the password of {name!r} must be a hash from "
+            "`cqc-monitor dashboard hash-password`, not the password itself"
+        )
 
 
 class LoggingSettings(_Section):
@@ -167,6 +213,9 @@ class Settings(_Section):
         """Every value ``config check`` masks; the redactor keeps them out of error text."""
         values = [self.sources.cqc_api.subscription_key.get_secret_value()]
         values += [urlsplit(self.database.url).password or ""]
+        server = self.server
+        values += [hashed.get_secret_value() for hashed in server.dashboard_users.values()]
+        values += [server.dashboard_token.get_secret_value() if server.dashboard_token else ""]
         for config in sink_configs(self.sinks):
             values += _sink_secrets(config)
         return [value for value in values if value]

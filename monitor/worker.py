@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,6 +35,9 @@ from monitor.signals import StopSignals
 from monitor.slots import cycle_triggers
 from monitor.store import runstate
 from monitor.store.engine import database_file
+
+if TYPE_CHECKING:
+    from monitor.web.serve import Dashboard
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +64,7 @@ class Worker:
         # SQLite: one worker per file. PostgreSQL: replicas share work through slot keys.
         self.single_worker = app.engine.dialect.name == "sqlite"
         self.fence: int | None = None
+        self.dashboard: Dashboard | None = None  # on the health port when [server] dashboard
         self._cut_short = threading.Event()
         # A second signal ends the grace period now.
         self._signals = StopSignals(self.stop, on_second=lambda _number: self._cut_short.set())
@@ -118,6 +122,8 @@ class Worker:
             self.stop.set()  # also on a failed start: jobs already submitted must end
             schedule.shutdown()
             health.stop()
+            if self.dashboard is not None:
+                self.dashboard.close()
 
     def _shutdown(self, schedule: Schedule, jobs: Jobs) -> None:
         deadline = time.monotonic() + self.options.grace_seconds
@@ -192,6 +198,8 @@ class Worker:
                 return False, {"status": "stopping"}
             return database.probe()
 
+        if server.dashboard:
+            self.dashboard = self.app.open_dashboard()
         try:
             health = HealthServer(
                 server.host,
@@ -199,12 +207,13 @@ class Worker:
                 alive=self.heartbeat.probe,
                 ready=ready,
                 metrics=self.metrics.render,
+                other=self.dashboard.handle if self.dashboard else None,
             ).start()
         except OSError as exc:
             raise MonitorError(
                 f"cannot serve health checks on {server.host}:{server.port}: {exc.strerror}"
             ) from None
-        log.info("health_listening", host=server.host, port=health.port)
+        log.info("health_listening", host=server.host, port=health.port, dashboard=server.dashboard)
         return health
 
     def _pulse(self) -> None:

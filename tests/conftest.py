@@ -13,6 +13,7 @@ from monitor.store.engine import make_engine
 from monitor.store.migrate import upgrade
 from monitor.store.tables import Base
 from tests.support.apps import close_open_apps
+from tests.support.dashboard import play_demo
 
 POSTGRES_URL = os.environ.get("MONITOR_TEST_DATABASE_URL", "")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -61,3 +62,9 @@ def _close_apps() -> Iterator[None]:
     """Engines and HTTP pools of apps a test built are released, whatever the test did."""
     yield
     close_open_apps()
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite database filled by the demo's story (read by the dashboard tests only)."""
+    return play_demo(tmp_path_factory.mktemp("demo"))

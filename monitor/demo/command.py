@@ -1,9 +1,11 @@
 """``cqc-monitor demo``: the real worker against a simulated CQC, offline, in seconds (SPEC §9).
 
 A simulated Syndication API and website run on 127.0.0.1; the worker (the same review cycle,
-outbox and dispatcher as ``run``) keeps its SQLite database in a temporary folder and delivers
-to four sinks: two email sinks that write ``.eml`` files, a signed webhook to a local receiver
-that saves JSON files, and the console. ``demo_story`` plays the chapters.
+outbox and dispatcher as ``run``) keeps its SQLite database in the output folder, so the
+dashboard can browse it afterwards, and delivers to five sinks: two email sinks that write
+``.eml`` files, a signed webhook to a local receiver that saves JSON files, a webhook whose
+endpoint was retired (410 Gone: its alerts go dead), and the console. ``demo_story`` plays the
+chapters.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import base64
 import os
 import secrets
 import sys
-import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,8 @@ from monitor.sinks.email import EmailConfig
 from monitor.sinks.webhook import WebhookConfig, WebhookSink
 
 SIM_KEY = "demo-subscription-key"
+DATABASE_FILE = "monitor.db"
+RETIRED_SINK = "pager-webhook"
 MIN_SIZE = 7  # the three real documents, Harley Street, and three generated locations
 PAUSE_SECONDS = 1.5
 
@@ -41,7 +44,8 @@ PAUSE_SECONDS = 1.5
 @click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the .eml and webhook JSON files (default: ./demo-output/<timestamp>).",
+    help="Folder for the database, .eml and webhook JSON files "
+    "(default: ./demo-output/<timestamp>).",
 )
 @click.option(
     "--size",
@@ -64,7 +68,7 @@ def demo_command(output: Path | None, size: int, fast: bool, verbose: bool) -> N
 def run_demo(
     root: Path, *, size: int = 40, pause: float = 0.0, echo: Callable[[str], None] = print
 ) -> None:
-    """Plays the whole story; alerts land in ``root`` (which must exist)."""
+    """Plays the whole story; the database and the alerts land in ``root`` (which must exist)."""
     folder = OutputFolder(root)
     clock = StoryClock()
     sim = SimulatedCqc(
@@ -72,18 +76,15 @@ def run_demo(
     )
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
     echo(f"cqc-monitor demo: alerts are written to {root}")
-    with (
-        tempfile.TemporaryDirectory(prefix="cqc-monitor-demo-") as workdir,
-        sim.serve() as server,
-        WebhookReceiver(folder, secret) as receiver,
-    ):
-        database_url = f"sqlite:///{Path(workdir) / 'monitor.db'}"
+    database_url = f"sqlite:///{root / DATABASE_FILE}"
+    with sim.serve() as server, WebhookReceiver(folder, secret) as receiver:
         settings = demo_settings(
             database_url,
             api_url=server.base_url,
             web_url=server.web_base_url,
             webhook_url=receiver.url,
             webhook_secret=secret,
+            retired_webhook_url=receiver.retired_url,
             watch=[HENLEY, LUCERNE, HARLEY, *sim.population.ids()[4:MIN_SIZE]],
         )
         app = build_app(settings, clock=clock, sinks=demo_sinks(settings, folder, clock))
@@ -93,7 +94,7 @@ def run_demo(
             tell(Stage(sim, app, clock, receiver, folder, echo), pause=pause)
         finally:
             app.close()
-    _conclude(echo, folder)
+    _conclude(echo, folder, database_url)
 
 
 def demo_settings(
@@ -104,6 +105,7 @@ def demo_settings(
     webhook_url: str,
     webhook_secret: str,
     watch: list[str],
+    retired_webhook_url: str | None = None,
 ) -> Settings:
     """The configuration a user would write, pointed at the local simulator and receiver."""
     email = {"type": "email", "host": "smtp.example.org", "from": "cqc-monitor@example.org"}
@@ -118,6 +120,17 @@ def demo_settings(
         {"name": WEBHOOK_SINK, "type": "webhook", "url": webhook_url, "secret": webhook_secret},
         {"name": "console", "type": "console"},
     ]
+    if retired_webhook_url:
+        sinks.insert(
+            3,
+            {
+                "name": RETIRED_SINK,
+                "type": "webhook",
+                "url": retired_webhook_url,
+                "secret": webhook_secret,
+                "min_severity": "critical",
+            },
+        )
     return settings_from_dict(
         {
             "database": {"url": database_url},
@@ -170,21 +183,27 @@ def _introduce(
     api_url: str,
 ) -> None:
     echo(f"simulated CQC API: {api_url} ({len(sim.population)} locations, website pages on)")
-    echo(f"database: {database_url} (temporary, removed at the end)")
+    echo(f"database: {database_url} (kept: browse it with the dashboard afterwards)")
     echo("watching:")
     for location_id in settings.watch.locations:
         echo(f"  {location_id}  {sim.document(location_id)['name']}")
     echo("sinks: ops-email (all alerts) and board-email (critical only) write .eml files;")
     echo(f"       {WEBHOOK_SINK} signs each alert (Standard Webhooks) for a local receiver;")
+    echo(f"       {RETIRED_SINK} (critical only) calls an endpoint its owner retired: 410 Gone,")
+    echo("       so its alerts go dead and the sink is disabled;")
     echo("       console prints each alert below as it is delivered.")
 
 
-def _conclude(echo: Callable[[str], None], folder: OutputFolder) -> None:
-    files = sorted(folder.files())
+def _conclude(echo: Callable[[str], None], folder: OutputFolder, database_url: str) -> None:
+    files = sorted(p for p in folder.files() if not p.name.startswith(DATABASE_FILE))
     echo("")
     echo(f"Done. {len(files)} files in {folder.root}:")
     for path in files:
         echo(f"  {path.relative_to(folder.root)}")
+    echo("")
+    echo("Browse the whole story (changes, ratings over time, deliveries) in the dashboard:")
+    echo(f"  cqc-monitor dashboard --database {database_url}")
+    echo("and open http://127.0.0.1:9108/ (Ctrl-C stops it).")
 
 
 def _output_root(option: Path | None) -> Path:

@@ -24,6 +24,8 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from monitor.sinks.email import EmailConfig, EmailSink
 
+RETIRED_PATH = "/hooks/retired"
+
 
 class OutputFolder:
     """Numbers the files of each subfolder so they list in delivery order."""
@@ -80,6 +82,11 @@ class WebhookReceiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/hooks/cqc"
 
+    @property
+    def retired_url(self) -> str:
+        """An endpoint its owner took down: every call answers 410 Gone."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}{RETIRED_PATH}"
+
     def fail_with(self, status: int, retry_after: int | None = None) -> None:
         """Answer every delivery with ``status`` (and ``Retry-After``) until ``recover``."""
         with self._lock:
@@ -89,8 +96,12 @@ class WebhookReceiver:
         with self._lock:
             self._failure = None
 
-    def receive(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str]]:
+    def receive(
+        self, headers: dict[str, str], body: bytes, path: str = ""
+    ) -> tuple[int, dict[str, str]]:
         """The receiver's answer: (HTTP status, response headers)."""
+        if path == RETIRED_PATH:
+            return 410, {}
         with self._lock:
             failure = self._failure
         if failure is not None:
@@ -144,7 +155,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
-        status, extra = self.server.receiver.receive(dict(self.headers.items()), body)
+        status, extra = self.server.receiver.receive(dict(self.headers.items()), body, self.path)
         answer = json.dumps({"ok": True} if status == 200 else {"error": HTTPStatus(status).phrase})
         self.send_response(status)
         for name, value in extra.items():

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from monitor.errors import StorageError
 
@@ -103,6 +106,38 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             _FILES[engine] = opened
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def make_readonly_engine(url: str) -> Engine:
+    """An engine that cannot write: for the dashboard, which may browse a copied audit file.
+
+    SQLite opens the file read-only (it is never created, and query_only refuses any write
+    on the connection); PostgreSQL starts every transaction read-only.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        options = {"options": "-c default_transaction_read_only=on"}
+        return create_engine(url, pool_pre_ping=True, connect_args=options)
+    if not _is_file(parsed.database):
+        raise StorageError(f"the dashboard needs a SQLite file, not {parsed.database!r}")
+    path = Path(str(parsed.database)).absolute()
+    if not path.is_file():
+        raise StorageError(f"no database file at {path}")
+    uri = f"file:{quote(str(path))}?mode=ro"
+    engine = create_engine(
+        "sqlite://",
+        creator=lambda: sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False),
+        poolclass=QueuePool,  # "sqlite://" alone would mean one in-memory database per thread
+    )
+    event.listen(engine, "connect", _sqlite_readonly_pragmas)
+    return engine
+
+
+def _sqlite_readonly_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -51,3 +51,25 @@ def current_revision(engine: Engine) -> str | None:
 
 def is_at_head(engine: Engine) -> bool:
     return current_revision(engine) == head_revision(engine)
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why a reader of this code cannot use the database as it is; None when it can.
+
+    For readers that must not migrate (the dashboard): they say what to do instead.
+    """
+    current, head = current_revision(engine), head_revision(engine)
+    if current == head:
+        return None
+    if current is None:
+        return "it holds no cqc-monitor schema (is it a cqc-monitor database?)"
+    known = {
+        script.revision
+        for script in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()
+    }
+    if current in known:
+        return (
+            f"its schema is at revision {current}, behind this version's {head}: "
+            "upgrade it with `cqc-monitor db upgrade` (on a copy if it must stay as it is)"
+        )
+    return f"its schema revision {current} comes from a newer cqc-monitor than this one"

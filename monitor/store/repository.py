@@ -194,19 +194,36 @@ def _location_updates(
     for item in items:
         state = item.decision.state
         before, snapshot_id = known.get(state.id), snapshot_ids.get(state.id)
+        snapshot = item.decision.snapshot
         if before is None:  # inserted this batch with its state: only a snapshot to link
-            if snapshot_id is not None:
+            if snapshot_id is not None and snapshot is not None:
                 linked.append(
-                    {"id": state.id, "last_snapshot_id": snapshot_id, "last_changed_at": now}
+                    {
+                        "id": state.id,
+                        "last_snapshot_id": snapshot_id,
+                        "last_changed_at": now,
+                        **summary_values(snapshot),
+                    }
                 )
         elif snapshot_id is None and before == state:
             untouched.append(state.id)
         elif snapshot_id is None:
             moved.append({**_state_values(state), "last_checked_at": now})
-        else:
+        elif snapshot is not None:
             values = {**_state_values(state), "last_checked_at": now, "last_changed_at": now}
-            moved_with_snapshot.append({**values, "last_snapshot_id": snapshot_id})
+            values.update(summary_values(snapshot), last_snapshot_id=snapshot_id)
+            moved_with_snapshot.append(values)
     return untouched, (linked, moved, moved_with_snapshot)
+
+
+def summary_values(snapshot: Snapshot) -> dict[str, Any]:
+    """The latest snapshot's fields the dashboard lists and filters locations by."""
+    overall = snapshot.rating("Overall")
+    return {
+        "region": snapshot.region,
+        "local_authority": snapshot.local_authority,
+        "overall_rating": overall.rating if overall else None,
+    }
 
 
 def _insert_events(

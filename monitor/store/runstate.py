@@ -225,13 +225,18 @@ class Figures:
 LOCATION_STATES = ("active", "unbaselined", "failing", "gone")
 
 
-def location_states(session: Session) -> dict[str, int]:
-    state = case(
+def location_state() -> Any:
+    """The state of a ``locations`` row as a SQL expression, in LOCATION_STATES' terms."""
+    return case(
         (Location.status == "gone", "gone"),
         (Location.consecutive_failures > 0, "failing"),
         (Location.last_hash.is_(None), "unbaselined"),
         else_="active",
     )
+
+
+def location_states(session: Session) -> dict[str, int]:
+    state = location_state()
     counts = dict.fromkeys(LOCATION_STATES, 0)
     for name, count in session.execute(select(state, func.count()).group_by(state)):
         counts[name] = count

@@ -71,6 +71,7 @@ class Location(Base):
     """A watched location and its monitoring state."""
 
     __tablename__ = "locations"
+    __table_args__ = (Index("ix_locations_name", "name"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(300))
@@ -89,6 +90,11 @@ class Location(Base):
     failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     failing_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # From the latest snapshot, so the dashboard lists, sorts and filters 20,000 locations
+    # without reading their snapshots' JSON.
+    region: Mapped[str | None] = mapped_column(String(100))
+    local_authority: Mapped[str | None] = mapped_column(String(100))
+    overall_rating: Mapped[str | None] = mapped_column(String(60), index=True)
 
 
 class Cycle(Base):
@@ -175,6 +181,8 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("event_id", "sink"),
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        # Per-sink counts and lists on the dashboard.
+        Index("ix_deliveries_sink_status", "sink", "status"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+
+from monitor.store import migrate
+from monitor.store.engine import make_readonly_engine
 
 pytestmark = pytest.mark.slow
 
@@ -122,14 +126,25 @@ def test_alerts_are_printed_and_the_history_shows_the_downgrade(
     assert f"Done. 10 files in {output}" in result.stdout
 
 
-def test_the_temporary_database_is_removed(
+def test_the_database_is_kept_and_the_dashboard_command_printed(
     demo: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
-    result, _ = demo
-    found = re.search(r"database: sqlite:///(\S+)", result.stdout)
-    assert found is not None
-    database = Path(found.group(1))
-    assert database.name == "monitor.db" and not database.parent.exists()
+    result, output = demo
+    database = output / "monitor.db"
+    command = f"cqc-monitor dashboard --database sqlite:///{database}"
+    assert result.stdout.rstrip().splitlines()[-2].strip() == command
+    engine = make_readonly_engine(f"sqlite:///{database}")
+    try:
+        assert migrate.schema_problem(engine) is None
+        with engine.connect() as connection:
+            dead = connection.execute(
+                text("SELECT sink, last_error FROM deliveries WHERE status = 'dead'")
+            ).all()
+    finally:
+        engine.dispose()
+    # The endpoint its owner retired: both critical alerts given up, for the dashboard to show.
+    assert [sink for sink, _ in dead] == ["pager-webhook", "pager-webhook"]
+    assert "410" in dead[0][1]
 
 
 def test_a_folder_that_is_not_empty_is_refused(tmp_path: Path) -> None:

@@ -1,0 +1,69 @@
+"""What the Location page shows, shaped from its stored snapshots (pure functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from markupsafe import Markup
+
+from monitor.domain.ratings import KEY_QUESTIONS
+from monitor.domain.snapshot import LOCATION_PAGE
+from monitor.store.dashboard_locations import LocationDetail
+from monitor.web.charts import timeline_svg
+from monitor.web.timeline import rating_points
+
+LOCATION_LEVEL = "Location"
+
+
+def location_context(detail: LocationDetail) -> dict[str, Any]:
+    latest = detail.latest or {}
+    return {
+        "detail": detail,
+        "row": detail.row,
+        "latest": latest,
+        "questions": KEY_QUESTIONS,
+        "grid": ratings_grid(latest.get("ratings") or ()),
+        "charts": charts(detail),
+        "reports": [_report(item) for item in latest.get("reports") or ()],
+        "timeline": latest.get("timeline"),
+        "cqc_url": LOCATION_PAGE.format(id=detail.row.id),
+        "snapshots": [
+            (snapshot.id, snapshot.fetched_at, overall(snapshot.data))
+            for snapshot in reversed(detail.snapshots)
+        ],
+    }
+
+
+def ratings_grid(ratings: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """Rows of (level, {question: rating item}): the location first, then each service."""
+    rows: dict[str, dict[str, Any]] = {LOCATION_LEVEL: {}}
+    for item in ratings:
+        level = item.get("service") or LOCATION_LEVEL
+        rows.setdefault(level, {})[str(item.get("question"))] = item
+    return [(level, cells) for level, cells in rows.items() if cells or level == LOCATION_LEVEL]
+
+
+def charts(detail: LocationDetail) -> list[tuple[str, Markup]]:
+    """One timeline per key question, over every snapshot and the history each one carries."""
+    snapshots = [(snapshot.fetched_at, snapshot.data) for snapshot in detail.snapshots]
+    checked = detail.row.last_checked_at
+    until = checked.date() if checked else None
+    return [
+        (question, timeline_svg(points, title=f"{question}: rating over time", until=until))
+        for question, points in rating_points(snapshots).items()
+    ]
+
+
+def overall(data: dict[str, Any]) -> str | None:
+    for item in data.get("ratings") or ():
+        if item.get("question") == "Overall" and not item.get("service"):
+            return str(item.get("rating"))
+    return None
+
+
+def _report(item: dict[str, Any]) -> dict[str, Any]:
+    url = item.get("url")
+    # Only a web address becomes a link; anything else in the document stays text.
+    safe = url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+    return {**item, "url": safe}

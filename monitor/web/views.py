@@ -1,0 +1,177 @@
+"""The dashboard's pages. Each view reads through one short session and renders a template."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, current_app, render_template
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import NotFound
+
+from monitor import output
+from monitor.domain.events import EVENT_TYPES, SEVERITIES
+from monitor.store import dashboard_deliveries as delivery_store
+from monitor.store import dashboard_locations as locations_store
+from monitor.store import dashboard_queries as store
+from monitor.store.runstate import LOCATION_STATES
+from monitor.web import params
+from monitor.web.location_page import location_context
+
+T = TypeVar("T")
+pages = Blueprint("pages", __name__)
+QUEUE_STATES = {"queue": store.QUEUED, "dead": ("dead",)}
+_PREVIEW = 10  # deliveries of each kind per sink on the Deliveries page
+CSV_COLUMNS = (
+    "detected_at",
+    "severity",
+    "type",
+    "location_id",
+    "location",
+    "provider_id",
+    "summary",
+    "id",
+)
+
+
+def _read(query: Callable[[Session], T]) -> T:
+    with _session() as session:
+        return query(session)
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    with current_app.extensions["dashboard"].sessions() as session:
+        yield session
+
+
+def _now() -> Any:
+    return current_app.extensions["dashboard"].now()
+
+
+def _size() -> int:
+    return params.page_size(current_app.extensions["dashboard"].config.page_size)
+
+
+@pages.get("/")
+def overview() -> str:
+    now = _now()
+    return render_template("overview.html", data=_read(lambda s: store.overview(s, now)), now=now)
+
+
+@pages.get("/changes")
+def changes() -> str:
+    wanted, number, size = params.change_filter(), params.page_number(), _size()
+    with _session() as session:
+        page = store.changes(session, wanted, number, size)
+        areas = locations_store.areas(session)
+    return render_template(
+        "changes.html",
+        page=page,
+        wanted=wanted,
+        size=size,
+        areas=areas,
+        event_types=EVENT_TYPES,
+        severities=SEVERITIES,
+        sizes=params.PAGE_SIZES,
+    )
+
+
+def _shown_changes() -> list[store.ChangeRow]:
+    """Exactly the rows the Changes page shows for the same query string."""
+    wanted, number, size = params.change_filter(), params.page_number(), _size()
+    return _read(lambda s: store.changes(s, wanted, number, size)).rows
+
+
+@pages.get("/changes.csv")
+def changes_csv() -> Response:
+    rows = [
+        {
+            "detected_at": row.payload.get("detected_at"),
+            "severity": row.severity,
+            "type": row.type,
+            "location_id": row.location_id,
+            "location": row.location_name,
+            "provider_id": row.provider_id,
+            "summary": row.summary,
+            "id": row.id,
+        }
+        for row in _shown_changes()
+    ]
+    body = output.render(rows, CSV_COLUMNS, "csv") + "\n"
+    return _download(body, "text/csv; charset=utf-8", "cqc-changes.csv")
+
+
+@pages.get("/changes.json")
+def changes_json() -> Response:
+    # The events exactly as they were delivered, as `changes --format json` prints them.
+    events = [row.payload for row in _shown_changes()]
+    body = json.dumps(events, indent=2, ensure_ascii=False) + "\n"
+    return _download(body, "application/json", "cqc-changes.json")
+
+
+def _download(body: str, content_type: str, filename: str) -> Response:
+    response = Response(body, content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@pages.get("/locations")
+def locations() -> str:
+    wanted, (sort, descending) = params.location_filter(), params.sort()
+    number, size = params.page_number(), _size()
+    with _session() as session:
+        page = locations_store.locations(
+            session, wanted, sort=sort, descending=descending, number=number, size=size
+        )
+        areas = locations_store.areas(session)
+    return render_template(
+        "locations.html",
+        page=page,
+        wanted=wanted,
+        sort=sort,
+        descending=descending,
+        size=size,
+        areas=areas,
+        ratings=params.RATINGS,
+        no_rating=locations_store.NO_RATING,
+        states=LOCATION_STATES,
+        sizes=params.PAGE_SIZES,
+        now=_now(),
+    )
+
+
+@pages.get("/locations/<location_id>")
+def location(location_id: str) -> str:
+    detail = _read(lambda s: locations_store.location_detail(s, location_id))
+    if detail is None:
+        raise NotFound(f"No watched location has the id {location_id!r}.")
+    return render_template("location.html", **location_context(detail), now=_now())
+
+
+@pages.get("/deliveries")
+def deliveries() -> str:
+    with _session() as session:
+        sinks = [
+            {
+                "backlog": backlog,
+                "last_sent": delivery_store.last_sent(session, backlog.sink),
+                "queue": delivery_store.deliveries(
+                    session, backlog.sink, store.QUEUED, 1, _PREVIEW
+                ),
+                "dead": delivery_store.deliveries(session, backlog.sink, ("dead",), 1, _PREVIEW),
+            }
+            for backlog in store.backlog(session)
+        ]
+    return render_template("deliveries.html", sinks=sinks, now=_now())
+
+
+@pages.get("/deliveries/<sink>/<kind>")
+def sink_deliveries(sink: str, kind: str) -> str:
+    if kind not in QUEUE_STATES:
+        raise NotFound("Deliveries are listed as queue or dead.")
+    number, size = params.page_number(), _size()
+    page = _read(lambda s: delivery_store.deliveries(s, sink, QUEUE_STATES[kind], number, size))
+    return render_template("sink.html", sink=sink, kind=kind, page=page, now=_now())

@@ -1,0 +1,187 @@
+"""``cqc-monitor dashboard`` and ``run`` serving the dashboard, as processes a user starts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.security import check_password_hash
+
+from monitor.sim import Population, SimulatedCqc
+from monitor.store import migrate
+from monitor.store.engine import make_engine
+from tests.support import documents as docs
+from tests.support.cli import clean_environment
+from tests.support.dashboard import client
+
+pytestmark = pytest.mark.slow
+DEADLINE = 30.0  # seconds: conditions are waited for, never timed
+
+
+def wait_for(condition: Callable[[], Any], what: str) -> Any:
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextmanager
+def process(args: list[str], cwd: Path, log: Path) -> Iterator[subprocess.Popen[str]]:
+    with log.open("w") as errors:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "monitor", *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            env=clean_environment(),
+        )
+    try:
+        yield child
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=DEADLINE)
+        if child.stdout is not None:
+            child.stdout.close()
+
+
+def stop(child: subprocess.Popen[str]) -> int:
+    child.send_signal(signal.SIGTERM)
+    return child.wait(timeout=DEADLINE)
+
+
+def test_an_auditor_browses_a_copied_file_without_any_configuration(
+    demo_database: str, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(demo_database.removeprefix("sqlite:///"), copy)
+    before = hashlib.sha256(copy.read_bytes()).hexdigest()
+    args = ["dashboard", "--database", f"sqlite:///{copy}", "--port", "0"]
+    with process(args, tmp_path, tmp_path / "stderr.log") as child:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        assert line.startswith("cqc-monitor dashboard: http://127.0.0.1:"), line
+        base = line.split(": ", 1)[1].strip().rstrip("/")
+        page = client().get(base + "/changes", timeout=10)
+        assert page.status_code == 200 and "Henley House" in page.text
+        assert stop(child) == 0
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
+
+
+def test_a_database_behind_the_migrations_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{old}")
+    migrate.upgrade(engine, "0002")
+    engine.dispose()
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "dashboard", "--database", f"sqlite:///{old}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_environment(),
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "behind this version's" in result.stderr and "cqc-monitor db upgrade" in result.stderr
+    engine = make_engine(f"sqlite:///{old}")
+    assert migrate.current_revision(engine) == "0002"
+    engine.dispose()
+
+
+def test_hash_password_makes_a_hash_the_configuration_accepts(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "dashboard", "hash-password", "--stdin"],
+        input="a long passphrase\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_environment(),
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    hashed = result.stdout.strip()
+    assert check_password_hash(hashed, "a long passphrase") and "passphrase" not in hashed
+
+
+def run_config(folder: Path, api_url: str, server: str) -> Path:
+    config = folder / "monitor.toml"
+    config.write_text(
+        f"""
+[database]
+url = "sqlite:///{folder / "monitor.db"}"
+[sources.cqc_api]
+base_url = "{api_url}"
+subscription_key = "sim-key"
+requests_per_second = 0
+[watch]
+locations = ["{docs.HENLEY}"]
+[logging]
+format = "json"
+[server]
+host = "127.0.0.1"
+port = 0
+{server}
+"""
+    )
+    return config
+
+
+def health_port(log: Path) -> int:
+    def port() -> int | None:
+        for line in log.read_text().splitlines():
+            if line.startswith("{") and json.loads(line).get("event") == "health_listening":
+                return int(json.loads(line)["port"])
+        return None
+
+    found: int = wait_for(port, "the health port")
+    return found
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["dashboard-on", "dashboard-off"])
+def test_run_serves_the_dashboard_only_when_enabled(tmp_path: Path, enabled: bool) -> None:
+    hashed = subprocess.run(
+        [sys.executable, "-m", "monitor", "dashboard", "hash-password", "--stdin"],
+        input="a long passphrase\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.strip()
+    server = (
+        f'dashboard = true\ndashboard_auth = "basic"\ndashboard_users = {{ ops = "{hashed}" }}'
+        if enabled
+        else "dashboard = false"
+    )
+    sim = SimulatedCqc(Population.from_documents([docs.real(docs.HENLEY)]))
+    with sim.serve() as api:
+        config = run_config(tmp_path, api.base_url, server)
+        log = tmp_path / "worker.log"
+        args = ["--config", str(config), "run", "--every-seconds", "1"]
+        with process(args, tmp_path, log) as child:
+            base = f"http://127.0.0.1:{health_port(log)}"
+            http = client()
+            assert http.get(base + "/healthz", timeout=10).json()["status"] == "ok"
+            page = http.get(base + "/", auth=("ops", "a long passphrase"), timeout=10)
+            if enabled:
+                assert page.status_code == 200 and "<h1>Overview</h1>" in page.text
+                assert http.get(base + "/", timeout=10).status_code == 401
+                assert http.post(base + "/", timeout=10).status_code == 405
+                assert http.get(base + "/readyz", timeout=10).status_code in (200, 503)
+            else:
+                assert page.status_code == 404 and page.json() == {"status": "not found"}
+            assert stop(child) == 0

@@ -70,7 +70,10 @@ class _Commands(click.Group):
     """The command group. ``demo`` (and the simulator it brings) and ``dashboard`` (and its web
     framework) are imported only to run them."""
 
-    _LAZY: ClassVar[dict[str, tuple[str, str]]] = {"demo": ("monitor.demo.command", "demo_command")}
+    _LAZY: ClassVar[dict[str, tuple[str, str]]] = {
+        "demo": ("monitor.demo.command", "demo_command"),
+        "dashboard": ("monitor.dashboard_cli", "dashboard_command"),
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self._LAZY])

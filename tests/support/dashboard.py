@@ -8,7 +8,7 @@ from pathlib import Path
 
 import requests
 
-from monitor.demo import DATABASE_FILE, run_demo
+from monitor.demo.command import DATABASE_FILE, run_demo
 from monitor.web.config import DashboardConfig
 from monitor.web.serve import DashboardServer, open_dashboard
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.retry_after import clamp_seconds
 from monitor.services.ports import Clock
 from monitor.sinks.base import Alert, SendOutcome, Sink
 from monitor.store import outbox
@@ -44,7 +45,8 @@ class RetryPolicy:
         backoff = min(self.max_backoff, self.initial_backoff * 2 ** max(0, attempts - 1))
         delay = backoff * jitter
         if retry_after is not None:
-            delay = max(delay, retry_after)
+            # Bounded before the date arithmetic: a receiver may ask for a wait of centuries.
+            delay = max(delay, clamp_seconds(retry_after, self.horizon.total_seconds()))
         return now + timedelta(seconds=delay)
 
     def lease(self, timeout_seconds: float) -> timedelta:
@@ -157,7 +159,7 @@ class Dispatcher:
                 outcome = outcomes.get(item.delivery_id) or SendOutcome(
                     item.delivery_id, ok=False, error="sink returned no outcome"
                 )
-                status, next_at = self._status(item, outcome, now, jitter)
+                outcome, (status, next_at) = self._judge(name, item, outcome, now, jitter)
                 outbox.record(
                     session,
                     item,
@@ -176,6 +178,18 @@ class Dispatcher:
                 log.error("sink_disabled", sink=name, reason=GONE, other_deliveries_dead=killed)
         return results
 
+    def _judge(
+        self, name: str, item: outbox.Claimed, outcome: SendOutcome, now: datetime, jitter: float
+    ) -> tuple[SendOutcome, tuple[str, datetime | None]]:
+        """The outcome as recorded, with its status; whatever a sink hands back is recorded."""
+        try:
+            return outcome, self._status(item, outcome, now, jitter)
+        except Exception as exc:  # left unrecorded, the delivery would stay claimed and resent
+            log.exception("sink_outcome_unusable", sink=name, delivery_id=item.delivery_id)
+            error = f"{outcome.error or 'failed'} (unusable outcome: {type(exc).__name__})"
+            outcome = SendOutcome(item.delivery_id, ok=False, error=error)
+            return outcome, self._status(item, outcome, now, jitter)
+
     def _status(
         self, item: outbox.Claimed, outcome: SendOutcome, now: datetime, jitter: float
     ) -> tuple[str, datetime | None]:
@@ -184,9 +198,14 @@ class Dispatcher:
         if outcome.permanent:
             return "dead", None
         next_at = self.policy.next_attempt(now, item.attempts + 1, outcome.retry_after, jitter)
-        if next_at > item.created_at + self.policy.horizon:
-            return "dead", None
-        return "failed", next_at
+        give_up_at = item.created_at + self.policy.horizon
+        if next_at <= give_up_at:
+            return "failed", next_at
+        if now < give_up_at:
+            # A wait that overshoots the horizon (long backoff, a receiver's Retry-After) still
+            # leaves one last try at the horizon itself, rather than giving up early.
+            return "failed", give_up_at
+        return "dead", None
 
     def _log(self, name: str, item: outbox.Claimed, outcome: SendOutcome, status: str) -> None:
         if self.on_outcome is not None:

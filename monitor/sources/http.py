@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -33,6 +32,7 @@ from monitor.errors import (
     SourceError,
     TransientSourceError,
 )
+from monitor.retry_after import retry_after_seconds
 from monitor.sources.ratelimit import RateLimiter
 
 USER_AGENT = f"cqc-monitor/{__version__} (+https://github.com/cqc-monitor)"
@@ -66,24 +66,6 @@ class RetryPolicy:
 class Timeouts:
     connect: float = 10.0
     read: float = 30.0
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # RFC 9110 dates are always GMT
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 class HttpGetter:
@@ -253,7 +235,7 @@ def _raise_for_status(resp: requests.Response, url: str) -> None:
     detail = _error_detail(resp)
     if detail:
         message = f"{message}: {detail}"
-    retry_after = parse_retry_after(resp.headers.get("Retry-After"), datetime.now(UTC))
+    retry_after = retry_after_seconds(resp.headers.get("Retry-After"), datetime.now(UTC))
     if status == 429 or (status == 503 and retry_after is not None):
         # A 503 with Retry-After is the server asking us to slow down, like a 429.
         raise RateLimitedError(message, http_status=status, retry_after=retry_after)

@@ -198,6 +198,21 @@ def test_an_outrageous_retry_after_is_capped(
     assert sleeps == [120.0]
 
 
+@pytest.mark.parametrize(
+    "retry_after",
+    ["999999999999", "9" * 400, "Fri, 31 Dec 9999 23:59:59 GMT"],
+    ids=["huge-seconds", "infinite-seconds", "far-date"],
+)
+def test_an_absurd_retry_after_waits_the_cap(
+    http: responses.RequestsMock, client: CqcApiClient, sleeps: list[float], retry_after: str
+) -> None:
+    http.get(LOCATION_URL, status=429, headers={"Retry-After": retry_after})
+    http.get(LOCATION_URL, json={"locationId": LOCATION_ID})
+
+    assert client.fetch_location(LOCATION_ID).status == "ok"
+    assert sleeps == [120.0]
+
+
 def test_server_error_is_retried_with_backoff(
     http: responses.RequestsMock, client: CqcApiClient, sleeps: list[float]
 ) -> None:

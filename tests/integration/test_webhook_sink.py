@@ -6,15 +6,15 @@ import base64
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
 
 from monitor.errors import ConfigError
+from monitor.retry_after import DEFAULT_LIMIT
 from monitor.sinks.registry import build_sink
-from monitor.sinks.webhook import WebhookSink, parse_retry_after
+from monitor.sinks.webhook import WebhookSink
 from tests.support.events import alerts, deregistered_event, inspection_event, rating_event
 from tests.support.smtp import unused_port
 from tests.support.webhook_receiver import WebhookReceiver, verify_signature
@@ -155,13 +155,10 @@ def test_one_failure_does_not_stop_the_rest_of_the_batch(receiver: WebhookReceiv
     ]
 
 
-def test_retry_after_accepts_seconds_and_http_dates() -> None:
-    now = datetime(2025, 11, 3, 7, 0, 0, tzinfo=UTC)
-    assert parse_retry_after("7", now) == 7
-    assert parse_retry_after("Mon, 03 Nov 2025 07:01:30 GMT", now) == 90
-    assert parse_retry_after("Mon, 03 Nov 2025 06:00:00 GMT", now) == 0
-    assert parse_retry_after("soon", now) is None
-    assert parse_retry_after(None, now) is None
+def test_an_absurd_retry_after_is_passed_on_clamped(receiver: WebhookReceiver) -> None:
+    receiver.respond(429, headers={"Retry-After": "999999999999"})
+    [outcome] = webhook_sink(receiver.url).send(alerts(rating_event()))
+    assert (outcome.ok, outcome.retry_after) == (False, DEFAULT_LIMIT)
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,18 @@ def json_response(payload: Any, status: int = 200) -> Response:
     return Response(status, body)
 
 
+def claim_pages(response: Response, total_pages: int) -> Response:
+    """A list page that claims ``total_pages`` full pages and always a next one (a fault)."""
+    envelope = json.loads(response.body)
+    envelope.update(
+        total=total_pages * envelope["perPage"],
+        totalPages=total_pages,
+        nextPageUri=f"{envelope['uri']}?page={envelope['page'] + 1}&perPage={envelope['perPage']}",
+        lastPageUri=f"{envelope['uri']}?page={total_pages}&perPage={envelope['perPage']}",
+    )
+    return json_response(envelope, response.status)
+
+
 def unauthorised(key_given: bool) -> Response:
     """401 as CQC's API gateway sends it; the invalid-key body is the real one, byte for byte."""
     if key_given:

@@ -19,7 +19,12 @@ import requests
 import responses
 from structlog.testing import capture_logs
 
-from monitor.errors import AuthenticationError, NotFoundError
+from monitor.errors import (
+    AuthenticationError,
+    MalformedResponseError,
+    NotFoundError,
+    SourceError,
+)
 from monitor.sources.cqc_api import CqcApiClient
 from monitor.sources.http import HttpGetter, RetryPolicy
 
@@ -429,6 +434,97 @@ def test_change_feed_sends_the_window_and_reads_every_page(
 def test_change_feed_refuses_naive_timestamps(client: CqcApiClient) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         list(client.iter_changes(datetime(2024, 1, 1), datetime(2024, 1, 2)))
+
+
+def page_of(ids: list[str], **envelope: Any) -> dict[str, Any]:
+    return {"changes": ids, **envelope}
+
+
+def paged_forever(http: responses.RequestsMock, **envelope: Any) -> None:
+    """A change feed that hands out fresh ids on every page and always has a next one."""
+    pages = iter(range(1, 10**6))
+
+    def answer(_request: Any) -> tuple[int, dict[str, str], str]:
+        page = next(pages)
+        body = page_of([f"1-{page}a", f"1-{page}b"], nextPageUri=f"/x?page={page + 1}", **envelope)
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+    http.add_callback(responses.GET, f"{BASE}/changes/location", callback=answer)
+
+
+WINDOW = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    "total_pages",
+    [1e9, "2", -1, True, 2.5],
+    ids=["float", "string", "negative", "boolean", "fraction"],
+)
+def test_a_page_count_that_is_not_a_whole_number_is_malformed(
+    http: responses.RequestsMock, client: CqcApiClient, total_pages: Any
+) -> None:
+    http.get(f"{BASE}/changes/location", json=page_of(["1-1"], totalPages=total_pages))
+    with pytest.raises(MalformedResponseError, match="totalPages"):
+        list(client.iter_changes(*WINDOW))
+    assert client.requests_made == 1
+
+
+def test_a_billion_pages_for_a_handful_of_records_is_malformed(
+    http: responses.RequestsMock, client: CqcApiClient
+) -> None:
+    http.get(
+        f"{BASE}/changes/location",
+        json=page_of(["1-1", "1-2"], totalPages=10**9, total=2, perPage=1000),
+    )
+    with pytest.raises(MalformedResponseError, match="1000000000 pages"):
+        list(client.iter_changes(*WINDOW))
+    assert client.requests_made == 1
+
+
+def test_paging_without_an_end_stops_at_the_hard_cap(sleeps: list[float]) -> None:
+    with responses.RequestsMock() as http, HttpGetter(sleep=sleeps.append) as getter:
+        paged_forever(http)
+        client = CqcApiClient(getter, base_url=BASE, subscription_key=KEY, max_pages=5)
+        with pytest.raises(SourceError, match="more than 5 pages"):
+            list(client.iter_changes(*WINDOW))
+        assert client.requests_made == 5
+
+
+def test_pages_past_what_the_first_page_announced_are_bounded(
+    http: responses.RequestsMock, client: CqcApiClient
+) -> None:
+    # Every page claims one more page than there are, each with new ids.
+    paged_forever(http, total=2000, perPage=1000, totalPages=10**6)
+    with pytest.raises(MalformedResponseError, match="1000000 pages for 2000 records"):
+        list(client.iter_changes(*WINDOW))
+
+    http.reset()
+    paged_forever(http, total=2000, perPage=1000)  # no totalPages: nextPageUri says "more"
+    with pytest.raises(SourceError, match="more than 4 pages"):
+        list(client.iter_changes(*WINDOW))
+
+
+def test_a_page_that_adds_no_new_id_ends_the_walk_as_an_error(
+    http: responses.RequestsMock, client: CqcApiClient
+) -> None:
+    url = f"{BASE}/changes/location"
+    http.get(url, json=page_of(["1-1", "1-2"], totalPages=3, total=3000, perPage=1000))
+    http.get(url, json=page_of(["1-2", "1-1"], totalPages=3, total=3000, perPage=1000))
+    with pytest.raises(MalformedResponseError, match="no id that page 1 did not"):
+        list(client.iter_changes(*WINDOW))
+    assert client.requests_made == 2
+
+
+def test_a_register_that_grows_while_it_is_paged_is_read_to_the_end(
+    http: responses.RequestsMock, client: CqcApiClient
+) -> None:
+    url = f"{BASE}/locations"
+    for page, total_pages in ((1, 2), (2, 3), (3, 3)):
+        items = [{"locationId": f"1-{page}{i}"} for i in range(2)]
+        envelope = {"page": page, "totalPages": total_pages, "total": 2 * total_pages}
+        http.get(url, json={"locations": items, "perPage": 2, **envelope})
+
+    assert list(client.iter_register()) == ["1-10", "1-11", "1-20", "1-21", "1-30", "1-31"]
 
 
 # --- a real socket ----------------------------------------------------------------------------

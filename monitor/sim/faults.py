@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import Literal
 
-Action = Literal["status", "hang", "malformed", "endless"]
+Action = Literal["status", "hang", "malformed", "endless", "dribble"]
 
 
 @dataclass(slots=True)
@@ -82,6 +82,17 @@ class Faults:
     ) -> None:
         """Wait ``seconds`` before answering normally, so clients with shorter timeouts give up."""
         self._add(_Rule("hang", times, path_prefix, location_id, seconds=seconds))
+
+    def dribble(
+        self,
+        seconds_per_byte: float,
+        times: int | None = 1,
+        path_prefix: str | None = None,
+        location_id: str | None = None,
+    ) -> None:
+        """Send the whole answer, status line first, one byte every ``seconds_per_byte``: each
+        read gets something in time, so only a client with a total deadline gives up."""
+        self._add(_Rule("dribble", times, path_prefix, location_id, seconds=seconds_per_byte))
 
     def malformed(
         self, location_id: str | None, times: int | None = None, path_prefix: str | None = None

@@ -25,8 +25,12 @@ from monitor.errors import (
     NotFoundError,
     SourceError,
 )
+from monitor.sim import Population, SimulatedCqc
+from monitor.sim.routes import API_PREFIX
 from monitor.sources.cqc_api import CqcApiClient
-from monitor.sources.http import HttpGetter, RetryPolicy
+from monitor.sources.cqc_web_client import CqcWebClient
+from monitor.sources.http import HttpGetter, RetryPolicy, build_http_getter
+from tests.support import documents as docs
 
 CQC_DATA = Path(__file__).parents[1] / "fixtures" / "cqc"
 KEY = "test-subscription-key-5f2c9a"
@@ -590,6 +594,78 @@ def test_read_timeout_cuts_off_a_hanging_server(hanging_server: HangingServer) -
     assert result.status == "error"
     assert "timed out" in (result.error or "")
     assert hanging_server.hits == 2
+
+
+@pytest.fixture
+def simulator() -> Iterator[tuple[SimulatedCqc, str]]:
+    sim = SimulatedCqc(Population.from_documents(docs.all_real().values()), web_pages=True)
+    with sim.serve() as server:
+        yield sim, server.base_url
+
+
+def test_a_dribbling_answer_is_cut_off_at_the_deadline_and_retried(
+    simulator: tuple[SimulatedCqc, str],
+) -> None:
+    sim, base_url = simulator
+    sim.faults.dribble(0.05, times=1, location_id=LOCATION_ID)  # each byte well within 2 s
+    client = CqcApiClient.create(
+        base_url=base_url,
+        subscription_key="sim-key",
+        timeout_seconds=2,
+        deadline_seconds=0.5,
+        retry=RetryPolicy(max_attempts=2),
+        sleep=lambda _seconds: None,
+    )
+    with client.getter, capture_logs() as logs:
+        result = client.fetch_location(LOCATION_ID)
+
+    assert result.status == "ok"
+    [retry] = [entry for entry in logs if entry["event"] == "http_retry"]
+    assert "timed out" in retry["error"] and "0.5s deadline" in retry["error"]
+    assert sim.stats.count("location") == 2
+
+
+def test_a_dribbling_answer_every_time_is_a_timeout_error(
+    simulator: tuple[SimulatedCqc, str],
+) -> None:
+    sim, base_url = simulator
+    sim.faults.dribble(0.05, times=None, location_id=LOCATION_ID)
+    client = CqcApiClient.create(
+        base_url=base_url,
+        subscription_key="sim-key",
+        timeout_seconds=2,
+        deadline_seconds=0.5,
+        retry=RetryPolicy(max_attempts=2),
+        sleep=lambda _seconds: None,
+    )
+    with client.getter:
+        result = client.fetch_location(LOCATION_ID)
+
+    assert result.status == "error"
+    assert "no complete answer within the 0.5s deadline" in (result.error or "")
+    assert "gave up after 2 attempts" in (result.error or "")
+
+
+def test_a_dribbling_website_page_is_cut_off_at_the_deadline(
+    simulator: tuple[SimulatedCqc, str],
+) -> None:
+    sim, base_url = simulator
+    sim.faults.dribble(0.05, times=None, location_id=LOCATION_ID)
+    getter = build_http_getter(
+        requests_per_second=0,
+        concurrency=1,
+        timeout_seconds=2,
+        deadline_seconds=0.5,
+        retry=RetryPolicy(max_attempts=1),
+        follow_redirects=True,
+    )
+    web = CqcWebClient(getter, base_url=base_url.removesuffix(API_PREFIX))
+    with getter:
+        result = web.fetch_page(LOCATION_ID)
+
+    assert result.status == "error"
+    assert "0.5s deadline" in (result.error or "")
+    assert sim.stats.count("web") == 1
 
 
 def test_a_redirect_is_not_followed_so_the_key_never_leaves_the_api(

@@ -107,6 +107,21 @@ def test_a_hanging_api_times_out_for_that_location_only_and_alerts_after_n_cycle
     assert "timed out" in event.details["last_error"].lower()
 
 
+def test_a_dribbling_api_is_cut_off_at_the_deadline_for_that_location_only(
+    tmp_path: Path, simulator: tuple[SimulatedCqc, str]
+) -> None:
+    sim, base_url = simulator
+    app = make_app(tmp_path, base_url, timeout_seconds=2, deadline_seconds=0.5, max_attempts=1)
+    app.review().run("full")
+    sim.faults.dribble(0.05, times=None, location_id=docs.ALLIED)
+
+    report = app.review().run("full")
+
+    assert (report.unchanged, report.errors) == (2, 1)
+    outcome, _status, error = fetch_rows(app, docs.ALLIED)[-1]
+    assert outcome == "error" and "0.5s deadline" in (error or "")
+
+
 def test_malformed_json_is_an_error_never_a_snapshot_or_an_event(
     tmp_path: Path, simulator: tuple[SimulatedCqc, str]
 ) -> None:

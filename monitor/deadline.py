@@ -201,11 +201,13 @@ class _GuardedConnection(HTTPConnection):
         deadline = current()
         self._deadline = deadline
         if deadline is not None:
-            deadline.on_expiry(partial(self._cut, deadline))
+            # The socket itself, not the attribute: http.client sets ``sock`` to None once the
+            # response owns the connection, while the body is still being read from it.
+            deadline.on_expiry(partial(self._cut, deadline, self.sock))
 
-    def _cut(self, deadline: Deadline) -> None:
+    def _cut(self, deadline: Deadline, sock: object) -> None:
         if self._deadline is deadline:  # by now the pool may have lent it to another exchange
-            shutdown_socket(self.sock)
+            shutdown_socket(sock)
 
 
 class _GuardedHTTPSConnection(_GuardedConnection, HTTPSConnection):

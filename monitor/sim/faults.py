@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import Literal
 
-Action = Literal["status", "hang", "malformed", "endless", "dribble"]
+Action = Literal["status", "hang", "malformed", "endless", "dribble", "dribble_body"]
 
 
 @dataclass(slots=True)
@@ -89,10 +89,13 @@ class Faults:
         times: int | None = 1,
         path_prefix: str | None = None,
         location_id: str | None = None,
+        body_only: bool = False,
     ) -> None:
-        """Send the whole answer, status line first, one byte every ``seconds_per_byte``: each
-        read gets something in time, so only a client with a total deadline gives up."""
-        self._add(_Rule("dribble", times, path_prefix, location_id, seconds=seconds_per_byte))
+        """Send the answer, status line first (or, ``body_only``, the body alone) one byte every
+        ``seconds_per_byte``: each read gets something in time, so only a client with a total
+        deadline gives up."""
+        action: Action = "dribble_body" if body_only else "dribble"
+        self._add(_Rule(action, times, path_prefix, location_id, seconds=seconds_per_byte))
 
     def malformed(
         self, location_id: str | None, times: int | None = None, path_prefix: str | None = None

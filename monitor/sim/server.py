@@ -109,11 +109,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # a client that gave up mid-answer will not read on
             lines.append("Connection: close")
         # Head and body in one write: two small writes meet delayed ACKs and stall 40 ms.
-        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + response.body
-        if response.dribble:
-            self._dribble(data, response.dribble)
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if not response.dribble:
+            self.wfile.write(head + response.body)
+        elif response.dribble_head:
+            self._dribble(head + response.body, response.dribble)
         else:
-            self.wfile.write(data)
+            self.wfile.write(head)
+            self._dribble(response.body, response.dribble)
 
     def _dribble(self, data: bytes, interval: float) -> None:
         for index in range(len(data)):

@@ -213,8 +213,9 @@ class SimulatedCqc:
             response = wire.claim_pages(response, fault.pages)
         if fault is not None and fault.action == "hang":
             delay += fault.seconds
-        if fault is not None and fault.action == "dribble":
-            response = replace(response, dribble=fault.seconds)
+        if fault is not None and fault.action in ("dribble", "dribble_body"):
+            body_only = fault.action == "dribble_body"
+            response = replace(response, dribble=fault.seconds, dribble_head=not body_only)
         if fault is not None and fault.action == "malformed":
             response = replace(response, body=response.body[: len(response.body) // 2])
         return replace(response, delay=delay)

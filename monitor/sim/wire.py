@@ -27,7 +27,8 @@ class Response:
     content_type: str = JSON
     headers: tuple[tuple[str, str], ...] = ()
     delay: float = 0.0  # seconds the server waits before answering (latency, hangs)
-    dribble: float = 0.0  # seconds between single bytes of the answer (a slow-body fault)
+    dribble: float = 0.0  # seconds between single bytes of the answer (a slow-answer fault)
+    dribble_head: bool = True  # the status line and headers too, not only the body
 
 
 def json_response(payload: Any, status: int = 200) -> Response:

@@ -161,6 +161,8 @@ class HttpGetter:
                     final_url = resp.url
                     _raise_for_status(resp, final_url)
                     body = _read_capped(resp, self._max_bytes, final_url)
+                    if deadline.expired:  # an answer cut short can still parse as complete
+                        raise _deadline_passed(url, deadline)
                     elapsed_ms = (time.perf_counter() - started) * 1000.0
                     headers_copy = CaseInsensitiveDict(resp.headers)
                     return HttpResponse(resp.status_code, body, headers_copy, elapsed_ms, final_url)
@@ -296,7 +298,7 @@ def _read_capped(resp: requests.Response, limit: int, url: str) -> bytes:
 
 def _translate(exc: Exception, url: str, deadline: Deadline) -> NoReturn:
     if deadline.expired:  # whatever the library raised once its socket was shut
-        raise TransientSourceError(f"timed out fetching {url}: {deadline.describe()}") from exc
+        raise _deadline_passed(url, deadline) from exc
     if not isinstance(exc, requests.RequestException):
         raise exc
     if isinstance(exc, requests.Timeout):
@@ -305,6 +307,10 @@ def _translate(exc: Exception, url: str, deadline: Deadline) -> NoReturn:
     if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
         raise TransientSourceError(f"connection failed fetching {url}: {exc}") from exc
     raise SourceError(f"request to {url} failed: {exc}") from exc
+
+
+def _deadline_passed(url: str, deadline: Deadline) -> TransientSourceError:
+    return TransientSourceError(f"timed out fetching {url}: {deadline.describe()}")
 
 
 class _RetryAfterOrBackoff:

@@ -625,11 +625,13 @@ def test_a_dribbling_answer_is_cut_off_at_the_deadline_and_retried(
     assert sim.stats.count("location") == 2
 
 
+@pytest.mark.parametrize("body_only", [False, True], ids=["slow-head", "slow-body"])
 def test_a_dribbling_answer_every_time_is_a_timeout_error(
-    simulator: tuple[SimulatedCqc, str],
+    simulator: tuple[SimulatedCqc, str], body_only: bool
 ) -> None:
     sim, base_url = simulator
-    sim.faults.dribble(0.05, times=None, location_id=LOCATION_ID)
+    # Minutes for the whole answer, each byte in good time for the 2 s read timeout.
+    sim.faults.dribble(0.05, times=None, location_id=LOCATION_ID, body_only=body_only)
     client = CqcApiClient.create(
         base_url=base_url,
         subscription_key="sim-key",

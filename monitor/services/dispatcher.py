@@ -49,9 +49,9 @@ class RetryPolicy:
             delay = max(delay, clamp_seconds(retry_after, self.horizon.total_seconds()))
         return now + timedelta(seconds=delay)
 
-    def lease(self, timeout_seconds: float) -> timedelta:
-        """Long enough for a whole batch of sends to time out one after another."""
-        worst = timedelta(seconds=timeout_seconds * self.batch_size + 60)
+    def lease(self, deadline_seconds: float) -> timedelta:
+        """Long enough for a whole batch of sends to run out their deadlines one by one."""
+        worst = timedelta(seconds=deadline_seconds * self.batch_size + 60)
         return max(self.min_lease, worst)
 
 
@@ -110,7 +110,7 @@ class Dispatcher:
 
     def _drain(self, name: str) -> list[tuple[str, str]]:
         results: list[tuple[str, str]] = []
-        lease = self.policy.lease(self.sinks[name].config.timeout_seconds)
+        lease = self.policy.lease(self.sinks[name].config.deadline_seconds)
         while True:
             with self.sessions.begin() as session:
                 claimed = outbox.claim_due(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from monitor.deadline import twice_the_timeout
 from monitor.domain.events import Event
 
 MinSeverity = Literal["info", "warning", "critical"]
@@ -24,7 +25,15 @@ class SinkConfig(BaseModel):
     min_severity: MinSeverity = "info"
     locations: list[str] | None = None
     providers: list[str] | None = None
-    timeout_seconds: float = Field(default=10.0, gt=0)
+    timeout_seconds: float = Field(default=10.0, gt=0)  # each read of the socket
+    # One whole send (a webhook POST, an SMTP conversation, an Apprise notification); when
+    # absent, twice timeout_seconds.
+    deadline_seconds: float = Field(default=20.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deadline(cls, data: Any) -> Any:
+        return twice_the_timeout(data, cls.model_fields["timeout_seconds"].default)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ import structlog
 from pydantic import Field, SecretStr, field_validator
 from standardwebhooks import Webhook
 
+from monitor.deadline import Deadline, DeadlineAdapter, within
 from monitor.retry_after import retry_after_seconds
 from monitor.sinks.base import Alert, SendOutcome, SinkConfig
 
@@ -99,6 +100,9 @@ class WebhookSink:
         self.config = config
         self._signer = Webhook(secret_key(config.secret.get_secret_value()))
         self._session = session or requests.Session()
+        # A receiver that dribbles its answer is cut off at the deadline, not at the next byte.
+        for scheme in ("http://", "https://"):
+            self._session.mount(scheme, DeadlineAdapter(max_retries=0))
         self._clock = clock
 
     def send(self, alerts: Sequence[Alert]) -> list[SendOutcome]:
@@ -112,15 +116,21 @@ class WebhookSink:
         return outcomes
 
     def _send_one(self, alert: Alert) -> SendOutcome:
-        try:
-            with self._post(alert) as response:
-                return self._judge(alert, response)
-        except requests.Timeout:
-            error = f"timed out after {self.config.timeout_seconds:g}s"
-            return self._failed(alert, error, permanent=False)
-        except Exception as exc:  # a sink never raises: every failure becomes an outcome
-            error = f"{type(exc).__name__}: {_hide_path(str(exc))}"
-            return self._failed(alert, error, permanent=False)
+        with within(self.config.deadline_seconds) as deadline:
+            try:
+                with self._post(alert) as response:
+                    if deadline.expired:  # headers cut short can still parse as complete
+                        return self._failed(alert, deadline.describe(), permanent=False)
+                    return self._judge(alert, response)
+            except Exception as exc:  # a sink never raises: every failure becomes an outcome
+                return self._failed(alert, self._error(exc, deadline), permanent=False)
+
+    def _error(self, exc: Exception, deadline: Deadline) -> str:
+        if deadline.expired:  # whatever the library raised once its socket was shut
+            return deadline.describe()
+        if isinstance(exc, requests.Timeout):
+            return f"timed out after {self.config.timeout_seconds:g}s"
+        return f"{type(exc).__name__}: {_hide_path(str(exc))}"
 
     def _post(self, alert: Alert) -> requests.Response:
         event = alert.event

@@ -206,6 +206,41 @@ def test_hanging_receiver_is_cut_off_while_the_other_sink_delivers(database_url:
         assert len(smtp.messages) == 1
 
 
+def test_a_dribbling_receiver_fails_at_the_deadline_while_the_other_sink_delivers(
+    database_url: str,
+) -> None:
+    clock = FakeClock()
+    with WebhookReceiver() as slow, SmtpServer() as smtp:
+        slow.respond(200, dribble=0.05)
+        slow.respond(200, dribble=0.05)
+        sinks = [
+            webhook(slow, name="slow", timeout_seconds=5, deadline_seconds=0.5),
+            {
+                "name": "mail",
+                "type": "email",
+                "host": smtp.host,
+                "port": smtp.port,
+                "security": "none",
+                "from": "m@example.org",
+                "to": ["ops@example.org"],
+            },
+        ]
+        app, cqc = make_app(database_url, sinks, clock)
+        make_changes(app, cqc)
+        report = app.dispatcher().deliver_due()
+
+        assert report.by_sink["mail"] == {"sent": 2}
+        assert report.by_sink["slow"] == {"failed": 2}
+        assert len(smtp.messages) == 1
+    with app.sessions() as session:
+        errors = session.scalars(
+            select(DeliveryAttempt.error)
+            .join(Delivery, Delivery.id == DeliveryAttempt.delivery_id)
+            .where(Delivery.sink == "slow")
+        ).all()
+    assert errors == ["no complete answer within the 0.5s deadline"] * 2
+
+
 def test_permanent_failure_is_dead_and_horizon_ends_retries(database_url: str) -> None:
     clock = FakeClock()
     sinks = [{"name": "a", "type": "console"}, {"name": "b", "type": "console"}]

@@ -138,6 +138,21 @@ def test_a_hanging_receiver_is_cut_off_by_the_timeout(receiver: WebhookReceiver)
     assert "timed out" in str(outcome.error)
 
 
+@pytest.mark.parametrize(
+    "deadline", [0.5, 1.5], ids=["cut-in-the-status-line", "cut-in-the-headers"]
+)
+def test_a_receiver_that_dribbles_its_answer_is_cut_off_at_the_deadline(
+    receiver: WebhookReceiver, deadline: float
+) -> None:
+    receiver.respond(200, dribble=0.05)  # every byte in good time for the 5 s read timeout
+    sink = webhook_sink(receiver.url, deadline_seconds=deadline)
+    [outcome, second] = sink.send(alerts(rating_event(), inspection_event()))
+    assert not outcome.ok and not outcome.permanent
+    assert outcome.error == f"no complete answer within the {deadline:g}s deadline"
+    assert second.ok  # the next alert of the batch goes out as usual
+    assert len(receiver.requests) == 2
+
+
 def test_connection_refused_is_transient() -> None:
     url = f"http://127.0.0.1:{unused_port()}/hook"
     with capture_logs() as logs:
@@ -170,8 +185,17 @@ def test_an_absurd_retry_after_is_passed_on_clamped(receiver: WebhookReceiver) -
         ({"url": "ftp://hooks.example.org/cqc"}, "url"),
         ({"headers": {"webhook-signature": "v1,forged"}}, "headers"),
         ({"retries": 3}, "retries"),
+        ({"deadline_seconds": 0}, "deadline_seconds"),
     ],
-    ids=["no-prefix", "not-base64", "empty", "not-http", "reserved-header", "unknown-key"],
+    ids=[
+        "no-prefix",
+        "not-base64",
+        "empty",
+        "not-http",
+        "reserved-header",
+        "unknown-key",
+        "no-deadline",
+    ],
 )
 def test_config_errors_name_the_key(override: dict[str, Any], key: str) -> None:
     with pytest.raises(ConfigError) as caught:

@@ -1,14 +1,16 @@
 """The alert dispatcher (SPEC §6): sends due deliveries, every sink on its own.
 
 Each sink drains its own queue on its own thread, claiming a batch at a time, so a slow or
-failing sink never delays another. Outcomes are recorded per delivery: ``sent``; ``failed``
-with a backed-off ``next_attempt_at`` (never sooner than the receiver's Retry-After);
-``dead`` once the error is permanent or the retry horizon has passed.
+failing sink never delays another; one thread at most drains a sink, so a receiver that
+stalls never piles threads up either. Outcomes are recorded per delivery: ``sent``;
+``failed`` with a backed-off ``next_attempt_at`` (never sooner than the receiver's
+Retry-After); ``dead`` once the error is permanent or the retry horizon has passed.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -91,22 +93,41 @@ class Dispatcher:
         self.owner = owner
         self.on_outcome = on_outcome
         self.disabled: set[str] = set()  # sinks whose receiver answered 410 Gone
+        self._draining = {name: threading.Lock() for name in self.sinks}
 
     def deliver_due(self) -> DispatchReport:
         """Send everything due now; returns when every sink's queue holds nothing due."""
         report = DispatchReport()
-        with self.sessions.begin() as session:
-            retired = outbox.retire_unknown_sinks(session, list(self.sinks), self.clock.now())
-        if retired:
-            log.error("deliveries_for_unknown_sinks", dead=retired)
+        self.retire_unknown_sinks()
         if self.sinks:
             with ThreadPoolExecutor(len(self.sinks), thread_name_prefix="sink") as pool:
-                for results in pool.map(self._drain, list(self.sinks)):
+                for results in pool.map(self.drain, list(self.sinks)):
                     for status in results:
                         report.add(*status)
         if report.sent or report.failed or report.dead:
             log.info("dispatch_completed", sent=report.sent, failed=report.failed, dead=report.dead)
         return report
+
+    def retire_unknown_sinks(self) -> None:
+        with self.sessions.begin() as session:
+            retired = outbox.retire_unknown_sinks(session, list(self.sinks), self.clock.now())
+        if retired:
+            log.error("deliveries_for_unknown_sinks", dead=retired)
+
+    def is_draining(self, name: str) -> bool:
+        return self._draining[name].locked()
+
+    def drain(self, name: str) -> list[tuple[str, str]]:
+        """Send one sink's due deliveries until none is left; (sink, status) per delivery.
+
+        A sink another thread is draining already is left to that thread: nothing is sent.
+        """
+        if not self._draining[name].acquire(blocking=False):
+            return []
+        try:
+            return self._drain(name)
+        finally:
+            self._draining[name].release()
 
     def _drain(self, name: str) -> list[tuple[str, str]]:
         results: list[tuple[str, str]] = []

@@ -194,6 +194,7 @@ def _api_client(settings: Settings) -> CqcApiClient:
         requests_per_second=api.requests_per_second,
         concurrency=api.concurrency,
         timeout_seconds=api.timeout_seconds,
+        deadline_seconds=api.deadline_seconds,
         max_response_bytes=api.max_response_bytes,
         retry=HttpRetryPolicy(max_attempts=api.max_attempts),
     )
@@ -207,6 +208,7 @@ def _web_client(settings: Settings) -> CqcWebClient | None:
         requests_per_second=web.requests_per_second,
         concurrency=settings.sources.cqc_api.concurrency,
         timeout_seconds=web.timeout_seconds,
+        deadline_seconds=web.deadline_seconds,
         max_response_bytes=web.max_response_bytes,
         follow_redirects=True,
     )

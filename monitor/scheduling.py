@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,14 +48,20 @@ class InFlight:
 
     @contextmanager
     def track(self) -> Iterator[None]:
-        with self._changed:
-            self._count += 1
+        self.enter()
         try:
             yield
         finally:
-            with self._changed:
-                self._count -= 1
-                self._changed.notify_all()
+            self.leave()
+
+    def enter(self) -> None:
+        with self._changed:
+            self._count += 1
+
+    def leave(self) -> None:
+        with self._changed:
+            self._count -= 1
+            self._changed.notify_all()
 
     def wait_idle(self, timeout: float) -> bool:
         with self._changed:
@@ -78,7 +85,6 @@ class Jobs:
         self.in_flight = InFlight()
         # A poll and a full review never run at once in one process.
         self._cycle_lock = threading.Lock()
-        self._deliver_lock = threading.Lock()
         self.dispatcher = app.dispatcher(on_outcome=metrics.delivery_outcome)
         # Set by the schedule: runs a failed slot again later (job, slot, delay).
         self.retry_later: Callable[[str, datetime, timedelta], None] | None = None
@@ -100,13 +106,30 @@ class Jobs:
                 self._cycle_lock.release()
 
     def deliver(self) -> None:
-        if not self._deliver_lock.acquire(blocking=False):
-            return  # a delivery pass is under way and will pick everything due up
-        with self.in_flight.track():
+        """Start a delivery round; returns at once, never waiting for a sink.
+
+        The round, and each sink it drains, runs on a thread of its own (counted in flight, so
+        shutdown waits for them): a receiver that stalls holds up its own queue until its
+        deadlines run out, never another sink, the next round or a cycle.
+        """
+        self._spawn(DELIVER, self._round)
+
+    def _round(self) -> None:
+        self.dispatcher.retire_unknown_sinks()
+        for name in self.dispatcher.sinks:
+            if not self.dispatcher.is_draining(name):  # else that thread picks new ones up
+                self._spawn(f"{DELIVER}-{name}", partial(self._deliver, name))
+
+    def _spawn(self, name: str, work: Callable[[], None]) -> None:
+        self.in_flight.enter()  # before the thread starts, so shutdown cannot miss it
+
+        def run() -> None:
             try:
-                self._guarded(log.bind(job=DELIVER), self._deliver)
+                self._guarded(log.bind(job=DELIVER, thread=name), work)
             finally:
-                self._deliver_lock.release()
+                self.in_flight.leave()
+
+        threading.Thread(target=run, name=name, daemon=True).start()
 
     def _take_cycle_lock(self, job: str, bound: Any) -> bool:
         if self._cycle_lock.acquire(blocking=False):
@@ -187,13 +210,13 @@ class Jobs:
             bound.error("job_failed", error=str(exc)[:500])
             return "failed", None
 
-    def _deliver(self) -> None:
+    def _deliver(self, sink: str) -> None:
         started = self.app.clock.now()
         status = "completed"
         try:
-            self.dispatcher.deliver_due()
+            self.dispatcher.drain(sink)
         except Exception as exc:
-            log.error("job_failed", job=DELIVER, error=str(exc)[:500])
+            log.error("job_failed", job=DELIVER, sink=sink, error=str(exc)[:500])
             status = "failed"
         self._save(
             DELIVER,

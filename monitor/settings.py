@@ -10,10 +10,18 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from monitor.config_model import ConfigModel, check_text, header_value, http_url
 from monitor.cron import CronError, build_trigger
+from monitor.deadline import twice_the_timeout
 from monitor.errors import ConfigError
 from monitor.sinks.base import SinkConfig
 from monitor.sinks.registry import parse_sink_config
@@ -45,13 +53,23 @@ class DatabaseSettings(_Section):
         return value
 
 
-class ApiSettings(_Section):
+class _Fetching(_Section):
+    """A source: ``deadline_seconds`` bounds a whole request; absent, twice its timeout."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deadline(cls, data: Any) -> Any:
+        return twice_the_timeout(data, cls.model_fields["timeout_seconds"].default)
+
+
+class ApiSettings(_Fetching):
     base_url: str = "https://api.service.cqc.org.uk/public/v1"
     subscription_key: SecretStr
     partner_code: str | None = None
     requests_per_second: float = Field(default=8.0, ge=0, le=10_000)
     concurrency: int = Field(default=4, ge=1, le=64)
     timeout_seconds: float = Field(default=30.0, gt=0, le=_HOUR)
+    deadline_seconds: float = Field(default=60.0, gt=0, le=_HOUR)
     max_response_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=_MAX_BYTES)
     max_attempts: int = Field(default=5, ge=1, le=20)
     change_feed_overlap_minutes: float = Field(default=60.0, ge=0, le=7 * 24 * 60)
@@ -68,11 +86,12 @@ class ApiSettings(_Section):
         return value
 
 
-class WebSettings(_Section):
+class WebSettings(_Fetching):
     enabled: bool = False
     base_url: str = "https://www.cqc.org.uk"
     requests_per_second: float = Field(default=2.0, ge=0, le=10_000)
     timeout_seconds: float = Field(default=30.0, gt=0, le=_HOUR)
+    deadline_seconds: float = Field(default=60.0, gt=0, le=_HOUR)
     max_response_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=_MAX_BYTES)
 
     @field_validator("base_url")

@@ -130,9 +130,8 @@ class Worker:
         schedule.shutdown()
         finished = self._wait(jobs.in_flight.wait_idle, deadline)
         if finished and self.failure is None:  # a failed worker's database is not to be trusted
-            last = threading.Thread(target=jobs.deliver, name="last-delivery", daemon=True)
-            last.start()
-            finished = self._wait(lambda timeout: _joined(last, timeout), deadline)
+            jobs.deliver()  # a last round; its threads count as work in flight
+            finished = self._wait(jobs.in_flight.wait_idle, deadline)
         if not finished:
             self._give_up()
         log.info("worker_stopped", exit_code=self.exit_code)
@@ -287,8 +286,3 @@ class Worker:
             log.info("worker_stopping", signal=name, grace_seconds=self.options.grace_seconds)
         else:
             log.info("worker_stopping", grace_seconds=self.options.grace_seconds)
-
-
-def _joined(thread: threading.Thread, timeout: float) -> bool:
-    thread.join(timeout)
-    return not thread.is_alive()

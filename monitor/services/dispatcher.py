@@ -1,14 +1,16 @@
 """The alert dispatcher (SPEC §6): sends due deliveries, every sink on its own.
 
 Each sink drains its own queue on its own thread, claiming a batch at a time, so a slow or
-failing sink never delays another. Outcomes are recorded per delivery: ``sent``; ``failed``
-with a backed-off ``next_attempt_at`` (never sooner than the receiver's Retry-After);
-``dead`` once the error is permanent or the retry horizon has passed.
+failing sink never delays another; one thread at most drains a sink, so a receiver that
+stalls never piles threads up either. Outcomes are recorded per delivery: ``sent``;
+``failed`` with a backed-off ``next_attempt_at`` (never sooner than the receiver's
+Retry-After); ``dead`` once the error is permanent or the retry horizon has passed.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -20,6 +22,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.redaction import Redactor
+from monitor.retry_after import clamp_seconds
 from monitor.services.ports import Clock
 from monitor.sinks.base import Alert, SendOutcome, Sink
 from monitor.store import outbox
@@ -45,12 +48,13 @@ class RetryPolicy:
         backoff = min(self.max_backoff, self.initial_backoff * 2 ** max(0, attempts - 1))
         delay = backoff * jitter
         if retry_after is not None:
-            delay = max(delay, retry_after)
+            # Bounded before the date arithmetic: a receiver may ask for a wait of centuries.
+            delay = max(delay, clamp_seconds(retry_after, self.horizon.total_seconds()))
         return now + timedelta(seconds=delay)
 
-    def lease(self, timeout_seconds: float) -> timedelta:
-        """Long enough for a whole batch of sends to time out one after another."""
-        worst = timedelta(seconds=timeout_seconds * self.batch_size + 60)
+    def lease(self, deadline_seconds: float) -> timedelta:
+        """Long enough for a whole batch of sends to run out their deadlines one by one."""
+        worst = timedelta(seconds=deadline_seconds * self.batch_size + 60)
         return max(self.min_lease, worst)
 
 
@@ -92,26 +96,45 @@ class Dispatcher:
         self.owner = owner
         self.on_outcome = on_outcome
         self.disabled: set[str] = set()  # sinks whose receiver answered 410 Gone
+        self._draining = {name: threading.Lock() for name in self.sinks}
 
     def deliver_due(self) -> DispatchReport:
         """Send everything due now; returns when every sink's queue holds nothing due."""
         report = DispatchReport()
-        with self.sessions.begin() as session:
-            retired = outbox.retire_unknown_sinks(session, list(self.sinks), self.clock.now())
-        if retired:
-            log.error("deliveries_for_unknown_sinks", dead=retired)
+        self.retire_unknown_sinks()
         if self.sinks:
             with ThreadPoolExecutor(len(self.sinks), thread_name_prefix="sink") as pool:
-                for results in pool.map(self._drain, list(self.sinks)):
+                for results in pool.map(self.drain, list(self.sinks)):
                     for status in results:
                         report.add(*status)
         if report.sent or report.failed or report.dead:
             log.info("dispatch_completed", sent=report.sent, failed=report.failed, dead=report.dead)
         return report
 
+    def retire_unknown_sinks(self) -> None:
+        with self.sessions.begin() as session:
+            retired = outbox.retire_unknown_sinks(session, list(self.sinks), self.clock.now())
+        if retired:
+            log.error("deliveries_for_unknown_sinks", dead=retired)
+
+    def is_draining(self, name: str) -> bool:
+        return self._draining[name].locked()
+
+    def drain(self, name: str) -> list[tuple[str, str]]:
+        """Send one sink's due deliveries until none is left; (sink, status) per delivery.
+
+        A sink another thread is draining already is left to that thread: nothing is sent.
+        """
+        if not self._draining[name].acquire(blocking=False):
+            return []
+        try:
+            return self._drain(name)
+        finally:
+            self._draining[name].release()
+
     def _drain(self, name: str) -> list[tuple[str, str]]:
         results: list[tuple[str, str]] = []
-        lease = self.policy.lease(self.sinks[name].config.timeout_seconds)
+        lease = self.policy.lease(self.sinks[name].config.deadline_seconds)
         while True:
             with self.sessions.begin() as session:
                 claimed = outbox.claim_due(
@@ -160,7 +183,7 @@ class Dispatcher:
                 outcome = outcomes.get(item.delivery_id) or SendOutcome(
                     item.delivery_id, ok=False, error="sink returned no outcome"
                 )
-                status, next_at = self._status(item, outcome, now, jitter)
+                outcome, (status, next_at) = self._judge(name, item, outcome, now, jitter)
                 outbox.record(
                     session,
                     item,
@@ -180,6 +203,18 @@ class Dispatcher:
                 log.error("sink_disabled", sink=name, reason=GONE, other_deliveries_dead=killed)
         return results
 
+    def _judge(
+        self, name: str, item: outbox.Claimed, outcome: SendOutcome, now: datetime, jitter: float
+    ) -> tuple[SendOutcome, tuple[str, datetime | None]]:
+        """The outcome as recorded, with its status; whatever a sink hands back is recorded."""
+        try:
+            return outcome, self._status(item, outcome, now, jitter)
+        except Exception as exc:  # left unrecorded, the delivery would stay claimed and resent
+            log.exception("sink_outcome_unusable", sink=name, delivery_id=item.delivery_id)
+            error = f"{outcome.error or 'failed'} (unusable outcome: {type(exc).__name__})"
+            outcome = SendOutcome(item.delivery_id, ok=False, error=error)
+            return outcome, self._status(item, outcome, now, jitter)
+
     def _status(
         self, item: outbox.Claimed, outcome: SendOutcome, now: datetime, jitter: float
     ) -> tuple[str, datetime | None]:
@@ -188,9 +223,14 @@ class Dispatcher:
         if outcome.permanent:
             return "dead", None
         next_at = self.policy.next_attempt(now, item.attempts + 1, outcome.retry_after, jitter)
-        if next_at > item.created_at + self.policy.horizon:
-            return "dead", None
-        return "failed", next_at
+        give_up_at = item.created_at + self.policy.horizon
+        if next_at <= give_up_at:
+            return "failed", next_at
+        if now < give_up_at:
+            # A wait that overshoots the horizon (long backoff, a receiver's Retry-After) still
+            # leaves one last try at the horizon itself, rather than giving up early.
+            return "failed", give_up_at
+        return "dead", None
 
     def _log(self, name: str, item: outbox.Claimed, outcome: SendOutcome, status: str) -> None:
         if self.on_outcome is not None:

@@ -6,7 +6,8 @@
         sim.faults.status(429, retry_after=2)
 
 Same paths, paging envelope, change feed and auth header as the real API; fault injection
-(latency, status codes with Retry-After, hangs, malformed JSON, 404); scripted timelines.
+(latency, status codes with Retry-After, hangs, malformed JSON, 404, endless paging);
+scripted timelines.
 ``python -m monitor.sim --help`` runs it in the foreground.
 """
 

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import Literal
 
-Action = Literal["status", "hang", "malformed"]
+Action = Literal["status", "hang", "malformed", "endless", "dribble", "dribble_body"]
 
 
 @dataclass(slots=True)
@@ -27,6 +27,7 @@ class _Rule:
     status: int = 0
     retry_after: float | str | None = None
     seconds: float = 0.0
+    pages: int = 0
 
     def matches(self, path: str, location_id: str | None) -> bool:
         if self.remaining is not None and self.remaining <= 0:
@@ -44,6 +45,7 @@ class Fault:
     status: int = 0
     retry_after: float | str | None = None
     seconds: float = 0.0
+    pages: int = 0
 
 
 class Faults:
@@ -81,11 +83,33 @@ class Faults:
         """Wait ``seconds`` before answering normally, so clients with shorter timeouts give up."""
         self._add(_Rule("hang", times, path_prefix, location_id, seconds=seconds))
 
+    def dribble(
+        self,
+        seconds_per_byte: float,
+        times: int | None = 1,
+        path_prefix: str | None = None,
+        location_id: str | None = None,
+        body_only: bool = False,
+    ) -> None:
+        """Send the answer, status line first (or, ``body_only``, the body alone) one byte every
+        ``seconds_per_byte``: each read gets something in time, so only a client with a total
+        deadline gives up."""
+        action: Action = "dribble_body" if body_only else "dribble"
+        self._add(_Rule(action, times, path_prefix, location_id, seconds=seconds_per_byte))
+
     def malformed(
         self, location_id: str | None, times: int | None = None, path_prefix: str | None = None
     ) -> None:
         """Answer 200 with a truncated, invalid JSON body."""
         self._add(_Rule("malformed", times, path_prefix, location_id))
+
+    def endless_paging(
+        self, total_pages: int = 10**9, times: int | None = None, path_prefix: str | None = None
+    ) -> None:
+        """List pages (``/changes``, ``/locations``) that ignore the page asked for: every
+        request gets the first page's items, the envelope claims ``total_pages`` full pages
+        and there is always a next page. Location documents under the prefix are untouched."""
+        self._add(_Rule("endless", times, path_prefix, None, pages=total_pages))
 
     def not_found(self, location_id: str, times: int | None = None) -> None:
         """Answer 404 for this location although it still exists."""
@@ -115,7 +139,9 @@ class Faults:
                 if rule.matches(path, location_id):
                     if rule.remaining is not None:
                         rule.remaining -= 1
-                    return Fault(rule.action, rule.status, rule.retry_after, rule.seconds)
+                    return Fault(
+                        rule.action, rule.status, rule.retry_after, rule.seconds, rule.pages
+                    )
         return None
 
     def _add(self, rule: _Rule) -> None:

@@ -10,6 +10,7 @@ from monitor.sim.feed import BadRequest, ChangeFeed, Paging, parse_timestamp, ti
 from monitor.sim.population import Population
 
 API_PREFIX = "/public/v1"
+LISTS = ("locations", "changes")  # the paged endpoints
 
 _API_PATTERNS = (
     ("locations", re.compile(r"/locations/?")),

@@ -105,10 +105,24 @@ class _Handler(BaseHTTPRequestHandler):
             f"Content-Length: {len(response.body)}",
             *(f"{name}: {value}" for name, value in response.headers),
         ]
-        if self.close_connection:
+        if self.close_connection or response.dribble:
+            self.close_connection = True  # a client that gave up mid-answer will not read on
             lines.append("Connection: close")
         # Head and body in one write: two small writes meet delayed ACKs and stall 40 ms.
-        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + response.body)
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if not response.dribble:
+            self.wfile.write(head + response.body)
+        elif response.dribble_head:
+            self._dribble(head + response.body, response.dribble)
+        else:
+            self.wfile.write(head)
+            self._dribble(response.body, response.dribble)
+
+    def _dribble(self, data: bytes, interval: float) -> None:
+        for index in range(len(data)):
+            self.wfile.write(data[index : index + 1])
+            if self.server.stopping.wait(interval):
+                return
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # request logging off: the benchmark makes millions of requests

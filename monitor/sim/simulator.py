@@ -234,13 +234,21 @@ class SimulatedCqc:
         fault = self.faults.take(where.path, where.location_id)
         if fault is not None and fault.action == "status":
             return replace(wire.error(fault.status, retry_after=fault.retry_after), delay=delay)
+        endless = fault is not None and fault.action == "endless" and where.kind in routes.LISTS
+        if endless:
+            query = {**query, "page": "1"}
         with self._lock:
             if where.kind == "web":
                 response = routes.web_page(where, self.population)
             else:
                 response = routes.answer(where, self.population, self.feed, query)
+        if endless and fault is not None and response.status == 200:
+            response = wire.claim_pages(response, fault.pages)
         if fault is not None and fault.action == "hang":
             delay += fault.seconds
+        if fault is not None and fault.action in ("dribble", "dribble_body"):
+            body_only = fault.action == "dribble_body"
+            response = replace(response, dribble=fault.seconds, dribble_head=not body_only)
         if fault is not None and fault.action == "malformed":
             response = replace(response, body=response.body[: len(response.body) // 2])
         return replace(response, delay=delay)

@@ -27,11 +27,25 @@ class Response:
     content_type: str = JSON
     headers: tuple[tuple[str, str], ...] = ()
     delay: float = 0.0  # seconds the server waits before answering (latency, hangs)
+    dribble: float = 0.0  # seconds between single bytes of the answer (a slow-answer fault)
+    dribble_head: bool = True  # the status line and headers too, not only the body
 
 
 def json_response(payload: Any, status: int = 200) -> Response:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     return Response(status, body)
+
+
+def claim_pages(response: Response, total_pages: int) -> Response:
+    """A list page that claims ``total_pages`` full pages and always a next one (a fault)."""
+    envelope = json.loads(response.body)
+    envelope.update(
+        total=total_pages * envelope["perPage"],
+        totalPages=total_pages,
+        nextPageUri=f"{envelope['uri']}?page={envelope['page'] + 1}&perPage={envelope['perPage']}",
+        lastPageUri=f"{envelope['uri']}?page={total_pages}&perPage={envelope['perPage']}",
+    )
+    return json_response(envelope, response.status)
 
 
 def unauthorised(key_given: bool) -> Response:

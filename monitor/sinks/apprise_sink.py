@@ -6,7 +6,10 @@ sink is built. Its URLs embed tokens, so they are secrets: never logged, never i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from functools import partial
 from typing import Any, ClassVar, Literal
 
 import structlog
@@ -51,7 +54,9 @@ class AppriseSink:
         self.name = config.name
         self.config = config
         self._services = self._build(_import_apprise(), config)
+        self._lock = threading.Lock()  # _done is also updated by notifications that end late
         self._done: list[set[int]] = [set() for _ in self._services]  # delivery ids per service
+        self._running: list[Future[bool] | None] = [None for _ in self._services]
 
     @staticmethod
     def _build(apprise: Any, config: AppriseConfig) -> list[Any]:
@@ -75,31 +80,64 @@ class AppriseSink:
         error = "; ".join(failures) or None
         if error is None:
             log.info("apprise.sent", sink=self.name, alerts=len(alerts))
-            for done in self._done:  # everyone has them: nothing more to remember
-                done.difference_update(alert.delivery_id for alert in alerts)
+            with self._lock:
+                for done in self._done:  # everyone has them: nothing more to remember
+                    done.difference_update(alert.delivery_id for alert in alerts)
         else:
             log.warning("apprise.failed", sink=self.name, error=error)
         return [SendOutcome(alert.delivery_id, ok=error is None, error=error) for alert in alerts]
 
     def _notify(self, index: int, alerts: Sequence[Alert]) -> str | None:
-        """Notify one service of the alerts it has not had yet; the error, or None."""
-        pending = [a for a in alerts if a.delivery_id not in self._done[index]]
+        """Notify one service of the alerts it has not had yet; the error, or None.
+
+        Apprise has no overall deadline of its own, so the notification runs on a thread of
+        its own and is given up on (not waited for) at the deadline: a retry comes later.
+        """
+        with self._lock:
+            pending = [a for a in alerts if a.delivery_id not in self._done[index]]
         if not pending:
             return None
-        events = [alert.event for alert in pending]
-        worst = max((event.severity for event in events), key=severity_rank)
+        running = self._running[index]
+        if running is not None and not running.done():
+            return "the previous notification has not finished: not sending another"
+        future = _start(partial(self._call, index, pending), f"apprise-{self.name}-{index}")
+        self._running[index] = future
         try:
-            delivered = bool(
-                self._services[index].notify(
-                    title=subject(events),
-                    body=text_body(events),
-                    notify_type=_NOTIFY_TYPES.get(worst, "info"),
-                    body_format="text",
-                )
-            )
+            delivered = future.result(timeout=self.config.deadline_seconds)
+        except TimeoutError:
+            return f"no complete answer within the {self.config.deadline_seconds:g}s deadline"
         except Exception as exc:  # a sink never raises: every failure becomes an outcome
             return f"apprise raised {type(exc).__name__}"
-        if not delivered:
-            return "apprise reported a failed notification"
-        self._done[index].update(alert.delivery_id for alert in pending)
-        return None
+        return None if delivered else "apprise reported a failed notification"
+
+    def _call(self, index: int, pending: Sequence[Alert]) -> bool:
+        """On the notification's own thread; remembers a success even after the deadline."""
+        events = [alert.event for alert in pending]
+        worst = max((event.severity for event in events), key=severity_rank)
+        delivered = bool(
+            self._services[index].notify(
+                title=subject(events),
+                body=text_body(events),
+                notify_type=_NOTIFY_TYPES.get(worst, "info"),
+                body_format="text",
+            )
+        )
+        if delivered:  # a retry must not send a chat message twice
+            with self._lock:
+                self._done[index].update(alert.delivery_id for alert in pending)
+        return delivered
+
+
+def _start(call: Callable[[], bool], name: str) -> Future[bool]:
+    """Run ``call`` on a daemon thread: one that never answers cannot keep the process up."""
+    future: Future[bool] = Future()
+
+    def run() -> None:
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(call())
+        except Exception as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from monitor.config_model import ConfigModel
+from monitor.deadline import twice_the_timeout
 from monitor.domain.events import Event
 
 MinSeverity = Literal["info", "warning", "critical"]
@@ -23,7 +24,15 @@ class SinkConfig(ConfigModel):
     min_severity: MinSeverity = "info"
     locations: list[str] | None = None
     providers: list[str] | None = None
-    timeout_seconds: float = Field(default=10.0, gt=0, le=3600)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=3600)  # each read of the socket
+    # One whole send (a webhook POST, an SMTP conversation, an Apprise notification); when
+    # absent, twice timeout_seconds.
+    deadline_seconds: float = Field(default=20.0, gt=0, le=3600)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deadline(cls, data: Any) -> Any:
+        return twice_the_timeout(data, cls.model_fields["timeout_seconds"].default)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from monitor.deadline import current, shutdown_socket, within
 from monitor.sinks.base import Alert, SendOutcome, SinkConfig
 from monitor.sinks.email_render import render_email
 
@@ -95,19 +97,23 @@ class EmailSink:
         if not alerts:
             return []
         ids = [alert.delivery_id for alert in alerts]
-        try:
-            message = render_email(
-                [alert.event for alert in alerts],
-                delivery_ids=ids,
-                sender=self.config.sender,
-                to=self.config.to,
-                date=self._clock(),
-            )
-            refused = self._submit(message)
-        except Exception as exc:  # a sink never raises: every failure becomes an outcome
-            error, permanent = describe_failure(exc)
-            log.warning("email.failed", sink=self.name, error=error, permanent=permanent)
-            return [SendOutcome(i, ok=False, error=error, permanent=permanent) for i in ids]
+        with within(self.config.deadline_seconds) as deadline:
+            try:
+                message = render_email(
+                    [alert.event for alert in alerts],
+                    delivery_ids=ids,
+                    sender=self.config.sender,
+                    to=self.config.to,
+                    date=self._clock(),
+                )
+                refused = self._submit(message)
+            except Exception as exc:  # a sink never raises: every failure becomes an outcome
+                if deadline.expired:  # smtplib's error about the socket we shut says nothing
+                    error, permanent = deadline.describe(), False
+                else:
+                    error, permanent = describe_failure(exc)
+                log.warning("email.failed", sink=self.name, error=error, permanent=permanent)
+                return [SendOutcome(i, ok=False, error=error, permanent=permanent) for i in ids]
         if refused:
             # Delivered to the others; a retry would duplicate it for them and still fail.
             error = "refused by " + _refusals(refused) + " (delivered to the other recipients)"
@@ -123,11 +129,11 @@ class EmailSink:
         )
         smtp: smtplib.SMTP
         if settings.security == "ssl":
-            smtp = smtplib.SMTP_SSL(
+            smtp = _WatchedSMTPSSL(
                 settings.host, settings.port, timeout=settings.timeout_seconds, context=context
             )
         else:
-            smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+            smtp = _WatchedSMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
         with smtp:
             if settings.security == "starttls":
                 smtp.starttls(context=context)
@@ -138,6 +144,26 @@ class EmailSink:
                 from_addr=parseaddr(settings.sender)[1],
                 to_addrs=[parseaddr(item)[1] for item in settings.to],
             )
+
+
+class _WatchedSMTP(smtplib.SMTP):
+    """SMTP whose socket the current deadline shuts down, from before the server's greeting.
+
+    The socket timeout bounds each read only: a server that keeps sending "250-" lines, or
+    one byte at a time, would otherwise hold the send for as long as it likes.
+    """
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock: socket.socket = super()._get_socket(host, port, timeout)  # type: ignore[misc]
+        deadline = current()
+        if deadline is not None:
+            # STARTTLS replaces self.sock; shut whichever socket the client talks over now.
+            deadline.on_expiry(lambda: shutdown_socket(self.sock or sock))
+        return sock
+
+
+class _WatchedSMTPSSL(_WatchedSMTP, smtplib.SMTP_SSL):
+    pass
 
 
 def describe_failure(exc: BaseException) -> tuple[str, bool]:

@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
@@ -19,13 +18,14 @@ from pydantic import Field, SecretStr, field_validator
 from standardwebhooks import Webhook
 
 from monitor.config_model import header_name, header_value
+from monitor.deadline import Deadline, DeadlineAdapter, within
+from monitor.retry_after import retry_after_seconds
 from monitor.sinks.base import Alert, SendOutcome, SinkConfig
 
 log = structlog.get_logger(__name__)
 
 Clock = Callable[[], datetime]
 USER_AGENT = "cqc-monitor"
-_SECONDS = re.compile(r"\d+(\.\d+)?")
 _URL_PATH = re.compile(r"url: \S+")
 # Set by the sink itself; a configured header must not override the signature.
 _RESERVED_HEADERS = {
@@ -103,6 +103,9 @@ class WebhookSink:
         self.config = config
         self._signer = Webhook(secret_key(config.secret.get_secret_value()))
         self._session = session or requests.Session()
+        # A receiver that dribbles its answer is cut off at the deadline, not at the next byte.
+        for scheme in ("http://", "https://"):
+            self._session.mount(scheme, DeadlineAdapter(max_retries=0))
         self._clock = clock
 
     def send(self, alerts: Sequence[Alert]) -> list[SendOutcome]:
@@ -116,16 +119,21 @@ class WebhookSink:
         return outcomes
 
     def _send_one(self, alert: Alert) -> SendOutcome:
-        try:
-            response = self._post(alert)
-        except requests.Timeout:
-            error = f"timed out after {self.config.timeout_seconds:g}s"
-            return self._failed(alert, error, permanent=False)
-        except Exception as exc:  # a sink never raises: every failure becomes an outcome
-            error = f"{type(exc).__name__}: {_hide_path(str(exc))}"
-            return self._failed(alert, error, permanent=False)
-        with response:
-            return self._judge(alert, response)
+        with within(self.config.deadline_seconds) as deadline:
+            try:
+                with self._post(alert) as response:
+                    if deadline.expired:  # headers cut short can still parse as complete
+                        return self._failed(alert, deadline.describe(), permanent=False)
+                    return self._judge(alert, response)
+            except Exception as exc:  # a sink never raises: every failure becomes an outcome
+                return self._failed(alert, self._error(exc, deadline), permanent=False)
+
+    def _error(self, exc: Exception, deadline: Deadline) -> str:
+        if deadline.expired:  # whatever the library raised once its socket was shut
+            return deadline.describe()
+        if isinstance(exc, requests.Timeout):
+            return f"timed out after {self.config.timeout_seconds:g}s"
+        return f"{type(exc).__name__}: {_hide_path(str(exc))}"
 
     def _post(self, alert: Alert) -> requests.Response:
         event = alert.event
@@ -159,7 +167,7 @@ class WebhookSink:
         if status == 410:
             return self._failed(alert, error + " (endpoint gone)", permanent=True, disable=True)
         if status in (408, 429) or status >= 500:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"), self._clock())
             return self._failed(alert, error, permanent=False, retry_after=retry_after)
         if 300 <= status < 400:
             target = response.headers.get("Location", "?")
@@ -205,19 +213,3 @@ def _describe(response: requests.Response) -> str:
 def _hide_path(text: str) -> str:
     # requests names the URL path in its errors; paths often carry tokens.
     return _URL_PATH.sub("url: [path hidden]", text)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if _SECONDS.fullmatch(value):
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())

@@ -23,6 +23,7 @@ from monitor.sources.http import (
     RetryPolicy,
     build_http_getter,
 )
+from monitor.sources.paging import MAX_PAGES, PageWalk
 
 DEFAULT_BASE_URL = "https://api.service.cqc.org.uk/public/v1"
 MAX_PER_PAGE = 1000
@@ -100,6 +101,7 @@ class CqcApiClient:
         subscription_key: str,
         partner_code: str | None = None,
         per_page: int = MAX_PER_PAGE,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise ValueError(f"per_page must be between 1 and {MAX_PER_PAGE}, got {per_page}")
@@ -108,6 +110,7 @@ class CqcApiClient:
         self._headers = {_KEY_HEADER: subscription_key, "Accept": "application/json"}
         self._partner: dict[str, str | int] = {"partnerCode": partner_code} if partner_code else {}
         self._per_page = per_page
+        self._max_pages = max_pages
 
     @classmethod
     def create(
@@ -119,6 +122,7 @@ class CqcApiClient:
         requests_per_second: float = 8.0,
         concurrency: int = 4,
         timeout_seconds: float = 30.0,
+        deadline_seconds: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -128,6 +132,7 @@ class CqcApiClient:
             requests_per_second=requests_per_second,
             concurrency=concurrency,
             timeout_seconds=timeout_seconds,
+            deadline_seconds=deadline_seconds,
             max_response_bytes=max_response_bytes,
             retry=retry,
             sleep=sleep,
@@ -164,11 +169,7 @@ class CqcApiClient:
 
     def iter_register(self) -> Iterator[str]:
         """Every location id on the register, fetched page by page as the caller iterates."""
-        for item in self._iter_pages(self._url("locations"), {}, "locations"):
-            location_id = item.get("locationId") if isinstance(item, dict) else None
-            if not isinstance(location_id, str):
-                raise MalformedResponseError(f"register item without a locationId: {item!r:.200}")
-            yield location_id
+        yield from self._iter_ids(self._url("locations"), {}, "locations", _register_id)
 
     def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]:
         """Ids of locations changed in ``[start, end)``, each once, page by page."""
@@ -176,22 +177,27 @@ class CqcApiClient:
         if window["startTimestamp"] >= window["endTimestamp"]:
             return
         seen: set[str] = set()
-        for location_id in self._iter_pages(self._url("changes", "location"), window, "changes"):
-            if not isinstance(location_id, str):
-                raise MalformedResponseError(f"change feed item is not an id: {location_id!r:.200}")
+        url = self._url("changes", "location")
+        for location_id in self._iter_ids(url, window, "changes", _change_id):
             if location_id not in seen:
                 seen.add(location_id)
                 yield location_id
 
-    def _iter_pages(self, url: str, params: Params, items_key: str) -> Iterator[Any]:
+    def _iter_ids(
+        self, url: str, params: Params, items_key: str, id_of: Callable[[Any], str]
+    ) -> Iterator[str]:
+        """Ids page by page; a listing that will not end raises (see :mod:`.paging`)."""
+        walk = PageWalk(url, self._per_page, self._max_pages)
         page = 1
         while True:
             data = self._get_json(url, {**params, "page": page, "perPage": self._per_page})
             items = data.get(items_key, [])
             if not isinstance(items, list):
                 raise MalformedResponseError(f"page {page} of {url}: {items_key} is not a list")
-            yield from items
-            if not items or not _has_next_page(data, page):
+            ids = [id_of(item) for item in items]
+            walk.admit(page, data, ids)
+            yield from ids
+            if not ids or not walk.has_next(page, data):
                 return
             page += 1
 
@@ -207,11 +213,17 @@ class CqcApiClient:
         return "/".join([self._base_url, *(quote(s, safe="") for s in segments)])
 
 
-def _has_next_page(data: Mapping[str, Any], page: int) -> bool:
-    total_pages = data.get("totalPages")
-    if isinstance(total_pages, int) and not isinstance(total_pages, bool):
-        return page < total_pages
-    return bool(data.get("nextPageUri"))
+def _register_id(item: Any) -> str:
+    location_id = item.get("locationId") if isinstance(item, dict) else None
+    if not isinstance(location_id, str):
+        raise MalformedResponseError(f"register item without a locationId: {item!r:.200}")
+    return location_id
+
+
+def _change_id(item: Any) -> str:
+    if not isinstance(item, str):
+        raise MalformedResponseError(f"change feed item is not an id: {item!r:.200}")
+    return item
 
 
 def _key_refused(exc: AuthenticationError) -> AuthenticationError:

@@ -13,26 +13,27 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import requests
 import structlog
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
 from monitor import __version__
+from monitor.deadline import DEADLINE_PER_TIMEOUT, Deadline, DeadlineAdapter, within
 from monitor.errors import (
     AuthenticationError,
+    MonitorError,
     NotFoundError,
     RateLimitedError,
     ResponseTooLargeError,
     SourceError,
     TransientSourceError,
 )
+from monitor.retry_after import retry_after_seconds
 from monitor.sources.ratelimit import RateLimiter
 
 USER_AGENT = f"cqc-monitor/{__version__} (+https://github.com/cqc-monitor)"
@@ -65,33 +66,17 @@ class RetryPolicy:
 @dataclass(frozen=True, slots=True)
 class Timeouts:
     connect: float = 10.0
-    read: float = 30.0
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # RFC 9110 dates are always GMT
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+    read: float = 30.0  # each read of the socket
+    total: float = 60.0  # the whole request: connect, headers and body
 
 
 class HttpGetter:
-    """GET with a shared rate limit, timeouts, a response size cap and bounded retries.
+    """GET with a shared rate limit, timeouts, a total deadline, a size cap and bounded retries.
 
     Safe to share between threads: the session's connection pool is sized to ``concurrency``.
-    Non-2xx answers raise :mod:`monitor.errors` exceptions; 429, 5xx, timeouts and connection
-    errors are retried, other 4xx never are.
+    Non-2xx answers raise :mod:`monitor.errors` exceptions; 429, 5xx, timeouts (a read that
+    takes too long, or a whole request past its deadline) and connection errors are retried,
+    other 4xx never are.
     """
 
     def __init__(
@@ -113,6 +98,7 @@ class HttpGetter:
         retry = retry or RetryPolicy()
         self._limiter = limiter or RateLimiter(0)
         self._timeout = (timeouts.connect, timeouts.read)
+        self._deadline = timeouts.total
         self._max_bytes = max_response_bytes
         self._session = _pooled_session(concurrency, user_agent)
         self._retrying = Retrying(
@@ -161,24 +147,29 @@ class HttpGetter:
         with self._count_lock:
             self._requests_made += 1
         started = time.perf_counter()
-        try:
-            # No empty params: requests spends a runtime protocol check on every mapping.
-            with self._session.get(
-                url,
-                params=params or None,
-                headers=headers,
-                timeout=self._timeout,
-                stream=True,
-                allow_redirects=self._follow_redirects,
-            ) as resp:
-                final_url = resp.url
-                _raise_for_status(resp, final_url)
-                body = _read_capped(resp, self._max_bytes, final_url)
-                elapsed_ms = (time.perf_counter() - started) * 1000.0
-                headers_copy = CaseInsensitiveDict(resp.headers)
-                return HttpResponse(resp.status_code, body, headers_copy, elapsed_ms, final_url)
-        except requests.RequestException as exc:
-            _translate(exc, url)
+        with within(self._deadline) as deadline:
+            try:
+                # No empty params: requests spends a runtime protocol check on every mapping.
+                with self._session.get(
+                    url,
+                    params=params or None,
+                    headers=headers,
+                    timeout=self._timeout,
+                    stream=True,
+                    allow_redirects=self._follow_redirects,
+                ) as resp:
+                    final_url = resp.url
+                    _raise_for_status(resp, final_url)
+                    body = _read_capped(resp, self._max_bytes, final_url)
+                    if deadline.expired:  # an answer cut short can still parse as complete
+                        raise _deadline_passed(url, deadline)
+                    elapsed_ms = (time.perf_counter() - started) * 1000.0
+                    headers_copy = CaseInsensitiveDict(resp.headers)
+                    return HttpResponse(resp.status_code, body, headers_copy, elapsed_ms, final_url)
+            except MonitorError:
+                raise
+            except Exception as exc:
+                _translate(exc, url, deadline)
 
 
 def build_http_getter(
@@ -186,6 +177,7 @@ def build_http_getter(
     requests_per_second: float,
     concurrency: int,
     timeout_seconds: float,
+    deadline_seconds: float | None = None,
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     retry: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -194,12 +186,17 @@ def build_http_getter(
     """An :class:`HttpGetter` from the plain values of a ``[sources.*]`` config section.
 
     ``sleep`` is used for retry waits only; the rate limiter paces against the real clock.
+    Without ``deadline_seconds`` a request may take twice ``timeout_seconds`` in all.
     """
     return HttpGetter(
         limiter=RateLimiter(requests_per_second),
         concurrency=concurrency,
         # A slow handshake is a dead host; give it less time than a slow body.
-        timeouts=Timeouts(connect=min(10.0, timeout_seconds), read=timeout_seconds),
+        timeouts=Timeouts(
+            connect=min(10.0, timeout_seconds),
+            read=timeout_seconds,
+            total=deadline_seconds or DEADLINE_PER_TIMEOUT * timeout_seconds,
+        ),
         max_response_bytes=max_response_bytes,
         retry=retry,
         sleep=sleep,
@@ -236,7 +233,7 @@ class _Session(requests.Session):
 def _pooled_session(concurrency: int, user_agent: str) -> requests.Session:
     session = _Session()
     # Retries belong to tenacity, so urllib3 must not retry underneath it.
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(1, concurrency), max_retries=0)
+    adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=max(1, concurrency), max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = user_agent
@@ -253,7 +250,7 @@ def _raise_for_status(resp: requests.Response, url: str) -> None:
     detail = _error_detail(resp)
     if detail:
         message = f"{message}: {detail}"
-    retry_after = parse_retry_after(resp.headers.get("Retry-After"), datetime.now(UTC))
+    retry_after = retry_after_seconds(resp.headers.get("Retry-After"), datetime.now(UTC))
     if status == 429 or (status == 503 and retry_after is not None):
         # A 503 with Retry-After is the server asking us to slow down, like a 429.
         raise RateLimitedError(message, http_status=status, retry_after=retry_after)
@@ -299,13 +296,21 @@ def _read_capped(resp: requests.Response, limit: int, url: str) -> bytes:
     return bytes(body)
 
 
-def _translate(exc: requests.RequestException, url: str) -> NoReturn:
+def _translate(exc: Exception, url: str, deadline: Deadline) -> NoReturn:
+    if deadline.expired:  # whatever the library raised once its socket was shut
+        raise _deadline_passed(url, deadline) from exc
+    if not isinstance(exc, requests.RequestException):
+        raise exc
     if isinstance(exc, requests.Timeout):
         raise TransientSourceError(f"timed out fetching {url}: {exc}") from exc
     # A read timeout while streaming the body arrives as ConnectionError.
     if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
         raise TransientSourceError(f"connection failed fetching {url}: {exc}") from exc
     raise SourceError(f"request to {url} failed: {exc}") from exc
+
+
+def _deadline_passed(url: str, deadline: Deadline) -> TransientSourceError:
+    return TransientSourceError(f"timed out fetching {url}: {deadline.describe()}")
 
 
 class _RetryAfterOrBackoff:

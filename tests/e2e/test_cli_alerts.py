@@ -92,3 +92,21 @@ def test_sinks_test_sends_a_sample_and_reports_the_outcome(
 
     missing = cli(config, "sinks", "test", "pager")
     assert missing.returncode == 2 and "no sink named 'pager'" in missing.stderr
+
+
+def test_sinks_test_gives_up_on_a_receiver_that_dribbles_its_answer(tmp_path: Path) -> None:
+    with WebhookReceiver() as hook:
+        hook.respond(200, dribble=0.05)
+        sinks = f"""
+[[sinks]]
+name = "hook"
+type = "webhook"
+url = "{hook.url}"
+secret = "{SECRET}"
+timeout_seconds = 5
+deadline_seconds = 1
+"""
+        config = write_config(tmp_path, "http://127.0.0.1:9/public/v1", extra=sinks)
+        result = cli(config, "sinks", "test", "hook")
+    assert result.returncode == 1
+    assert "no complete answer within the 1s deadline" in result.stderr

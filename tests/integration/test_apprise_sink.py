@@ -102,3 +102,19 @@ def test_a_retry_after_one_service_failed_goes_only_to_that_service() -> None:
         retried = sink.send(batch)
         assert [o.ok for o in retried] == [True, True]
         assert (len(slack.requests), len(teams.requests)) == (1, 2)  # no duplicate in Slack
+
+
+def test_a_service_that_dribbles_is_cut_off_at_the_deadline_and_not_sent_to_twice(
+    receiver: WebhookReceiver,
+) -> None:
+    receiver.respond(200, dribble=0.05)
+    sink = apprise_sink(json_url(receiver), timeout_seconds=5, deadline_seconds=0.5)
+
+    [first] = sink.send(alerts(rating_event()))
+    assert not first.ok
+    assert first.error == "urls[0]: no complete answer within the 0.5s deadline"
+
+    # The stalled notification still holds its thread: no second one is piled on top.
+    [second] = sink.send(alerts(rating_event()))
+    assert not second.ok and "previous notification has not finished" in str(second.error)
+    assert len(receiver.requests) == 1

@@ -19,9 +19,18 @@ import requests
 import responses
 from structlog.testing import capture_logs
 
-from monitor.errors import AuthenticationError, NotFoundError
+from monitor.errors import (
+    AuthenticationError,
+    MalformedResponseError,
+    NotFoundError,
+    SourceError,
+)
+from monitor.sim import Population, SimulatedCqc
+from monitor.sim.routes import API_PREFIX
 from monitor.sources.cqc_api import CqcApiClient
-from monitor.sources.http import HttpGetter, RetryPolicy
+from monitor.sources.cqc_web_client import CqcWebClient
+from monitor.sources.http import HttpGetter, RetryPolicy, build_http_getter
+from tests.support import documents as docs
 
 CQC_DATA = Path(__file__).parents[1] / "fixtures" / "cqc"
 KEY = "test-subscription-key-5f2c9a"
@@ -192,6 +201,21 @@ def test_an_outrageous_retry_after_is_capped(
     http: responses.RequestsMock, client: CqcApiClient, sleeps: list[float]
 ) -> None:
     http.get(LOCATION_URL, status=429, headers={"Retry-After": "86400"})
+    http.get(LOCATION_URL, json={"locationId": LOCATION_ID})
+
+    assert client.fetch_location(LOCATION_ID).status == "ok"
+    assert sleeps == [120.0]
+
+
+@pytest.mark.parametrize(
+    "retry_after",
+    ["999999999999", "9" * 400, "Fri, 31 Dec 9999 23:59:59 GMT"],
+    ids=["huge-seconds", "infinite-seconds", "far-date"],
+)
+def test_an_absurd_retry_after_waits_the_cap(
+    http: responses.RequestsMock, client: CqcApiClient, sleeps: list[float], retry_after: str
+) -> None:
+    http.get(LOCATION_URL, status=429, headers={"Retry-After": retry_after})
     http.get(LOCATION_URL, json={"locationId": LOCATION_ID})
 
     assert client.fetch_location(LOCATION_ID).status == "ok"
@@ -416,6 +440,97 @@ def test_change_feed_refuses_naive_timestamps(client: CqcApiClient) -> None:
         list(client.iter_changes(datetime(2024, 1, 1), datetime(2024, 1, 2)))
 
 
+def page_of(ids: list[str], **envelope: Any) -> dict[str, Any]:
+    return {"changes": ids, **envelope}
+
+
+def paged_forever(http: responses.RequestsMock, **envelope: Any) -> None:
+    """A change feed that hands out fresh ids on every page and always has a next one."""
+    pages = iter(range(1, 10**6))
+
+    def answer(_request: Any) -> tuple[int, dict[str, str], str]:
+        page = next(pages)
+        body = page_of([f"1-{page}a", f"1-{page}b"], nextPageUri=f"/x?page={page + 1}", **envelope)
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+    http.add_callback(responses.GET, f"{BASE}/changes/location", callback=answer)
+
+
+WINDOW = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    "total_pages",
+    [1e9, "2", -1, True, 2.5],
+    ids=["float", "string", "negative", "boolean", "fraction"],
+)
+def test_a_page_count_that_is_not_a_whole_number_is_malformed(
+    http: responses.RequestsMock, client: CqcApiClient, total_pages: Any
+) -> None:
+    http.get(f"{BASE}/changes/location", json=page_of(["1-1"], totalPages=total_pages))
+    with pytest.raises(MalformedResponseError, match="totalPages"):
+        list(client.iter_changes(*WINDOW))
+    assert client.requests_made == 1
+
+
+def test_a_billion_pages_for_a_handful_of_records_is_malformed(
+    http: responses.RequestsMock, client: CqcApiClient
+) -> None:
+    http.get(
+        f"{BASE}/changes/location",
+        json=page_of(["1-1", "1-2"], totalPages=10**9, total=2, perPage=1000),
+    )
+    with pytest.raises(MalformedResponseError, match="1000000000 pages"):
+        list(client.iter_changes(*WINDOW))
+    assert client.requests_made == 1
+
+
+def test_paging_without_an_end_stops_at_the_hard_cap(sleeps: list[float]) -> None:
+    with responses.RequestsMock() as http, HttpGetter(sleep=sleeps.append) as getter:
+        paged_forever(http)
+        client = CqcApiClient(getter, base_url=BASE, subscription_key=KEY, max_pages=5)
+        with pytest.raises(SourceError, match="more than 5 pages"):
+            list(client.iter_changes(*WINDOW))
+        assert client.requests_made == 5
+
+
+def test_pages_past_what_the_first_page_announced_are_bounded(
+    http: responses.RequestsMock, client: CqcApiClient
+) -> None:
+    # Every page claims one more page than there are, each with new ids.
+    paged_forever(http, total=2000, perPage=1000, totalPages=10**6)
+    with pytest.raises(MalformedResponseError, match="1000000 pages for 2000 records"):
+        list(client.iter_changes(*WINDOW))
+
+    http.reset()
+    paged_forever(http, total=2000, perPage=1000)  # no totalPages: nextPageUri says "more"
+    with pytest.raises(SourceError, match="more than 4 pages"):
+        list(client.iter_changes(*WINDOW))
+
+
+def test_a_page_that_adds_no_new_id_ends_the_walk_as_an_error(
+    http: responses.RequestsMock, client: CqcApiClient
+) -> None:
+    url = f"{BASE}/changes/location"
+    http.get(url, json=page_of(["1-1", "1-2"], totalPages=3, total=3000, perPage=1000))
+    http.get(url, json=page_of(["1-2", "1-1"], totalPages=3, total=3000, perPage=1000))
+    with pytest.raises(MalformedResponseError, match="no id that page 1 did not"):
+        list(client.iter_changes(*WINDOW))
+    assert client.requests_made == 2
+
+
+def test_a_register_that_grows_while_it_is_paged_is_read_to_the_end(
+    http: responses.RequestsMock, client: CqcApiClient
+) -> None:
+    url = f"{BASE}/locations"
+    for page, total_pages in ((1, 2), (2, 3), (3, 3)):
+        items = [{"locationId": f"1-{page}{i}"} for i in range(2)]
+        envelope = {"page": page, "totalPages": total_pages, "total": 2 * total_pages}
+        http.get(url, json={"locations": items, "perPage": 2, **envelope})
+
+    assert list(client.iter_register()) == ["1-10", "1-11", "1-20", "1-21", "1-30", "1-31"]
+
+
 # --- a real socket ----------------------------------------------------------------------------
 
 
@@ -479,6 +594,80 @@ def test_read_timeout_cuts_off_a_hanging_server(hanging_server: HangingServer) -
     assert result.status == "error"
     assert "timed out" in (result.error or "")
     assert hanging_server.hits == 2
+
+
+@pytest.fixture
+def simulator() -> Iterator[tuple[SimulatedCqc, str]]:
+    sim = SimulatedCqc(Population.from_documents(docs.all_real().values()), web_pages=True)
+    with sim.serve() as server:
+        yield sim, server.base_url
+
+
+def test_a_dribbling_answer_is_cut_off_at_the_deadline_and_retried(
+    simulator: tuple[SimulatedCqc, str],
+) -> None:
+    sim, base_url = simulator
+    sim.faults.dribble(0.05, times=1, location_id=LOCATION_ID)  # each byte well within 2 s
+    client = CqcApiClient.create(
+        base_url=base_url,
+        subscription_key="sim-key",
+        timeout_seconds=2,
+        deadline_seconds=0.5,
+        retry=RetryPolicy(max_attempts=2),
+        sleep=lambda _seconds: None,
+    )
+    with client.getter, capture_logs() as logs:
+        result = client.fetch_location(LOCATION_ID)
+
+    assert result.status == "ok"
+    [retry] = [entry for entry in logs if entry["event"] == "http_retry"]
+    assert "timed out" in retry["error"] and "0.5s deadline" in retry["error"]
+    assert sim.stats.count("location") == 2
+
+
+@pytest.mark.parametrize("body_only", [False, True], ids=["slow-head", "slow-body"])
+def test_a_dribbling_answer_every_time_is_a_timeout_error(
+    simulator: tuple[SimulatedCqc, str], body_only: bool
+) -> None:
+    sim, base_url = simulator
+    # Minutes for the whole answer, each byte in good time for the 2 s read timeout.
+    sim.faults.dribble(0.05, times=None, location_id=LOCATION_ID, body_only=body_only)
+    client = CqcApiClient.create(
+        base_url=base_url,
+        subscription_key="sim-key",
+        timeout_seconds=2,
+        deadline_seconds=0.5,
+        retry=RetryPolicy(max_attempts=2),
+        sleep=lambda _seconds: None,
+    )
+    with client.getter:
+        result = client.fetch_location(LOCATION_ID)
+
+    assert result.status == "error"
+    assert "no complete answer within the 0.5s deadline" in (result.error or "")
+    assert "gave up after 2 attempts" in (result.error or "")
+
+
+def test_a_dribbling_website_page_is_cut_off_at_the_deadline(
+    simulator: tuple[SimulatedCqc, str],
+) -> None:
+    sim, base_url = simulator
+    sim.faults.dribble(0.05, times=None, location_id=LOCATION_ID)
+    getter = build_http_getter(
+        requests_per_second=0,
+        concurrency=1,
+        timeout_seconds=2,
+        deadline_seconds=0.5,
+        retry=RetryPolicy(max_attempts=1),
+        follow_redirects=True,
+    )
+    web = CqcWebClient(getter, base_url=base_url.removesuffix(API_PREFIX))
+    with getter:
+        result = web.fetch_page(LOCATION_ID)
+
+    assert result.status == "error"
+    assert "0.5s deadline" in (result.error or "")
+    assert sim.stats.count("web") == 1
 
 
 def test_a_redirect_is_not_followed_so_the_key_never_leaves_the_api(

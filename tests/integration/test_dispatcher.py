@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from monitor.bootstrap import App
+from monitor.sinks.base import Alert, SendOutcome
 from monitor.store.tables import Delivery, DeliveryAttempt
 from tests.fakes import FakeClock, FakeCqc, RecordingSink
 from tests.support import documents as docs
@@ -203,6 +206,41 @@ def test_hanging_receiver_is_cut_off_while_the_other_sink_delivers(database_url:
         assert len(smtp.messages) == 1
 
 
+def test_a_dribbling_receiver_fails_at_the_deadline_while_the_other_sink_delivers(
+    database_url: str,
+) -> None:
+    clock = FakeClock()
+    with WebhookReceiver() as slow, SmtpServer() as smtp:
+        slow.respond(200, dribble=0.05)
+        slow.respond(200, dribble=0.05)
+        sinks = [
+            webhook(slow, name="slow", timeout_seconds=5, deadline_seconds=0.5),
+            {
+                "name": "mail",
+                "type": "email",
+                "host": smtp.host,
+                "port": smtp.port,
+                "security": "none",
+                "from": "m@example.org",
+                "to": ["ops@example.org"],
+            },
+        ]
+        app, cqc = make_app(database_url, sinks, clock)
+        make_changes(app, cqc)
+        report = app.dispatcher().deliver_due()
+
+        assert report.by_sink["mail"] == {"sent": 2}
+        assert report.by_sink["slow"] == {"failed": 2}
+        assert len(smtp.messages) == 1
+    with app.sessions() as session:
+        errors = session.scalars(
+            select(DeliveryAttempt.error)
+            .join(Delivery, Delivery.id == DeliveryAttempt.delivery_id)
+            .where(Delivery.sink == "slow")
+        ).all()
+    assert errors == ["no complete answer within the 0.5s deadline"] * 2
+
+
 def test_permanent_failure_is_dead_and_horizon_ends_retries(database_url: str) -> None:
     clock = FakeClock()
     sinks = [{"name": "a", "type": "console"}, {"name": "b", "type": "console"}]
@@ -255,3 +293,83 @@ def test_after_410_the_sink_gets_nothing_more(database_url: str) -> None:
         report = dispatcher.deliver_due()
         assert report.dead == 1
         assert len(hook.requests) == 1
+
+
+def delivery_rows(app: App) -> list[tuple[str, int, Any, Any]]:
+    with app.sessions() as session:
+        rows = session.execute(
+            select(
+                Delivery.status, Delivery.attempts, Delivery.created_at, Delivery.next_attempt_at
+            ).order_by(Delivery.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+@pytest.mark.parametrize(
+    "retry_after",
+    ["999999999999", "9" * 400, "Fri, 31 Dec 9999 23:59:59 GMT"],
+    ids=["huge-seconds", "infinite-seconds", "far-date"],
+)
+def test_a_retry_after_beyond_the_horizon_is_one_last_try_at_the_horizon(
+    database_url: str, retry_after: str
+) -> None:
+    clock = FakeClock()
+    with WebhookReceiver() as hook:
+        hook.respond(429, headers={"Retry-After": retry_after})
+        app, cqc = make_app(database_url, [webhook(hook, events=["rating_changed"])], clock)
+        make_changes(app, cqc)
+
+        assert app.dispatcher().deliver_due().failed == 1
+        [(status, attempts, created_at, due)] = delivery_rows(app)
+        assert (status, attempts) == ("failed", 1)
+        assert due == created_at + timedelta(hours=24)  # the retry horizon
+
+        clock.moment = due
+        assert app.dispatcher().deliver_due().sent == 1
+        assert len(hook.wait_for(2)) == 2
+
+
+def test_a_second_refusal_at_the_horizon_is_dead(database_url: str) -> None:
+    clock = FakeClock()
+    with WebhookReceiver() as hook:
+        hook.respond(429, headers={"Retry-After": "999999999999"})
+        hook.respond(429, headers={"Retry-After": "999999999999"})
+        app, cqc = make_app(database_url, [webhook(hook, events=["rating_changed"])], clock)
+        make_changes(app, cqc)
+        app.dispatcher().deliver_due()
+        clock.advance(hours=24)
+
+        assert app.dispatcher().deliver_due().dead == 1
+        assert statuses(app) == {"hook": ["dead"]}
+
+
+class NonsenseSink(RecordingSink):
+    """A sink that breaks its own contract: a Retry-After that is not a number."""
+
+    def send(self, alerts: Sequence[Alert]) -> list[SendOutcome]:
+        self.batches.append(list(alerts))
+        bad: Any = "tomorrow"
+        return [SendOutcome(a.delivery_id, ok=False, error="busy", retry_after=bad) for a in alerts]
+
+
+def test_an_unexpected_error_over_one_send_is_a_recorded_failed_attempt(
+    database_url: str,
+) -> None:
+    clock = FakeClock()
+    sinks = [{"name": "odd", "type": "console"}, {"name": "fine", "type": "console"}]
+    fakes = {"odd": NonsenseSink("odd"), "fine": RecordingSink("fine")}
+    app, cqc = make_app(database_url, sinks, clock, fakes=fakes)
+    make_changes(app, cqc)
+
+    report = app.dispatcher().deliver_due()
+
+    assert report.by_sink["odd"] == {"failed": 2} and report.by_sink["fine"] == {"sent": 2}
+    with app.sessions() as session:
+        attempts = session.execute(
+            select(DeliveryAttempt.outcome, DeliveryAttempt.error)
+            .join(Delivery, Delivery.id == DeliveryAttempt.delivery_id)
+            .where(Delivery.sink == "odd")
+        ).all()
+    assert [outcome for outcome, _ in attempts] == ["failed", "failed"]
+    assert all("busy" in (error or "") for _, error in attempts)
+    assert [row[:2] for row in delivery_rows(app)].count(("failed", 1)) == 2

@@ -147,6 +147,19 @@ def test_server_down_is_a_transient_failure() -> None:
     assert "refused" in str(outcomes[0].error).lower()
 
 
+def test_a_server_that_never_finishes_answering_is_cut_off_at_the_deadline() -> None:
+    with SmtpServer(stall=0.05) as stalling:  # a line in good time for the 5 s read timeout
+        sink = email_sink(stalling.port, deadline_seconds=0.5)
+        outcomes = sink.send(alerts(rating_event(), inspection_event()))
+    assert [(o.ok, o.permanent) for o in outcomes] == [(False, False), (False, False)]
+    assert outcomes[0].error == "no complete answer within the 0.5s deadline"
+
+
+def test_deadlines_default_to_twice_the_timeout() -> None:
+    assert email_sink(25).config.deadline_seconds == 10
+    assert email_sink(25, timeout_seconds=30, deadline_seconds=45).config.deadline_seconds == 45
+
+
 def test_refused_recipient_is_a_permanent_failure() -> None:
     with SmtpServer(refuse={"gone@example.org"}) as server:
         sink = email_sink(server.port, to=["gone@example.org"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from monitor.bootstrap import App
-from monitor.errors import AuthenticationError
+from monitor.errors import AuthenticationError, SourceError
+from monitor.services.review import FEED
 from monitor.sim import Population, SimulatedCqc
+from monitor.store.repository import get_watermark
 from monitor.store.tables import Cycle, Fetch, SnapshotRecord
+from tests.fakes import FakeClock
 from tests.support import documents as docs
 from tests.support.apps import app_for, settings_for
 
@@ -27,7 +31,7 @@ def simulator() -> Iterator[tuple[SimulatedCqc, str]]:
         yield sim, server.base_url
 
 
-def make_app(tmp_path: Path, base_url: str, **api: Any) -> App:
+def make_app(tmp_path: Path, base_url: str, clock: FakeClock | None = None, **api: Any) -> App:
     settings = settings_for(
         f"sqlite:///{tmp_path / 'monitor.db'}",
         sources={
@@ -41,7 +45,7 @@ def make_app(tmp_path: Path, base_url: str, **api: Any) -> App:
         watch={"locations": WATCHED},
         alerts={"failing_after": 2},
     )
-    return app_for(settings)
+    return app_for(settings, **({"clock": clock} if clock else {}))
 
 
 def fetch_rows(app: App, location_id: str) -> list[tuple[str, int | None, str | None]]:
@@ -103,6 +107,21 @@ def test_a_hanging_api_times_out_for_that_location_only_and_alerts_after_n_cycle
     assert "timed out" in event.details["last_error"].lower()
 
 
+def test_a_dribbling_api_is_cut_off_at_the_deadline_for_that_location_only(
+    tmp_path: Path, simulator: tuple[SimulatedCqc, str]
+) -> None:
+    sim, base_url = simulator
+    app = make_app(tmp_path, base_url, timeout_seconds=2, deadline_seconds=0.5, max_attempts=1)
+    app.review().run("full")
+    sim.faults.dribble(0.05, times=None, location_id=docs.ALLIED)
+
+    report = app.review().run("full")
+
+    assert (report.unchanged, report.errors) == (2, 1)
+    outcome, _status, error = fetch_rows(app, docs.ALLIED)[-1]
+    assert outcome == "error" and "0.5s deadline" in (error or "")
+
+
 def test_malformed_json_is_an_error_never_a_snapshot_or_an_event(
     tmp_path: Path, simulator: tuple[SimulatedCqc, str]
 ) -> None:
@@ -158,3 +177,50 @@ def test_a_single_stray_404_is_not_taken_for_a_removal(
     sim.faults.not_found(docs.LUCERNE, times=1)
     report = app.review().run("full")
     assert (report.unchanged, report.gone, report.events) == (3, 0, [])
+
+
+def feed_watermark(app: App) -> datetime | None:
+    with app.sessions() as session:
+        return get_watermark(session, FEED)
+
+
+def test_a_change_feed_that_never_stops_paging_fails_the_cycle_and_keeps_the_watermark(
+    tmp_path: Path, simulator: tuple[SimulatedCqc, str]
+) -> None:
+    sim, base_url = simulator
+    clock = FakeClock()
+    app = make_app(tmp_path, base_url, clock)
+    app.review().run("full")
+    watermark = feed_watermark(app)
+    sim.clock = lambda: clock.now() + timedelta(minutes=30)
+    sim.set_rating(docs.HENLEY, "Overall", "Inadequate", report_date="2026-11-20")
+    clock.advance(hours=1)
+    sim.faults.endless_paging(path_prefix="/changes")
+
+    with pytest.raises(SourceError, match="pages"):
+        app.review().run("incremental")
+    assert sim.stats.count("changes") == 1
+    assert feed_watermark(app) == watermark
+    with app.sessions() as session:
+        last = session.scalars(select(Cycle).order_by(Cycle.id.desc())).first()
+    assert last is not None and last.status == "failed"
+
+    # The window is read again once the feed behaves: the change is not lost.
+    sim.faults.clear()
+    report = app.review().run("incremental")
+    assert {event.type for event in report.events} == {"rating_changed", "new_inspection"}
+    assert feed_watermark(app) != watermark
+
+
+def test_a_register_listing_that_never_stops_paging_fails_the_review(
+    tmp_path: Path, simulator: tuple[SimulatedCqc, str]
+) -> None:
+    sim, base_url = simulator
+    app = make_app(tmp_path, base_url)
+    app.settings.watch.all = True
+    sim.faults.endless_paging(total_pages=50, path_prefix="/locations")
+
+    with pytest.raises(SourceError, match="no id that page 1 did not"):
+        app.review().run("full")
+    assert sim.stats.count("locations") == 2
+    assert feed_watermark(app) is None

@@ -6,15 +6,15 @@ import base64
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
 
 from monitor.errors import ConfigError
+from monitor.retry_after import DEFAULT_LIMIT
 from monitor.sinks.registry import build_sink
-from monitor.sinks.webhook import WebhookSink, parse_retry_after
+from monitor.sinks.webhook import WebhookSink
 from tests.support.events import alerts, deregistered_event, inspection_event, rating_event
 from tests.support.smtp import unused_port
 from tests.support.webhook_receiver import WebhookReceiver, verify_signature
@@ -138,6 +138,21 @@ def test_a_hanging_receiver_is_cut_off_by_the_timeout(receiver: WebhookReceiver)
     assert "timed out" in str(outcome.error)
 
 
+@pytest.mark.parametrize(
+    "deadline", [0.5, 1.5], ids=["cut-in-the-status-line", "cut-in-the-headers"]
+)
+def test_a_receiver_that_dribbles_its_answer_is_cut_off_at_the_deadline(
+    receiver: WebhookReceiver, deadline: float
+) -> None:
+    receiver.respond(200, dribble=0.05)  # every byte in good time for the 5 s read timeout
+    sink = webhook_sink(receiver.url, deadline_seconds=deadline)
+    [outcome, second] = sink.send(alerts(rating_event(), inspection_event()))
+    assert not outcome.ok and not outcome.permanent
+    assert outcome.error == f"no complete answer within the {deadline:g}s deadline"
+    assert second.ok  # the next alert of the batch goes out as usual
+    assert len(receiver.requests) == 2
+
+
 def test_connection_refused_is_transient() -> None:
     url = f"http://127.0.0.1:{unused_port()}/hook"
     with capture_logs() as logs:
@@ -155,13 +170,10 @@ def test_one_failure_does_not_stop_the_rest_of_the_batch(receiver: WebhookReceiv
     ]
 
 
-def test_retry_after_accepts_seconds_and_http_dates() -> None:
-    now = datetime(2025, 11, 3, 7, 0, 0, tzinfo=UTC)
-    assert parse_retry_after("7", now) == 7
-    assert parse_retry_after("Mon, 03 Nov 2025 07:01:30 GMT", now) == 90
-    assert parse_retry_after("Mon, 03 Nov 2025 06:00:00 GMT", now) == 0
-    assert parse_retry_after("soon", now) is None
-    assert parse_retry_after(None, now) is None
+def test_an_absurd_retry_after_is_passed_on_clamped(receiver: WebhookReceiver) -> None:
+    receiver.respond(429, headers={"Retry-After": "999999999999"})
+    [outcome] = webhook_sink(receiver.url).send(alerts(rating_event()))
+    assert (outcome.ok, outcome.retry_after) == (False, DEFAULT_LIMIT)
 
 
 @pytest.mark.parametrize(
@@ -173,8 +185,17 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
         ({"url": "ftp://hooks.example.org/cqc"}, "url"),
         ({"headers": {"webhook-signature": "v1,forged"}}, "headers"),
         ({"retries": 3}, "retries"),
+        ({"deadline_seconds": 0}, "deadline_seconds"),
     ],
-    ids=["no-prefix", "not-base64", "empty", "not-http", "reserved-header", "unknown-key"],
+    ids=[
+        "no-prefix",
+        "not-base64",
+        "empty",
+        "not-http",
+        "reserved-header",
+        "unknown-key",
+        "no-deadline",
+    ],
 )
 def test_config_errors_name_the_key(override: dict[str, Any], key: str) -> None:
     with pytest.raises(ConfigError) as caught:

@@ -7,10 +7,12 @@ with SmtpServer() as server:                      # plain SMTP on 127.0.0.1
 SmtpServer(tls=cert_pair, credentials=("user", "pass"))   # STARTTLS + AUTH required
 SmtpServer(tls=cert_pair, implicit_tls=True)               # TLS from the first byte (465)
 SmtpServer(refuse={"nobody@example.org"})                  # 550 for those recipients
+SmtpServer(stall=0.05)                                     # DATA answer never ends ("250-")
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -43,6 +45,7 @@ class Received:
 @dataclass
 class _Handler:
     refuse: set[str]
+    stall: float = 0.0  # seconds between "still working" lines of a DATA answer never finished
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -59,6 +62,10 @@ class _Handler:
             self.received.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
             )
+        while self.stall and not server.transport.is_closing():
+            # Continuation lines: each read gets one in time, the answer never ends.
+            await server.push("250-still working")
+            await asyncio.sleep(self.stall)
         return "250 Message accepted for delivery"
 
 
@@ -90,8 +97,9 @@ class SmtpServer:
         refuse: Iterable[str] = (),
         implicit_tls: bool = False,
         port: int | None = None,
+        stall: float = 0.0,
     ) -> None:
-        self.handler = _Handler(refuse={address.lower() for address in refuse})
+        self.handler = _Handler(refuse={address.lower() for address in refuse}, stall=stall)
         self.authenticator = _Authenticator(*credentials) if credentials else None
         self.host = "127.0.0.1"
         self.port = port or unused_port()

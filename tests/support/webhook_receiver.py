@@ -2,6 +2,7 @@
 
     with WebhookReceiver() as receiver:
         receiver.respond(429, headers={"Retry-After": "7"})   # next answer (then 200s)
+        receiver.respond(200, dribble=0.05)    # an answer that trickles in and never ends
         ... POST to receiver.url ...
         request = receiver.requests[0]                        # method, path, headers, body
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import threading
 import time
@@ -41,6 +43,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     delay: float = 0.0  # seconds to hang before answering
+    dribble: float = 0.0  # seconds between the bytes of an answer that never completes
 
 
 class WebhookReceiver:
@@ -67,10 +70,15 @@ class WebhookReceiver:
         headers: dict[str, str] | None = None,
         body: bytes = b"",
         delay: float = 0.0,
+        dribble: float = 0.0,
     ) -> None:
-        """Queue one scripted answer; once the queue is empty every request gets 200."""
+        """Queue one scripted answer; once the queue is empty every request gets 200.
+
+        With ``dribble`` the status line and then an endless header arrive one byte at a
+        time, each in good time for a read timeout, until the client hangs up.
+        """
         with self._lock:
-            self._replies.append(Reply(status, headers or {}, body, delay))
+            self._replies.append(Reply(status, headers or {}, body, delay, dribble))
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[RecordedRequest]:
         deadline = time.monotonic() + timeout
@@ -109,12 +117,28 @@ def _make_handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
             reply = receiver._next_reply(request)
             if reply.delay and receiver._closing.wait(reply.delay):
                 return
+            if reply.dribble:
+                self._dribble(reply)
+                return
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
             self.wfile.write(reply.body)
+
+        def _dribble(self, reply: Reply) -> None:
+            self.close_connection = True
+            head = f"HTTP/1.1 {reply.status} OK\r\nX-Wait: ".encode()
+            bytes_of_head = (head[i : i + 1] for i in range(len(head)))
+            endless = itertools.chain(bytes_of_head, itertools.repeat(b"."))
+            for byte in endless:
+                try:
+                    self.wfile.write(byte)
+                except OSError:
+                    return  # the client gave up
+                if receiver._closing.wait(reply.dribble):
+                    return
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # keep test output clean

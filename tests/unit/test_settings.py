@@ -37,6 +37,20 @@ def test_env_references_are_expanded_and_defaults_filled(tmp_path: Path) -> None
     assert settings.alerts.first_seen == "silent"
 
 
+def test_request_deadlines_default_to_twice_the_timeout(tmp_path: Path) -> None:
+    defaults = load_settings(write(tmp_path, MINIMAL), environ={"CQC_KEY": "k"})
+    assert defaults.sources.cqc_api.deadline_seconds == 60
+    assert defaults.sources.cqc_web.deadline_seconds == 60
+
+    text = (
+        '[sources.cqc_api]\nsubscription_key = "k"\ntimeout_seconds = 20\n'
+        "[sources.cqc_web]\ntimeout_seconds = 20\ndeadline_seconds = 45\n"
+    )
+    settings = load_settings(write(tmp_path, text), environ={})
+    assert settings.sources.cqc_api.deadline_seconds == 40
+    assert settings.sources.cqc_web.deadline_seconds == 45
+
+
 def test_database_url_from_the_environment_wins(tmp_path: Path) -> None:
     env = {"CQC_KEY": "k", "MONITOR_DATABASE_URL": "postgresql+psycopg://u@db/x"}
     settings = load_settings(write(tmp_path, MINIMAL), environ=env)
@@ -56,6 +70,8 @@ API = '[sources.cqc_api]\nsubscription_key = "k"\n'
     ("text", "key"),
     [
         (API + "concurrency = 0", "sources.cqc_api.concurrency"),
+        (API + "deadline_seconds = 0", "sources.cqc_api.deadline_seconds"),
+        (API + '[sources.cqc_web]\ndeadline_seconds = "soon"', "sources.cqc_web.deadline_seconds"),
         (API + '[schedule]\nchanges = "0 7 * *"', "schedule.changes"),
         (API + '[schedule]\ntimezone = "Mars/Olympus"', "schedule.timezone"),
         (API + '[alerts]\nfirst_seen = "loud"', "alerts.first_seen"),

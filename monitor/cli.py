@@ -21,6 +21,8 @@ from monitor.domain.events import EVENT_TYPES
 from monitor.errors import ConfigError, Interrupted, MonitorError, StorageError
 from monitor.logs import configure_logging
 from monitor.redaction import MASK, Redactor
+from monitor.runtime.signals import StopSignals
+from monitor.runtime.worker import Worker, WorkerOptions
 from monitor.services.review import CycleAbandoned
 from monitor.settings import (
     Settings,
@@ -30,11 +32,9 @@ from monitor.settings import (
     mask_url_path,
     sink_configs,
 )
-from monitor.signals import StopSignals
 from monitor.sinks.base import Alert
 from monitor.sinks.registry import sample_event
 from monitor.store import migrate, queries
-from monitor.worker import Worker, WorkerOptions
 
 T = TypeVar("T")
 
@@ -176,14 +176,12 @@ def _exit_now(number: int) -> None:
     help="On SIGTERM/SIGINT, how long running work may take to finish or stop "
     "(default: [schedule] grace_seconds).",
 )
-@click.option("--every-seconds", type=click.FloatRange(min=0.5), hidden=True)
 @pass_context
-def run(ctx: Context, grace: float | None, every_seconds: float | None) -> None:
+def run(ctx: Context, grace: float | None) -> None:
     """Run the worker: scheduled cycles, alert delivery, /healthz, /readyz and /metrics."""
     if grace is None:
         grace = ctx.settings().schedule.grace_seconds
-    # --every-seconds (tests, demos) polls the change feed at that interval instead of by cron.
-    worker = Worker(ctx.app(), WorkerOptions(grace_seconds=grace, every_seconds=every_seconds))
+    worker = Worker(ctx.app(), WorkerOptions(grace_seconds=grace))
     if worker.run():
         raise MonitorError(worker.failure or "the worker stopped after an error")
 

@@ -3,7 +3,8 @@
     MonitorError                      base of everything we raise on purpose
     ├── ConfigError                   invalid or missing configuration  → exit 2
     ├── StorageError                  database unreachable / not migrated → exit 1
-    │   └── RecordRejectedError       a row refused for its content (one location's data)
+    │   ├── RecordRejectedError       a row refused for its content (one location's data)
+    │   └── SlotTakenError            a scheduled slot already has its cycle (another replica)
     ├── Interrupted                   SIGTERM/SIGINT stopped a command → exit 128 + signal
     ├── SourceError                   a regulator source failed
     │   ├── AuthenticationError       the subscription key was refused (whole cycle stops)
@@ -39,6 +40,10 @@ class StorageError(MonitorError):
 
 class RecordRejectedError(StorageError):
     """The database refused a row for what it holds (not for being unreachable)."""
+
+
+class SlotTakenError(StorageError):
+    """The scheduled slot already has a cycle: another process ran it, or runs it now."""
 
 
 class Interrupted(MonitorError):

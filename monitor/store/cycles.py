@@ -12,8 +12,10 @@ from typing import Protocol
 
 import structlog
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from monitor.errors import SlotTakenError
 from monitor.store import runstate
 from monitor.store.tables import Cycle
 
@@ -65,7 +67,10 @@ def start(
         kind=kind, trigger=trigger, slot_key=slot_key, owner=owner, started_at=now, status="running"
     )
     session.add(cycle)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise SlotTakenError(f"slot {slot_key} already has its cycle") from exc
     return cycle.id
 
 

@@ -130,6 +130,8 @@ subscription_key = "sim-key"
 requests_per_second = 0
 [watch]
 locations = ["{docs.HENLEY}"]
+[schedule]
+changes_every_seconds = 1
 [logging]
 format = "json"
 [server]
@@ -171,7 +173,7 @@ def test_run_serves_the_dashboard_only_when_enabled(tmp_path: Path, enabled: boo
     with sim.serve() as api:
         config = run_config(tmp_path, api.base_url, server)
         log = tmp_path / "worker.log"
-        args = ["--config", str(config), "run", "--every-seconds", "1"]
+        args = ["--config", str(config), "run"]
         with process(args, tmp_path, log) as child:
             base = f"http://127.0.0.1:{health_port(log)}"
             http = client()

@@ -1,8 +1,8 @@
 """``cqc-monitor run`` as a real process against the simulated CQC API (SPEC §1, §8).
 
-The change feed is polled every second (hidden ``--every-seconds``); the test changes ratings
-in the simulator and watches the alerts arrive, the endpoints answer, SIGTERM end the process
-cleanly, and a restart after a missed slot run exactly one catch-up cycle.
+The change feed is polled every second (``[schedule] changes_every_seconds``); the test
+changes ratings in the simulator and watches the alerts arrive, the endpoints answer, SIGTERM
+end the process cleanly, and a restart after a missed slot run exactly one catch-up cycle.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ locations = ["{docs.HENLEY}", "{docs.LUCERNE}", "{docs.ALLIED}"]
 [schedule]
 timezone = "Europe/London"
 review = "0 6 1 1 *"
+changes_every_seconds = 1
 deliver_every_seconds = 1
 [server]
 host = "127.0.0.1"
@@ -112,7 +113,7 @@ def start(world: World, logs: Path | None = None) -> subprocess.Popen[bytes]:
     logs = logs or world.logs
     with logs.open("wb") as log:
         return subprocess.Popen(
-            [*command(world), "--every-seconds", "1", "--grace", str(GRACE)],
+            [*command(world), "--grace", str(GRACE)],
             stdout=subprocess.DEVNULL,
             stderr=log,
             env=environment(),

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from monitor.bootstrap import App
-from monitor.metrics import Metrics
-from monitor.scheduling import Jobs
+from monitor.runtime.jobs import Jobs
+from monitor.runtime.metrics import Metrics
+from monitor.runtime.slots import cycle_triggers
 from monitor.sinks.base import Alert, SendOutcome
-from monitor.slots import cycle_triggers
 from monitor.store import runstate
 from monitor.store.tables import Delivery
 from tests.fakes import FakeClock, FakeCqc, RecordingSink

@@ -11,8 +11,8 @@ import pytest
 import requests
 from sqlalchemy import Engine
 
-from monitor.health import DatabaseProbe, HealthServer, Heartbeat
-from monitor.metrics import Metrics
+from monitor.runtime.health import DatabaseProbe, HealthServer, Heartbeat
+from monitor.runtime.metrics import Metrics
 from monitor.store import runstate
 from monitor.store.engine import make_engine, make_session_factory
 from monitor.store.migrate import upgrade

@@ -17,14 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.bootstrap import App
 from monitor.errors import AuthenticationError
-from monitor.metrics import Metrics
-from monitor.scheduling import Jobs, Schedule
-from monitor.slots import cycle_triggers, slot_key
+from monitor.runtime.jobs import Jobs, Retry
+from monitor.runtime.metrics import Metrics
+from monitor.runtime.schedule import Schedule
+from monitor.runtime.slots import cycle_triggers, slot_key
+from monitor.runtime.worker import Worker, WorkerOptions
 from monitor.sources.base import FetchResult
 from monitor.store import runstate
 from monitor.store.engine import make_session_factory
 from monitor.store.tables import Cycle, Delivery, JobState, Lease
-from monitor.worker import Worker, WorkerOptions
 from tests.fakes import FakeClock, FakeCqc, RecordingSink
 from tests.support import documents as docs
 from tests.support.apps import app_for, settings_for
@@ -192,22 +193,18 @@ def test_a_failed_cycle_is_retried_later_for_the_same_slot(database_url: str) ->
     cqc = RefusingCqc()
     app = make_app(database_url, cqc)
     jobs = jobs_for(app)
-    retries: list[tuple[str, datetime, timedelta]] = []
-    jobs.retry_later = lambda job, slot, delay: retries.append((job, slot, delay))
 
-    jobs.run_cycle("review", SLOT)
-    assert retries == [("review", SLOT, timedelta(minutes=15))]
+    assert jobs.run_cycle("review", SLOT) == Retry("review", SLOT, timedelta(minutes=15))
     assert job_state(app, "review").last_status == "failed"
 
-    jobs.run_cycle("review", SLOT)  # still failing: the wait doubles
-    assert retries[-1] == ("review", SLOT, timedelta(minutes=30))
+    # Still failing: the wait doubles.
+    assert jobs.run_cycle("review", SLOT) == Retry("review", SLOT, timedelta(minutes=30))
 
     cqc.broken = False
-    jobs.run_cycle("review", SLOT, "retry")
+    assert jobs.run_cycle("review", SLOT, "retry") is None
     rows = [(c.trigger, c.status) for c in cycles(app)]
     assert rows == [("schedule", "failed"), ("schedule", "failed"), ("retry", "completed")]
     assert cycles(app)[-1].slot_key == slot_key("review", SLOT)
-    assert len(retries) == 2
 
 
 def test_first_start_owes_nothing_and_records_next_runs(database_url: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from monitor.cli import cli
-from monitor.health import HealthServer
+from monitor.runtime.health import HealthServer
 from monitor.settings import ServerSettings
 
 ROOT = Path(__file__).parents[2]

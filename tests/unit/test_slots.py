@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from monitor.cron import build_trigger
-from monitor.settings import ScheduleSettings
-from monitor.slots import (
+from monitor.runtime.slots import (
     catch_up_slot,
     cycle_triggers,
     latest_slot,
@@ -18,6 +17,7 @@ from monitor.slots import (
     retry_delay,
     slot_key,
 )
+from monitor.settings import ScheduleSettings
 from monitor.store.runstate import JobRecord
 
 LONDON = ZoneInfo("Europe/London")
@@ -128,10 +128,10 @@ def test_configured_crons_use_crontab_weekdays_in_the_configured_zone() -> None:
 
 
 def test_fast_polling_slots_are_the_same_after_a_restart() -> None:
-    schedule = ScheduleSettings(changes="0 7 * * *", review="0 6 1 * *")
+    schedule = ScheduleSettings(changes="0 7 * * *", review="0 6 1 * *", changes_every_seconds=5)
     now = utc(2026, 11, 29, 12, 0, 7, 500000)
-    before = cycle_triggers(schedule, every_seconds=5)["changes"]
-    after = cycle_triggers(schedule, every_seconds=5)["changes"]
+    before = cycle_triggers(schedule)["changes"]
+    after = cycle_triggers(schedule)["changes"]
     assert latest_slot(before, now) == latest_slot(after, now) == utc(2026, 11, 29, 12, 0, 5)
     record = JobRecord("changes", last_slot=utc(2026, 11, 29, 11, 59, 50), last_status="completed")
     assert catch_up_slot(after, record, now + timedelta(seconds=1)) == utc(2026, 11, 29, 12, 0, 5)

@@ -27,12 +27,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.bootstrap import App
 from monitor.errors import MonitorError
-from monitor.health import DatabaseProbe, HealthServer, Heartbeat
-from monitor.metrics import Metrics
-from monitor.scheduling import Jobs, Schedule
+from monitor.runtime.health import DatabaseProbe, HealthServer, Heartbeat
+from monitor.runtime.jobs import Jobs
+from monitor.runtime.metrics import Metrics
+from monitor.runtime.schedule import Schedule
+from monitor.runtime.signals import StopSignals
+from monitor.runtime.slots import cycle_triggers
 from monitor.settings import mask_url
-from monitor.signals import StopSignals
-from monitor.slots import cycle_triggers
 from monitor.store import runstate
 from monitor.store.engine import database_file
 
@@ -48,7 +49,6 @@ LEASE_TTL = timedelta(seconds=30)
 @dataclass(frozen=True)
 class WorkerOptions:
     grace_seconds: float = DEFAULT_GRACE_SECONDS
-    every_seconds: float | None = None  # poll the change feed this often instead of by cron
     heartbeat_seconds: float = 5.0  # scheduler pulse and lease renewal
 
 
@@ -82,7 +82,7 @@ class Worker:
                 self.app.review().register_configured()
                 jobs = Jobs(
                     self.app,
-                    cycle_triggers(self.app.settings.schedule, self.options.every_seconds),
+                    cycle_triggers(self.app.settings.schedule),
                     self.metrics,
                     self.stop,
                 )

@@ -86,18 +86,16 @@ def catch_up_slot(trigger: BaseTrigger, record: JobRecord | None, now: datetime)
     return missed_slot(trigger, after, now)
 
 
-def cycle_triggers(
-    schedule: ScheduleSettings, every_seconds: float | None = None
-) -> dict[str, BaseTrigger]:
-    """Crontab triggers in the configured zone; ``every_seconds`` (tests, demos) polls faster."""
+def cycle_triggers(schedule: ScheduleSettings) -> dict[str, BaseTrigger]:
+    """Crontab triggers in the configured zone; ``changes_every_seconds`` polls at an interval."""
     zone = ZoneInfo(schedule.timezone)
     triggers = {
         "changes": build_trigger(schedule.changes, zone),
         "review": build_trigger(schedule.review, zone),
     }
-    if every_seconds is not None:
+    if schedule.changes_every_seconds:
         triggers["changes"] = IntervalTrigger(
-            seconds=every_seconds, start_date=INTERVAL_ANCHOR, timezone=UTC
+            seconds=schedule.changes_every_seconds, start_date=INTERVAL_ANCHOR, timezone=UTC
         )
     return triggers
 

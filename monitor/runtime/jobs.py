@@ -1,4 +1,5 @@
-"""The schedule of ``run`` (SPEC §1, §3): the daily poll, the monthly review, the dispatcher tick.
+"""What each scheduled job of ``run`` does (SPEC §1, §3): the daily poll, the monthly review,
+the delivery rounds. When they run is ``schedule``'s business.
 
 Every scheduled fire is a *slot* (``changes:2026-11-30T07:00:00+00:00``). A cycle row carries
 its slot key under a unique constraint, so a slot runs once however many processes fire it,
@@ -12,25 +13,34 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, TypeVar
 
 import structlog
-from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
-from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy.exc import IntegrityError
 
 from monitor.bootstrap import App
-from monitor.metrics import Metrics
+from monitor.errors import SlotTakenError
+from monitor.runtime.metrics import Metrics
+from monitor.runtime.slots import latest_slot, next_slot, retry_delay, slot_key
 from monitor.services.review import CycleAbandoned, CycleKind, CycleReport
-from monitor.slots import catch_up_slot, latest_slot, next_slot, retry_delay, slot_key
 from monitor.store import runstate
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """A failed slot, to be run again after ``delay``."""
+
+    job: str
+    slot: datetime
+    delay: timedelta
+
 
 CYCLE_JOBS: dict[str, CycleKind] = {"changes": "incremental", "review": "full"}
 DELIVER = "deliver"
@@ -86,22 +96,23 @@ class Jobs:
         # A poll and a full review never run at once in one process.
         self._cycle_lock = threading.Lock()
         self.dispatcher = app.dispatcher(on_outcome=metrics.delivery_outcome)
-        # Set by the schedule: runs a failed slot again later (job, slot, delay).
-        self.retry_later: Callable[[str, datetime, timedelta], None] | None = None
         self._failures: dict[str, int] = {}
 
-    def run_cycle(self, job: str, slot: datetime | None = None, trigger: str = "schedule") -> None:
+    def run_cycle(
+        self, job: str, slot: datetime | None = None, trigger: str = "schedule"
+    ) -> Retry | None:
+        """Run one slot's cycle; when it failed, when to run that slot again."""
         if self.stop.is_set():
-            return
+            return None
         with self.in_flight.track():
             slot = slot or latest_slot(self.triggers[job], self.app.clock.now())
             if slot is None:
-                return
+                return None
             bound = log.bind(job=job, slot=slot_key(job, slot), trigger=trigger)
             if not self._take_cycle_lock(job, bound):
-                return
+                return None
             try:
-                self._guarded(bound, lambda: self._claim_and_run(job, slot, trigger, bound))
+                return self._guarded(bound, lambda: self._claim_and_run(job, slot, trigger, bound))
             finally:
                 self._cycle_lock.release()
 
@@ -146,46 +157,47 @@ class Jobs:
         bound.info("job_skipped", reason="shutting down")
         return False
 
-    def _claim_and_run(self, job: str, slot: datetime, trigger: str, bound: Any) -> None:
+    def _claim_and_run(self, job: str, slot: datetime, trigger: str, bound: Any) -> Retry | None:
         key = slot_key(job, slot)
         with self.app.sessions.begin() as session:
             owner = runstate.slot_owner(session, key)
         if owner is not None:
             bound.info("job_skipped", reason=f"slot already run by {owner}")
-            return
+            return None
         self._save(job, last_slot=slot, last_started_at=self.app.clock.now(), last_status="running")
         bound.info("job_started")
         started = time.monotonic()
         status, report = self._review(job, key, trigger, bound)
         if status == "skipped":
-            return
+            return None
         self.metrics.cycle_finished(
             report.kind if report else CYCLE_JOBS[job], status, time.monotonic() - started, report
         )
         self._save(job, last_finished_at=self.app.clock.now(), last_status=status)
-        self._retry_if_failed(job, slot, key, status, bound)
-        if report is None or self.stop.is_set():
-            return
-        if report.events:
-            self.deliver()  # same-day alerts: do not wait for the next dispatcher tick
-        pruned = self.app.prune()  # fetch-log retention, as `check` does
-        if pruned:
-            bound.info("fetch_log_pruned", rows=pruned)
+        retry = self._retry_if_failed(job, slot, key, status, bound)
+        if report is not None and not self.stop.is_set():
+            if report.events:
+                self.deliver()  # same-day alerts: do not wait for the next dispatcher tick
+            pruned = self.app.prune()  # fetch-log retention, as `check` does
+            if pruned:
+                bound.info("fetch_log_pruned", rows=pruned)
+        return retry
 
-    def _retry_if_failed(self, job: str, slot: datetime, key: str, status: str, bound: Any) -> None:
+    def _retry_if_failed(
+        self, job: str, slot: datetime, key: str, status: str, bound: Any
+    ) -> Retry | None:
         if status != "failed":
             self._failures.pop(job, None)
-            return
+            return None
         failures = self._failures[job] = self._failures.get(job, 0) + 1
         with self.app.sessions.begin() as session:
             cycle_id = runstate.cycle_id_for_slot(session, key)
             runstate.free_slots(session, [cycle_id] if cycle_id else [])
-        if self.retry_later is not None and not self.stop.is_set():
-            delay = retry_delay(failures)
-            bound.warning(
-                "job_retry_scheduled", failures=failures, retry_in_s=delay.total_seconds()
-            )
-            self.retry_later(job, slot, delay)
+        if self.stop.is_set():
+            return None
+        delay = retry_delay(failures)
+        bound.warning("job_retry_scheduled", failures=failures, retry_in_s=delay.total_seconds())
+        return Retry(job, slot, delay)
 
     def _review(
         self, job: str, key: str, trigger: str, bound: Any
@@ -198,7 +210,7 @@ class Jobs:
                 cycle_id = runstate.cycle_id_for_slot(session, key)
                 runstate.free_slots(session, [cycle_id] if cycle_id else [])
             return "abandoned", None
-        except IntegrityError:
+        except SlotTakenError:
             with self.app.sessions.begin() as session:
                 owner = runstate.slot_owner(session, key)
             if owner is not None and owner != self.app.owner:
@@ -232,99 +244,10 @@ class Jobs:
         with self.app.sessions.begin() as session:
             runstate.save_job(session, job, **values)
 
-    def _guarded(self, bound: Any, work: Callable[[], None]) -> None:
+    def _guarded(self, bound: Any, work: Callable[[], T]) -> T | None:
         # A job that raises would only reach APScheduler's log; the worker must go on.
         try:
-            work()
+            return work()
         except Exception:
             bound.exception("job_crashed")
-
-
-# --- the scheduler ---------------------------------------------------------------------------
-
-
-class Schedule:
-    """APScheduler 3 in a background thread; the main thread keeps the signals."""
-
-    def __init__(
-        self,
-        jobs: Jobs,
-        *,
-        timezone: str,
-        deliver_every: float,
-        heartbeat: Callable[[], None],
-        heartbeat_every: float = 5.0,
-    ) -> None:
-        self.jobs = jobs
-        self.scheduler = BackgroundScheduler(
-            timezone=ZoneInfo(timezone),
-            # Late fires run once, however late: a missed monthly review must still happen.
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-        )
-        for job, trigger in jobs.triggers.items():
-            self.scheduler.add_job(jobs.run_cycle, trigger, args=[job], id=job, name=job)
-        now = datetime.now(UTC)
-        self.scheduler.add_job(
-            jobs.deliver, IntervalTrigger(seconds=deliver_every), id=DELIVER, next_run_time=now
-        )
-        self.scheduler.add_job(
-            heartbeat, IntervalTrigger(seconds=heartbeat_every), id="heartbeat", next_run_time=now
-        )
-        self.scheduler.add_listener(_log_skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
-        jobs.retry_later = self._retry_later
-
-    def _retry_later(self, job: str, slot: datetime, delay: timedelta) -> None:
-        self.scheduler.add_job(
-            self.jobs.run_cycle,
-            "date",
-            args=[job, slot, "retry"],
-            id=f"{job}-retry",
-            replace_existing=True,
-            run_date=datetime.now(UTC) + delay,
-        )
-
-    def start(self) -> None:
-        self.scheduler.start()
-
-    def catch_up(self) -> list[str]:
-        """Queue the one owed slot of each cycle job; record every job's next run.
-
-        Called before ``start`` so the catch-up is decided on the state the last run left.
-        """
-        app, now = self.jobs.app, self.jobs.app.clock.now()
-        with app.sessions.begin() as session:
-            records = runstate.load_jobs(session)
-            for job, trigger in self.jobs.triggers.items():
-                runstate.save_job(session, job, next_run_at=next_slot(trigger, now))
-        owed = []
-        for job, trigger in self.jobs.triggers.items():
-            slot = catch_up_slot(trigger, records.get(job), now)
-            if slot is None:
-                continue
-            last = records[job].last_slot
-            log.info(
-                "catch_up",
-                job=job,
-                slot=slot_key(job, slot),
-                last_slot=last.isoformat() if last else None,
-                last_status=records[job].last_status,
-            )
-            self.scheduler.add_job(
-                self.jobs.run_cycle,
-                "date",
-                args=[job, slot, "catch_up"],
-                id=f"{job}-catch-up",
-                run_date=now,
-            )
-            owed.append(job)
-        return owed
-
-    def shutdown(self) -> None:
-        """No new jobs start; running ones carry on until the worker's stop event ends them."""
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-
-
-def _log_skipped(event: JobEvent) -> None:
-    reason = "still running" if event.code == EVENT_JOB_MAX_INSTANCES else "missed"
-    log.info("job_skipped", job=event.job_id, reason=reason)
+            return None

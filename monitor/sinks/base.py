@@ -23,6 +23,7 @@ class SinkConfig(ConfigModel):
     min_severity: MinSeverity = "info"
     locations: list[str] | None = None
     providers: list[str] | None = None
+    searches: list[str] | None = None  # names of [[watch.search]] tables
     timeout_seconds: float = Field(default=10.0, gt=0, le=3600)
 
 

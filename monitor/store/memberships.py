@@ -40,8 +40,13 @@ def sync_searches(
     session: Session, searches: Sequence[Search], now: datetime
 ) -> dict[str, SearchState]:
     """The stored state of each configured search. A new search, or one whose filters
-    changed, starts unresolved today: its next resolution is a silent baseline."""
+    changed, starts unresolved today: its next resolution is a silent baseline. So does one
+    taken out of the configuration and put back later: what joined meanwhile is not news."""
     rows = {row.name: row for row in session.scalars(select(SavedSearch))}
+    configured = {search.name for search in searches}
+    for name, stored in rows.items():
+        if name not in configured:  # forgotten: if it comes back, it starts afresh
+            stored.fingerprint, stored.resolved_at = "", None
     states = {}
     for search in searches:
         row = rows.get(search.name)

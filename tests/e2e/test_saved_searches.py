@@ -256,3 +256,32 @@ def test_changes_and_history_show_who_joined(tmp_path: Path, world: World) -> No
     assert (event["location"]["id"], event["details"]["search"]) == (rose, "suffolk-care-homes")
     history = run_cli(config, "history", rose)
     assert "New care home registered in Suffolk: Rose Court, not yet rated" in history.stdout
+
+
+def test_config_check_resolve_shows_how_many_each_search_matches_now(
+    tmp_path: Path, register: World
+) -> None:
+    search = '[[watch.search]]\nname = "east-care-homes"\nregion = ["East", "London"]\n'
+    config = write_config(
+        tmp_path, register.base_url, locations=[], extra=search + 'careHome = "Y"\n'
+    )
+
+    result = run_cli(config, "config", "check", "--resolve")
+
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout.split("\n", 1)[1])
+    (entry,) = shown["watch"]["search"]
+    assert entry["matches_now"] == len(register.expected(in_east_care_homes))
+    assert entry["filters"] == {"region": ["East", "London"], "careHome": ["Y"]}
+
+
+def test_an_unknown_search_key_is_a_usage_error_naming_it(tmp_path: Path) -> None:
+    search = '[[watch.search]]\nname = "kent"\nlocalauthority = "Kent"\n'
+    config = write_config(tmp_path, "http://127.0.0.1:9/public/v1", locations=[], extra=search)
+
+    result = run_cli(config, "config", "check")
+
+    assert result.returncode == 2
+    assert "watch.search[0]: unknown key 'localauthority' (did you mean localAuthority?)" in (
+        result.stderr
+    )

@@ -56,7 +56,8 @@ class Settled:
 
 
 class SearchJudge:
-    """Memberships of one cycle: which ids are candidates, and what each fetch changes."""
+    """Memberships of one cycle: which ids are candidates (fetched only because they might
+    join: not watched), and what each fetch changes."""
 
     def __init__(
         self,
@@ -67,6 +68,7 @@ class SearchJudge:
     ) -> None:
         self.searches = tuple(searches)
         self.names = [search.name for search in searches]
+        self.filters = {key for search in searches for key, _ in search.filters}
         # Searches in their first resolution: their joins are a silent baseline.
         self.baseline_days = {
             name: state.since.date().isoformat()
@@ -74,19 +76,18 @@ class SearchJudge:
             if not state.resolved
         }
         self._watched = None if watched is None else set(watched)  # None: the whole register
-        self.candidates: set[str] = set()
-        self.joined = self.left = self.passed_over = 0
+        self.candidates = self.joined = self.left = self.passed_over = 0
 
     def is_watched(self, location_id: str) -> bool:
         return self._watched is None or location_id in self._watched
 
     def note_target(self, location_id: str) -> None:
         if not self.is_watched(location_id):
-            self.candidates.add(location_id)
+            self.candidates += 1
 
     def counts(self) -> dict[str, int]:
         return {
-            "candidates": len(self.candidates),
+            "candidates": self.candidates,
             "joined": self.joined,
             "left": self.left,
             "passed_over": self.passed_over,
@@ -113,7 +114,7 @@ class SearchJudge:
         rows = settled.rows.get(location_id, {})
         changes = self._changes(gathered, item, rows, detected_at)
         joined = [change.search for change in changes if change.joined]
-        if location_id in self.candidates:
+        if not self.is_watched(location_id):
             if not joined:
                 self.passed_over += 1
                 return  # not watched, and matches no search: nothing of it is stored
@@ -134,7 +135,7 @@ class SearchJudge:
         if item.decision.outcome not in _FETCHED or snapshot is None:
             return []  # nothing fetched: every membership stands as it was
         try:
-            facts = location_facts(gathered.document)
+            facts = location_facts(gathered.document, self.filters)
         except ValueError as exc:
             log.warning("search_facts_unreadable", location_id=snapshot.location_id, error=str(exc))
             return []

@@ -9,10 +9,10 @@ what mattered is recorded in the ``location_added`` / ``location_left`` event it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from monitor.domain.search import LocationFacts
+from monitor.domain.search import FILTERS, LocationFacts
 from monitor.sources import api_values as values
 
 # Inspection categories carry ``primary`` as "true"/"false" in real documents and as
@@ -20,31 +20,13 @@ from monitor.sources import api_values as values
 _PRIMARY = frozenset({"true", "y", "yes"})
 
 
-def location_facts(doc: Mapping[str, Any]) -> LocationFacts:
-    """Raises ``DocumentShapeError`` (a ValueError) for a field of the wrong shape."""
-    categories = list(values.objects(doc.get("inspectionCategories"), "inspectionCategories"))
-    primary = [c for c in categories if _is_primary(c.get("primary"))]
-    others = [c for c in categories if not _is_primary(c.get("primary"))]
-    return LocationFacts(
-        local_authority=_one(doc, "localAuthority"),
-        region=_one(doc, "region"),
-        care_home=_care_home(doc.get("careHome")),
-        constituency=_one(doc, "constituency"),
-        service_types=_each(doc.get("gacServiceTypes"), "gacServiceTypes", "description"),
-        inspection_directorate=_one(doc, "inspectionDirectorate"),
-        primary_categories=_each(primary, "inspectionCategories", "name"),
-        primary_category_codes=_each(primary, "inspectionCategories", "code"),
-        non_primary_categories=_each(others, "inspectionCategories", "name"),
-        non_primary_category_codes=_each(others, "inspectionCategories", "code"),
-        regulated_activities=_each(doc.get("regulatedActivities"), "regulatedActivities", "name"),
-        overall_rating=_overall(doc.get("currentRatings")),
-        report_types=_each(doc.get("reports"), "reports", "reportType"),
-        onspd_ccg_code=_one(doc, "onspdCcgCode"),
-        onspd_ccg_name=_one(doc, "onspdCcgName"),
-        ods_ccg_code=_one(doc, "odsCcgCode"),
-        ods_ccg_name=_one(doc, "odsCcgName"),
-        provider_id=_present(values.identifier(doc.get("providerId"), "providerId")),
-    )
+def location_facts(doc: Mapping[str, Any], filters: Iterable[str] | None = None) -> LocationFacts:
+    """The facts for these filters (all when None) and those an event's wording uses.
+
+    Raises ``DocumentShapeError`` (a ValueError) for a field of the wrong shape.
+    """
+    names = FILTERS if filters is None else {*filters, *_WORDING}
+    return LocationFacts(**{FILTERS[name]: _READERS[name](doc) for name in names})
 
 
 def _one(doc: Mapping[str, Any], key: str) -> tuple[str, ...]:
@@ -78,3 +60,40 @@ def _overall(current: Any) -> tuple[str, ...]:
     ratings = values.mapping(current, "currentRatings")
     overall = values.mapping(ratings.get("overall"), "currentRatings.overall") if ratings else None
     return _present(values.text(overall.get("rating"), "rating")) if overall else ()
+
+
+def _categories(doc: Mapping[str, Any], primary: bool, key: str) -> tuple[str, ...]:
+    items = values.objects(doc.get("inspectionCategories"), "inspectionCategories")
+    chosen = [item for item in items if _is_primary(item.get("primary")) == primary]
+    return _each(chosen, "inspectionCategories", key)
+
+
+Reader = Callable[[Mapping[str, Any]], tuple[str, ...]]
+# Filter → how the document answers it. Only the filters some search uses are read: a
+# location's reports and categories need not be walked for a search by area.
+_READERS: dict[str, Reader] = {
+    "localAuthority": lambda doc: _one(doc, "localAuthority"),
+    "region": lambda doc: _one(doc, "region"),
+    "careHome": lambda doc: _care_home(doc.get("careHome")),
+    "constituency": lambda doc: _one(doc, "constituency"),
+    "gacServiceTypeDescription": lambda doc: _each(
+        doc.get("gacServiceTypes"), "gacServiceTypes", "description"
+    ),
+    "inspectionDirectorate": lambda doc: _one(doc, "inspectionDirectorate"),
+    "primaryInspectionCategoryName": lambda doc: _categories(doc, True, "name"),
+    "primaryInspectionCategoryCode": lambda doc: _categories(doc, True, "code"),
+    "nonPrimaryInspectionCategoryName": lambda doc: _categories(doc, False, "name"),
+    "nonPrimaryInspectionCategoryCode": lambda doc: _categories(doc, False, "code"),
+    "regulatedActivity": lambda doc: _each(
+        doc.get("regulatedActivities"), "regulatedActivities", "name"
+    ),
+    "overallRating": lambda doc: _overall(doc.get("currentRatings")),
+    "reportType": lambda doc: _each(doc.get("reports"), "reports", "reportType"),
+    "onspdCcgCode": lambda doc: _one(doc, "onspdCcgCode"),
+    "onspdCcgName": lambda doc: _one(doc, "onspdCcgName"),
+    "odsCcgCode": lambda doc: _one(doc, "odsCcgCode"),
+    "odsCcgName": lambda doc: _one(doc, "odsCcgName"),
+    "providerId": lambda doc: _present(values.identifier(doc.get("providerId"), "providerId")),
+}
+# What the wording of location_added / location_left reads ("care home in Kent").
+_WORDING = ("localAuthority", "region", "careHome", "gacServiceTypeDescription")

@@ -104,3 +104,14 @@ def test_filters_are_kept_in_one_order_so_the_fingerprint_is_stable() -> None:
     assert one == two and one.fingerprint() == two.fingerprint()
     assert Search.of("s", {"region": ["East"]}).fingerprint() != one.fingerprint()
     assert one.api_filters() == {"careHome": ("Y",), "region": ("London",)}
+
+
+def test_only_the_filters_in_use_are_read_besides_what_the_wording_needs() -> None:
+    facts = location_facts(docs.real(docs.LUCERNE), ["constituency"])
+    assert facts == LocationFacts(
+        local_authority=("Devon",),
+        region=("South West",),
+        care_home=("Y",),
+        constituency=("Exeter",),
+        service_types=("Care home service with nursing",),
+    )

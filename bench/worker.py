@@ -80,7 +80,7 @@ def settings_data(spec: dict[str, Any]) -> dict[str, Any]:
                 "change_feed_overlap_minutes": 0,
             }
         },
-        "watch": {"all": True},
+        "watch": spec.get("watch", {"all": True}),
         "logging": {"level": "info", "format": "json"},
     }
 

@@ -13,6 +13,7 @@ register.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ from monitor.errors import ConfigError
 from monitor.sinks.base import SinkConfig
 
 _YES_NO = {"Y", "N"}
+_CQC_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,31}$")  # as [watch] providers
 
 
 class SearchSettings(ConfigModel):
@@ -86,6 +88,8 @@ def _checked_values(key: str, value: Any) -> list[str]:
         if not isinstance(item, str) or not item.strip():
             raise ValueError(f"{key} takes text or a list of text, got {item!r:.40}")
         checked.append(" ".join(item.split()))
+    if key == "providerId" and not all(_CQC_ID.match(item) for item in checked):
+        raise ValueError("providerId takes CQC provider ids such as 1-102642938")
     if key == "careHome":
         checked = [item.upper() for item in checked]
         if not set(checked) <= _YES_NO:

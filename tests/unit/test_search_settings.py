@@ -75,6 +75,7 @@ colour = "blue"
         ('name = "a"\ncareHome = "maybe"', "watch.search[0].filters", 'careHome is "Y" or "N"'),
         ('name = "a"\nregion = []', "watch.search[0].filters", "region needs at least one value"),
         ('name = "a"\nregion = 3', "watch.search[0].filters", "region takes text"),
+        ('name = "a"\nproviderId = "../x"', "watch.search[0].filters", "CQC provider ids"),
         ('name = ""\nregion = "London"', "watch.search[0].name", "at least 1 character"),
         ('region = "London"', "watch.search[0].name", "Field required"),
     ],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from itertools import chain
 from typing import Protocol
 
 import structlog
@@ -68,20 +69,27 @@ class SearchWatch:
         walked = self.everything and kind == "full"
         resolve = [] if walked else list(self.searches if kind == "full" else unresolved)
         judge = SearchJudge(self.searches, states, watched=None if self.everything else watched)
-        return CyclePlan(self, judge, resolve, walked=walked)
+        return CyclePlan(self, judge, resolve, walked=walked, full=kind == "full")
 
 
 class CyclePlan(Plan):
     """One cycle's share of the searches: extra targets, then judgement of what was fetched."""
 
     def __init__(
-        self, watch: SearchWatch, judge: SearchJudge, resolve: list[Search], *, walked: bool
+        self,
+        watch: SearchWatch,
+        judge: SearchJudge,
+        resolve: list[Search],
+        *,
+        walked: bool,
+        full: bool,
     ) -> None:
         super().__init__(judge)
         self.watch = watch
         self.resolve = resolve
         self.resolved: list[str] = watch.names if walked else []
         self.walked = walked
+        self.full = full
         self._feed: dict[str, None] = {}  # change-feed ids not watched yet
 
     def tap(self, changed: Iterator[str]) -> Iterator[str]:
@@ -97,13 +105,19 @@ class CyclePlan(Plan):
         if self.walked:
             yield from base  # the register is streamed: never remembered here
             return
+        # Remembered: what the watched set does not already account for. A full review's
+        # base is the whole watchlist, so only the ids beyond it are kept.
         seen: set[str] = set()
-        for source in (base, self._feed_ids(), self._resolutions()):
-            for location_id in source:
-                if location_id not in seen:
-                    seen.add(location_id)
-                    self.judge.note_target(location_id)
-                    yield location_id
+        for location_id in base:
+            if not self.full:
+                seen.add(location_id)
+            yield location_id
+        for location_id in chain(self._feed_ids(), self._resolutions()):
+            if location_id in seen or (self.full and self.judge.is_watched(location_id)):
+                continue
+            seen.add(location_id)
+            self.judge.note_target(location_id)
+            yield location_id
 
     def finish(self, sessions: sessionmaker[Session], now: datetime) -> None:
         with sessions.begin() as session:

@@ -43,5 +43,8 @@ def test_the_search_benchmark_streams_pages_lazily_and_baselines_the_matches(
     assert cycle["requests"] == SIZE + 2  # the search's two pages, then each location once
     # Every generated location matches; the real deregistered one is listed but never joins.
     assert (cycle["cycle"]["baselines"], cycle["cycle"]["events"]) == (SIZE - 1, 0)
+    steady = results["steady_cycle"]
+    assert steady["requests"] == SIZE + 2
+    assert (steady["cycle"]["unchanged"], steady["cycle"]["events"]) == (SIZE - 1, 0)
     assert results["register_cycle"]["cycle"]["baselines"] == SIZE
     assert f"Resolving a search of {SIZE:,} matching locations" in done.stdout

@@ -39,6 +39,7 @@ class World:
     database_url: str
     searches: list[dict[str, Any]] = field(default_factory=lambda: [SUFFOLK])
     locations: list[str] = field(default_factory=list)
+    everything: bool = False
     sink: RecordingSink = field(default_factory=lambda: RecordingSink("ops"))
     area_sink: RecordingSink = field(default_factory=lambda: RecordingSink("area"))
 
@@ -52,7 +53,7 @@ class World:
                     "requests_per_second": 0,
                 }
             },
-            watch={"locations": self.locations, "search": self.searches},
+            watch={"locations": self.locations, "search": self.searches, "all": self.everything},
             sinks=[
                 {"name": "ops", "type": "console"},
                 {"name": "area", "type": "console", "searches": [self.searches[0]["name"]]},
@@ -285,3 +286,36 @@ def test_an_unknown_search_key_is_a_usage_error_naming_it(tmp_path: Path) -> Non
     assert "watch.search[0]: unknown key 'localauthority' (did you mean localAuthority?)" in (
         result.stderr
     )
+
+
+def test_a_search_the_api_cannot_list_is_asked_again_by_the_next_cycle(world: World) -> None:
+    world.searches = [{"name": "devon-care-homes", "localAuthority": "Devon", "careHome": "Y"}]
+    world.poll("full", days=0)
+    world.searches = [world.searches[0], SUFFOLK]
+    world.sim.faults.status(400, times=1, path_prefix="/locations")
+
+    report = world.poll()
+
+    assert report.events == [] and world.members("suffolk-care-homes") == []
+    world.poll()
+    assert world.members("suffolk-care-homes") == [docs.HENLEY]
+    assert world.delivered() == []  # still its first resolution: a silent baseline
+
+
+def test_with_the_whole_register_watched_the_walk_resolves_the_search(register: World) -> None:
+    register.searches = [EAST_CARE_HOMES]
+    register.locations = []
+    register.everything = True
+    expected = register.expected(in_east_care_homes)
+
+    report = register.poll("full", days=0)
+
+    assert register.members("east-care-homes") == expected
+    assert report.baselines == len(register.sim.population) and report.events == []
+    register.clock.advance(hours=3)
+    rose = register.sim.register_care_home(
+        name="Rose Court", local_authority="Ipswich", region="East", registered="2026-11-02"
+    )
+    register.poll()
+    (event,) = register.delivered()
+    assert (event.type, event.location.id) == ("location_added", rose)

@@ -319,3 +319,27 @@ def test_with_the_whole_register_watched_the_walk_resolves_the_search(register: 
     register.poll()
     (event,) = register.delivered()
     assert (event.type, event.location.id) == ("location_added", rose)
+
+
+def test_a_providers_services_in_one_region(register: World) -> None:
+    provider = register.sim.population.provider_of(docs.HENLEY)
+    register.sim.register_care_home(
+        name="Stour View",
+        local_authority="Essex",
+        region="East",
+        registered="2026-10-01",
+        provider_id=provider,
+    )
+    register.sim.register_care_home(
+        name="Thames View",
+        local_authority="Kent",
+        region="South East",
+        registered="2026-10-01",
+        provider_id=provider,
+    )
+    register.searches = [{"name": "group-east", "providerId": provider, "region": "East"}]
+
+    register.poll("full", days=0)
+
+    expected = register.expected(lambda d: d["providerId"] == provider and d["region"] == "East")
+    assert len(expected) == 2 and register.members("group-east") == expected

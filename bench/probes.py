@@ -75,8 +75,11 @@ def settings_data(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _watch(spec: dict[str, Any]) -> dict[str, Any]:
-    """The register walk by default; an explicit ``[watch] locations`` list when the spec
-    names a file of ids (the memory figures compare the two)."""
+    """The register walk by default; the spec's own ``watch`` table (saved searches); an
+    explicit ``[watch] locations`` list when it names a file of ids (the memory figures)."""
+    if "watch" in spec:
+        watch: dict[str, Any] = spec["watch"]
+        return watch
     ids_file = spec.get("locations_file")
     if not ids_file:
         return {"all": True}

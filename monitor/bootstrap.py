@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,6 +25,7 @@ from monitor.services.dispatcher import Dispatcher, OutcomeListener, RetryPolicy
 from monitor.services.ports import Clock, LocationSource, PageSource, SystemClock
 from monitor.services.review import ReviewOptions, ReviewService
 from monitor.services.routing import route
+from monitor.services.searches import SearchSource, SearchWatch
 from monitor.services.targets import Watchlist
 from monitor.settings import Settings, sink_configs
 from monitor.sinks.base import Sink, SinkConfig
@@ -61,11 +62,12 @@ class App:
     owner: str = field(default_factory=owner_name)
     redact: Redactor = field(default_factory=Redactor)
 
-    def routes(self, event: Event) -> list[str]:
-        return route(event, self.sink_configs)
+    def routes(self, event: Event, searches: Collection[str] = ()) -> list[str]:
+        return route(event, self.sink_configs, searches)
 
     def review(self, stop: threading.Event | None = None) -> ReviewService:
         s = self.settings
+        searches = self.search_watch()
         return ReviewService(
             sessions=self.sessions,
             api=self.api,
@@ -76,6 +78,7 @@ class App:
                 everything=s.watch.all,
                 file_ids=tuple(s.watch_file_ids()),
                 known_locations=self.known_locations,
+                search_members=searches.member_ids if searches else list,
             ),
             routes=self.routes,
             clock=self.clock,
@@ -89,6 +92,17 @@ class App:
             stop=stop,
             redact=self.redact,
             alive=owner_alive,
+            searches=searches,
+        )
+
+    def search_watch(self) -> SearchWatch | None:
+        """The saved searches, or None when ``[[watch.search]]`` has none."""
+        searches = [search.search() for search in self.settings.watch.search]
+        if not searches:
+            return None
+        api = cast(SearchSource, self.api)  # the CQC client; test fakes implement it too
+        return SearchWatch(
+            searches, api=api, sessions=self.sessions, everything=self.settings.watch.all
         )
 
     def known_locations(self, providers: Sequence[str]) -> list[str]:

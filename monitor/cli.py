@@ -23,6 +23,7 @@ from monitor.logs import configure_logging
 from monitor.redaction import MASK, Redactor
 from monitor.runtime.signals import StopSignals
 from monitor.runtime.worker import Worker, WorkerOptions
+from monitor.search_cli import resolve_searches
 from monitor.services.review import CycleAbandoned
 from monitor.settings import (
     Settings,
@@ -335,8 +336,11 @@ def config() -> None:
 
 
 @config.command("check")
+@click.option(
+    "--resolve", is_flag=True, help="Ask the CQC API how many locations each search matches now."
+)
 @pass_context
-def config_check(ctx: Context) -> None:
+def config_check(ctx: Context, resolve: bool) -> None:
     """Validate the configuration and print it resolved, secrets masked."""
     settings = ctx.settings()
     data = settings.model_dump(mode="json", exclude={"sinks", "path"})
@@ -345,6 +349,8 @@ def config_check(ctx: Context) -> None:
         _mask_sink(c.model_dump(mode="json", by_alias=True)) for c in sink_configs(settings.sinks)
     ]
     data["watch"]["file_ids"] = len(settings.watch_file_ids())
+    if resolve:
+        resolve_searches(ctx.app(), data["watch"]["search"])
     click.echo(f"# {settings.path}: valid")
     click.echo(json.dumps(data, indent=2))
 

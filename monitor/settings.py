@@ -23,6 +23,7 @@ from monitor.config_model import ConfigModel, check_text, header_value, http_url
 from monitor.cron import CronError, build_trigger
 from monitor.deadline import twice_the_timeout
 from monitor.errors import ConfigError
+from monitor.search_settings import SearchSettings, check_sink_searches, unique_names
 from monitor.sinks.base import SinkConfig
 from monitor.sinks.registry import parse_sink_config
 from monitor.store.engine import check_database_url
@@ -110,11 +111,17 @@ class WatchSettings(_Section):
     providers: list[str] = Field(default_factory=list)
     file: str = ""
     all: bool = False
+    search: list[SearchSettings] = Field(default_factory=list)
 
     @field_validator("locations", "providers")
     @classmethod
     def _ids(cls, values: list[str]) -> list[str]:
         return list(dict.fromkeys(checked_cqc_id(value) for value in values))
+
+    @field_validator("search")
+    @classmethod
+    def _unique(cls, searches: list[SearchSettings]) -> list[SearchSettings]:
+        return unique_names(searches)
 
 
 class ScheduleSettings(_Section):
@@ -321,6 +328,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         error = exc.errors()[0]
         raise ConfigError(_key(error["loc"]), error["msg"].removeprefix("Value error, ")) from None
     _check_sinks(settings.sinks)
+    check_sink_searches(sink_configs(settings.sinks), settings.watch.search)
     settings.watch_file_ids()  # an unreadable watch file stops every command, not a cycle
     return settings
 

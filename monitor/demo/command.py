@@ -24,7 +24,16 @@ import requests
 
 from monitor.bootstrap import build_app
 from monitor.demo.delivery import EmlEmailSink, OutputFolder, WebhookReceiver
-from monitor.demo.story import HARLEY, HENLEY, LUCERNE, WEBHOOK_SINK, Stage, StoryClock, tell
+from monitor.demo.story import (
+    AREA_SEARCH,
+    HARLEY,
+    HENLEY,
+    LUCERNE,
+    WEBHOOK_SINK,
+    Stage,
+    StoryClock,
+    tell,
+)
 from monitor.logs import configure_logging
 from monitor.settings import Settings, settings_from_dict, sink_configs
 from monitor.sim import Population, SimulatedCqc
@@ -149,7 +158,7 @@ def demo_settings(
                     "timeout_seconds": 5,
                 },
             },
-            "watch": {"locations": watch},
+            "watch": {"locations": watch, "search": [AREA_SEARCH]},
             "alerts": {"first_seen": "silent"},
             "sinks": sinks,
         }
@@ -187,6 +196,9 @@ def _introduce(
     echo("watching:")
     for location_id in settings.watch.locations:
         echo(f"  {location_id}  {sim.document(location_id)['name']}")
+    for search in settings.watch.search:
+        filters = ", ".join(f"{k} = {' or '.join(v)}" for k, v in search.filters.items())
+        echo(f"  search {search.name!r}: every location with {filters}")
     echo("sinks: ops-email (all alerts) and board-email (critical only) write .eml files;")
     echo(f"       {WEBHOOK_SINK} signs each alert (Standard Webhooks) for a local receiver;")
     echo(f"       {RETIRED_SINK} (critical only) calls an endpoint its owner retired: 410 Gone,")

@@ -22,6 +22,9 @@ from monitor.store import queries
 HENLEY = "1-10000302982"  # Henley House: downgraded by a Single Assessment Framework rating
 LUCERNE = "1-125856395"  # Lucerne House: deregistered
 HARLEY = "1-201307300"  # Alliance Medical Harley Street: new inspection, monthly data review
+ORWELL = "1-100000000001"  # Orwell View: a care home registering in the watched area
+# A saved search: every care home in Suffolk (Henley House is one).
+AREA_SEARCH = {"name": "suffolk-care-homes", "localAuthority": "Suffolk", "careHome": "Y"}
 WEBHOOK_SINK = "partner-webhook"
 # The worker's first monthly full review ("0 6 1 * *"), then daily polls at 07:00.
 START = datetime(2025, 11, 1, 6, 0, tzinfo=UTC)
@@ -103,6 +106,21 @@ def deregistration(stage: Stage) -> None:
     _poll(stage, date(2025, 11, 6))
 
 
+def new_registration(stage: Stage) -> None:
+    _publish(stage, date(2025, 11, 10), "Orwell View, a new care home in Ipswich, registers")
+    stage.sim.register_care_home(
+        location_id=ORWELL,
+        name="Orwell View",
+        local_authority="Suffolk",
+        region="East",
+        registered="2025-11-10",
+        constituency="Ipswich",
+        postal_code="IP4 1AA",
+        town="Ipswich",
+    )
+    _poll(stage, date(2025, 11, 11))
+
+
 def receiver_down(stage: Stage) -> None:
     stage.receiver.fail_with(503, retry_after=60)
     stage.echo("   webhook receiver: now answering 503 Service Unavailable, Retry-After: 60")
@@ -150,6 +168,12 @@ CHAPTERS = (
         "A deregistration",
         "Lucerne House leaves the register: a critical registration_changed alert.",
         deregistration,
+    ),
+    Chapter(
+        "A new service in the watched area",
+        "A saved search follows every care home in Suffolk: a home that registers there joins "
+        "the watchlist the day after, with a location_added alert (not yet rated).",
+        new_registration,
     ),
     Chapter(
         "A sink fails",

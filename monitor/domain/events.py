@@ -14,6 +14,8 @@ EventType = Literal[
     "registration_changed",
     "details_changed",
     "location_removed",
+    "location_added",
+    "location_left",
     "monitor_failing",
     "monitor_recovered",
 ]

@@ -24,8 +24,11 @@ from monitor.domain.events import Event
 from monitor.domain.snapshot import Snapshot
 from monitor.errors import MonitorError, RecordRejectedError, short_error
 from monitor.redaction import Redactor
+from monitor.services.membership import IDLE, Plan
 from monitor.services.observe import Gathered, Observer
 from monitor.services.ports import Clock, LocationSource, PageSource
+from monitor.services.routing import Router
+from monitor.services.searches import SearchWatch
 from monitor.services.targets import Watchlist, full_review_targets, incremental_targets
 from monitor.services.throughput import collector_paced, pipelined
 from monitor.sources.parse_api import redacted_payload
@@ -140,13 +143,14 @@ class ReviewService:
         api: LocationSource,
         web: PageSource | None,
         watch: Watchlist,
-        routes: Callable[[Event], list[str]],
+        routes: Router,
         clock: Clock,
         options: ReviewOptions,
         owner: str = "cli",
         stop: threading.Event | None = None,
         redact: Redactor | None = None,
         alive: Callable[[str], bool] | None = None,
+        searches: SearchWatch | None = None,
     ) -> None:
         self.sessions = sessions
         self.redact = redact or Redactor()
@@ -161,6 +165,8 @@ class ReviewService:
         self.options = options
         self.owner = owner
         self.observe = Observer(api, web, clock)
+        self.searches = searches
+        self._plan: Plan = IDLE  # the saved searches' share of the cycle in hand
 
     def run(
         self,
@@ -190,6 +196,7 @@ class ReviewService:
             report.duration_seconds = time.monotonic() - clock_start
             # The watermark moves only with the cycle's completion, in one transaction.
             with self.sessions.begin() as session:
+                self._plan.finish(session, self.clock.now())
                 self._advance_watermark(session, kind, only, started, report)
                 cycles.finish(session, cycle_id, report, self.clock.now())
         except BaseException as exc:
@@ -235,6 +242,7 @@ class ReviewService:
         retry: list[str],
         report: CycleReport,
     ) -> Iterator[str]:
+        self._plan = IDLE
         if only is not None:
             return iter(dict.fromkeys(only))
         watched = self.watch.watched_ids(self.api)
@@ -243,12 +251,16 @@ class ReviewService:
         report.new_in_watchlist = len(unbaselined)
         if unbaselined:
             log.info("watchlist_unbaselined", count=len(unbaselined), kind=kind)
+        if self.searches is not None:
+            self._plan = self.searches.plan(kind, watched, started)
         if kind == "full":
-            return full_review_targets(self.watch, self.api, watched)
+            return self._plan.targets(full_review_targets(self.watch, self.api, watched))
         assert watermark is not None
         report.feed_window = (watermark, started)
         changed = self.api.iter_changes(watermark - self.options.feed_overlap, started)
-        return incremental_targets(self.watch, changed, watched, retry, unbaselined)
+        changed = self._plan.tap(changed)
+        targets = incremental_targets(self.watch, changed, watched, retry, unbaselined)
+        return self._plan.targets(targets)
 
     def _process(self, targets: Iterator[str], report: CycleReport, cycle_id: int) -> None:
         batch: list[Gathered] = []
@@ -292,12 +304,14 @@ class ReviewService:
             known = load_states(session, [g.observation.location_id for g in batch])
             previous = load_snapshots(session, _needed_snapshots(batch, known))
             items = [self._decide(g, known, previous, now) for g in batch]
-            events = apply(session, items, cycle_id=cycle_id, now=now, known=known)
+            settled = self._plan.settle(session, batch, items, self.routes, now)
+            events = apply(session, settled.items, cycle_id=cycle_id, now=now, known=known)
             # Routed here, written with the events: the outbox never misses one.
             for event in events:
-                outbox.enqueue(session, event, self.routes(event), now)
+                outbox.enqueue(session, event, settled.routes(event), now)
             report.events += events
-        return items
+            settled.record(session, now)
+        return settled.items
 
     def _write_alone(self, gathered: Gathered, report: CycleReport, cycle_id: int) -> list[Applied]:
         try:

@@ -20,6 +20,10 @@ def _nothing_known(_providers: Sequence[str]) -> list[str]:
     return []
 
 
+def _no_members() -> list[str]:
+    return []
+
+
 @dataclass(frozen=True)
 class Watchlist:
     locations: tuple[str, ...] = ()
@@ -27,6 +31,8 @@ class Watchlist:
     everything: bool = False  # the whole register
     file_ids: tuple[str, ...] = ()
     known_locations: KnownLocations = _nothing_known
+    # Locations that belong to a saved search now: watched like listed ids.
+    search_members: Callable[[], list[str]] = _no_members
 
     def explicit_ids(self, source: LocationSource) -> list[str]:
         """Configured ids, file ids and every location of the watched providers, in order.
@@ -38,6 +44,7 @@ class Watchlist:
         for provider in self.providers:
             ids.update(dict.fromkeys(self._provider_locations(source, provider)))
         ids.update(dict.fromkeys(self.known_locations(self.providers) if self.providers else ()))
+        ids.update(dict.fromkeys(self.search_members()))
         return list(ids)
 
     def watched_ids(self, source: LocationSource) -> list[str]:

@@ -76,6 +76,10 @@ class Population:
         self._order: list[str] | None = None
         self._cache = BodyCache(cache_bytes)
         self._raw: dict[str, bytes] = {}  # bodies served as given, for hostile-input tests
+        # Values of the /locations filters per location (sim.search), and a counter of
+        # changes to the register, so a filtered list is built once between changes.
+        self.search_facts: dict[str, dict[str, frozenset[str]]] = {}
+        self.version = 0
 
     @classmethod
     def generate(cls, size: int, seed: int = 0) -> Population:
@@ -142,6 +146,7 @@ class Population:
             self._providers[entry.provider_id] = provider
         provider.location_ids.append(entry.location_id)
         self._order = None
+        self.version += 1
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -306,3 +311,5 @@ class Population:
     def _forget(self, location_id: str) -> None:
         self._cache.discard(("api", location_id))
         self._cache.discard(("web", location_id))
+        self.search_facts.pop(location_id, None)
+        self.version += 1

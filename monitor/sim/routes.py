@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from monitor.sim import wire
@@ -52,12 +53,18 @@ def classify(path: str) -> Target:
 
 
 def answer(
-    target: Target, population: Population, feed: ChangeFeed, query: dict[str, str]
+    target: Target,
+    population: Population,
+    feed: ChangeFeed,
+    query: dict[str, str],
+    listed: Sequence[str] | None = None,
 ) -> wire.Response:
-    """The response to an authorised API request (faults aside)."""
+    """The response to an authorised API request (faults aside). ``listed``: the ids a
+    filtered ``/locations`` request matches (None: the whole register)."""
     try:
         if target.kind == "locations":
-            return _locations(population, Paging.from_query(query))
+            ids = population.ids() if listed is None else listed
+            return _locations(population, Paging.from_query(query), ids)
         if target.kind == "changes":
             return _changes(target, population, feed, query)
     except BadRequest as problem:
@@ -83,8 +90,7 @@ def _item(population: Population, location_id: str) -> dict[str, str]:
     return {"locationId": location_id, "locationName": name, "postalCode": postcode}
 
 
-def _locations(population: Population, paging: Paging) -> wire.Response:
-    ids = population.ids()
+def _locations(population: Population, paging: Paging, ids: Sequence[str]) -> wire.Response:
     start = (paging.page - 1) * paging.per_page
     items = [_item(population, i) for i in ids[start : start + paging.per_page]]
     # Page the ids, not the items, so building one page never walks the whole register.

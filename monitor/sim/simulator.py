@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from monitor.sim import assessments, inspections, routes, wire
+from monitor.sim import assessments, inspections, registrations, routes, search, wire
 from monitor.sim.faults import Faults
 from monitor.sim.feed import ChangeFeed
 from monitor.sim.inspections import iso_date
@@ -52,6 +52,7 @@ class SimulatedCqc:
         self.timeline = Timeline(self)
         self._lock = threading.RLock()
         self._links = random.Random(0)  # report link ids, reproducible run to run
+        self.index = search.SearchIndex(population)
 
     # --- mutations --------------------------------------------------------------------------
 
@@ -163,6 +164,54 @@ class SimulatedCqc:
             self.population.add(copy.deepcopy(doc), provider_name=provider_name)
             self.feed.record(self.clock(), doc["locationId"])
 
+    def register_care_home(
+        self,
+        *,
+        name: str,
+        local_authority: str,
+        region: str,
+        registered: dt.date | str,
+        location_id: str | None = None,
+        provider_id: str = "1-102642938",
+        **place: str,
+    ) -> str:
+        """A new care home joins the register, not yet rated (a feed entry); returns its id.
+
+        ``place``: ``constituency``, ``postal_code``, ``town`` (see ``registrations.care_home``).
+        """
+        with self._lock:
+            location_id = location_id or f"1-{self._links.randrange(10**10, 10**11)}"
+            doc = registrations.care_home(
+                location_id,
+                name=name,
+                provider_id=provider_id,
+                local_authority=local_authority,
+                region=region,
+                registered=iso_date(registered),
+                **place,
+            )
+            self.add_location(doc)
+        return location_id
+
+    def move(
+        self,
+        location_id: str,
+        *,
+        local_authority: str,
+        region: str | None = None,
+        constituency: str | None = None,
+        postal_code: str | None = None,
+    ) -> None:
+        """The location now lies in another local authority (a feed entry)."""
+        with self._editing(location_id) as doc:
+            registrations.move(
+                doc,
+                local_authority=local_authority,
+                region=region,
+                constituency=constituency,
+                postal_code=postal_code,
+            )
+
     def serve_raw(self, location_id: str, body: bytes | None) -> None:
         """From now on answer the location's API request with exactly ``body`` (a hostile or
         broken document, byte for byte); None goes back to its document. A feed entry."""
@@ -212,17 +261,23 @@ class SimulatedCqc:
     def handle(self, target: str, headers: Mapping[str, str]) -> wire.Response:
         """Answer ``GET target`` (path and query) with these request headers."""
         parts = urlsplit(target)
-        query = dict(parse_qsl(parts.query))
+        pairs = parse_qsl(parts.query)
+        query = dict(pairs)
         where = routes.classify(parts.path)
         try:
-            response = self._respond(where, query, {k.lower(): v for k, v in headers.items()})
+            lowered = {k.lower(): v for k, v in headers.items()}
+            response = self._respond(where, query, lowered, search.filters_of(pairs))
         except Exception as problem:  # a simulator bug must still look like a server error
             response = wire.error(500, f"{type(problem).__name__}: {problem}")
         self.stats.record(where.kind, response.status)
         return response
 
     def _respond(
-        self, where: routes.Target, query: dict[str, str], headers: dict[str, str]
+        self,
+        where: routes.Target,
+        query: dict[str, str],
+        headers: dict[str, str],
+        filters: search.Filters,
     ) -> wire.Response:
         delay = self.faults.delay_for(where.path)
         if where.is_api:
@@ -241,7 +296,10 @@ class SimulatedCqc:
             if where.kind == "web":
                 response = routes.web_page(where, self.population)
             else:
-                response = routes.answer(where, self.population, self.feed, query)
+                listed = None
+                if filters and where.kind == "locations":
+                    listed = self.index.matching(filters)
+                response = routes.answer(where, self.population, self.feed, query, listed)
         if endless and fault is not None and response.status == 200:
             response = wire.claim_pages(response, fault.pages)
         if fault is not None and fault.action == "hang":

@@ -24,6 +24,7 @@ class SinkConfig(ConfigModel):
     min_severity: MinSeverity = "info"
     locations: list[str] | None = None
     providers: list[str] | None = None
+    searches: list[str] | None = None  # names of [[watch.search]] tables
     timeout_seconds: float = Field(default=10.0, gt=0, le=3600)  # each read of the socket
     # One whole send (a webhook POST, an SMTP conversation, an Apprise notification); when
     # absent, twice timeout_seconds.

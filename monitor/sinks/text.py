@@ -13,6 +13,7 @@ from typing import Any
 from monitor.domain.events import Event
 from monitor.domain.ratings import SCALE, question_order
 from monitor.domain.wording import source_label
+from monitor.sinks.search_text import SEARCH_EVENTS, search_headline, search_lines
 
 ARROW = "→"
 
@@ -92,6 +93,8 @@ def headline(event: Event) -> str:
         return f"details changed ({', '.join(fields)})" if fields else "details changed"
     if event.type == "monitor_failing":
         return f"monitoring failing ({details.get('consecutive_failures')} checks in a row)"
+    if event.type in SEARCH_EVENTS:
+        return search_headline(event)
     return _HEADLINES.get(event.type, event.summary)
 
 
@@ -136,6 +139,8 @@ def detail_lines(event: Event) -> list[Line]:
         )
     if event.type == "location_removed":
         return [Line("CQC API", f"HTTP {details.get('http_status')} for this location")]
+    if event.type in SEARCH_EVENTS:
+        return [Line(label, value) for label, value in search_lines(event)]
     if event.type in ("monitor_failing", "monitor_recovered"):
         return _present(
             Line("Failed checks in a row", _shown(details.get("consecutive_failures"))),

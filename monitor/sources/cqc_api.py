@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +20,7 @@ from monitor.sources.http import (
     DEFAULT_MAX_RESPONSE_BYTES,
     HttpGetter,
     HttpResponse,
+    QueryParams,
     RetryPolicy,
     build_http_getter,
 )
@@ -29,7 +30,7 @@ DEFAULT_BASE_URL = "https://api.service.cqc.org.uk/public/v1"
 MAX_PER_PAGE = 1000
 _KEY_HEADER = "Ocp-Apim-Subscription-Key"
 
-Params = Mapping[str, str | int]
+Params = QueryParams
 
 
 def fetch_document(
@@ -170,6 +171,20 @@ class CqcApiClient:
     def iter_register(self) -> Iterator[str]:
         """Every location id on the register, fetched page by page as the caller iterates."""
         yield from self._iter_ids(self._url("locations"), {}, "locations", _register_id)
+
+    def iter_search(self, filters: Mapping[str, Sequence[str]]) -> Iterator[str]:
+        """Ids of the locations ``GET /locations`` lists for these filters, page by page as
+        the caller iterates. A filter's several values are sent as a repeated parameter,
+        which the API reads as "any of" (one query per search, however many values)."""
+        yield from self._iter_ids(self._url("locations"), filters, "locations", _register_id)
+
+    def count_search(self, filters: Mapping[str, Sequence[str]]) -> int:
+        """How many locations match these filters now: the ``total`` of a one-item page."""
+        data = self._get_json(self._url("locations"), {**filters, "page": 1, "perPage": 1})
+        total = data.get("total", data.get("totalPages"))
+        if not isinstance(total, int) or isinstance(total, bool):
+            raise MalformedResponseError(f"location list without a total: {str(data)[:200]}")
+        return total
 
     def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]:
         """Ids of locations changed in ``[start, end)``, each once, page by page."""

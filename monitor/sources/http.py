@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -40,6 +40,8 @@ USER_AGENT = f"cqc-monitor/{__version__} (+https://github.com/cqc-monitor)"
 DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 _CHUNK_BYTES = 64 * 1024
 _ERROR_DETAIL_BYTES = 4096
+# A sequence value repeats the parameter (``region=London&region=East``).
+QueryParams = Mapping[str, str | int | Sequence[str]]
 
 _log = structlog.get_logger(__name__)
 
@@ -122,7 +124,7 @@ class HttpGetter:
         self,
         url: str,
         *,
-        params: Mapping[str, str | int] | None = None,
+        params: QueryParams | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> HttpResponse:
         response: HttpResponse = self._retrying.copy()(self._attempt, url, params, headers)
@@ -140,7 +142,7 @@ class HttpGetter:
     def _attempt(
         self,
         url: str,
-        params: Mapping[str, str | int] | None,
+        params: QueryParams | None,
         headers: Mapping[str, str] | None,
     ) -> HttpResponse:
         self._limiter.acquire()

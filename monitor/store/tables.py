@@ -97,6 +97,34 @@ class Location(Base):
     overall_rating: Mapped[str | None] = mapped_column(String(60), index=True)
 
 
+class SavedSearch(Base):
+    """A ``[[watch.search]]`` as last configured, and whether it has been resolved since."""
+
+    __tablename__ = "searches"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # of the filters
+    filters: Mapped[dict[str, Any]] = mapped_column(Json)
+    # When the search with these filters entered the watchlist; until its first resolution
+    # completes, joining is silent except for services registered on or after that day.
+    since: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SearchMember(Base):
+    """A location's membership of a saved search: ``member`` now, or ``left``."""
+
+    __tablename__ = "search_members"
+
+    search: Mapped[str] = mapped_column(ForeignKey("searches.name"), primary_key=True)
+    location_id: Mapped[str] = mapped_column(
+        ForeignKey("locations.id"), primary_key=True, index=True
+    )
+    state: Mapped[str] = mapped_column(String(8))  # member | left
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    left_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class Cycle(Base):
     """One review cycle: incremental (change feed) or full."""
 

@@ -86,6 +86,7 @@ def test_signed_webhooks_for_every_event(
         ("new_inspection", "Alliance Medical Harley Street"),
         ("rating_changed", "Henley House"),
         ("registration_changed", "Lucerne House"),
+        ("location_added", "Orwell View"),
         ("data_review", "Alliance Medical Harley Street"),
     ]
     rating = received[1]
@@ -106,7 +107,7 @@ def test_a_failed_webhook_delivery_is_retried_and_sent(
     demo: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
     result, _ = demo
-    down, recovered = chapter(result.stdout, 5), chapter(result.stdout, 6)
+    down, recovered = chapter(result.stdout, 6), chapter(result.stdout, 7)
     assert re.search(r"partner-webhook\s+failed\s+1\s+data_review\s+\S+\s+HTTP 503", down), down
     assert re.search(r"partner-webhook\s+sent\s+2\s+data_review", recovered), recovered
 
@@ -118,12 +119,30 @@ def test_alerts_are_printed_and_the_history_shows_the_downgrade(
     assert str(output) in result.stdout.splitlines()[0]
     assert "== rating_changed" in chapter(result.stdout, 3)
     assert "Lucerne House was deregistered by CQC on 2025-11-05." in chapter(result.stdout, 4)
-    history = chapter(result.stdout, 7)
+    history = chapter(result.stdout, 8)
     assert "cqc-monitor history 1-10000302982" in history
     assert re.search(r"snapshot\s+#\d+ Registered Overall: Good", history)
     assert re.search(r"snapshot\s+#\d+ Registered Overall: Requires improvement", history)
     assert "[critical] Henley House: Overall: Good → Requires improvement" in history
-    assert f"Done. 10 files in {output}" in result.stdout
+    assert f"Done. 12 files in {output}" in result.stdout
+
+
+def test_a_care_home_registering_in_the_watched_area_is_announced(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, output = demo
+    told = chapter(result.stdout, 5)
+    assert "== location_added" in told
+    assert "New care home registered in Suffolk: Orwell View, not yet rated" in told
+    subjects = [str(m["Subject"]) for m in emails(output)]
+    assert "[CQC] Orwell View: newly registered, joins suffolk-care-homes" in subjects
+    (added,) = [w for w in webhooks(output) if w["body"]["type"] == "location_added"]
+    details = added["body"]["data"]["details"]
+    assert (details["search"], details["reason"], details["ratings"]) == (
+        "suffolk-care-homes",
+        "new_registration",
+        [],
+    )
 
 
 def test_the_database_is_kept_and_the_dashboard_command_printed(

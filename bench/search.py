@@ -31,6 +31,7 @@ from typing import Any
 
 from bench.measure import ROOT, fresh_database, run_module
 from bench.simproc import SUBSCRIPTION_KEY, SimProcess
+from bench.sweeps import add_server_side
 from monitor.sources.cqc_api import CqcApiClient
 
 FILTERS = {"inspectionDirectorate": ["Hospitals", "Adult social care"]}
@@ -67,21 +68,26 @@ def stream(base_url: str) -> dict[str, Any]:
 
 
 def cycle(
-    base_url: str, workdir: Path, name: str, watch: dict[str, Any], *, fresh: bool = True
+    sim: SimProcess, workdir: Path, name: str, watch: dict[str, Any], *, fresh: bool = True
 ) -> dict[str, Any]:
-    """A full review into SQLite (an empty database when ``fresh``), in a process of its own."""
+    """A full review into SQLite (an empty database when ``fresh``), in a process of its own;
+    its requests as the simulator counted them."""
     database_url = f"sqlite:///{workdir / f'{name}.db'}"
     if fresh:
         fresh_database(database_url)
     spec = {
         "database_url": database_url,
-        "base_url": base_url,
+        "base_url": sim.base_url,
         "subscription_key": SUBSCRIPTION_KEY,
         "kind": "full",
         "concurrency": 4,
         "watch": watch,
     }
-    return run_module("bench.worker", spec, workdir / f"{name}.log")
+    before = sim.stats()
+    result = run_module("bench.worker", spec, workdir / f"{name}.log")
+    add_server_side(result, before, sim.stats(), result["cycle"]["locations"])
+    result["requests"] = sum(result["server_requests"].values())
+    return result
 
 
 def _held_bytes(ids: list[str]) -> int:
@@ -95,9 +101,9 @@ def run(size: int, with_cycle: bool, workdir: Path) -> dict[str, Any]:
         results["stream_warm"] = stream(sim.base_url)
         if with_cycle:
             watch = {"search": [SEARCH]}
-            results["cycle"] = cycle(sim.base_url, workdir, "search", watch)
-            results["steady_cycle"] = cycle(sim.base_url, workdir, "search", watch, fresh=False)
-            results["register_cycle"] = cycle(sim.base_url, workdir, "register", {"all": True})
+            results["cycle"] = cycle(sim, workdir, "search", watch)
+            results["steady_cycle"] = cycle(sim, workdir, "search", watch, fresh=False)
+            results["register_cycle"] = cycle(sim, workdir, "register", {"all": True})
     return results
 
 

@@ -100,7 +100,7 @@ def _floor(sim: SimProcess, plan: SweepPlan, ids_file: Path, progress: Any) -> d
     }
     before = sim.stats()
     result = run_module("bench.floor", spec)
-    _add_server_side(result, before, sim.stats(), result["requests"])
+    add_server_side(result, before, sim.stats(), result["requests"])
     result["locations_per_s"] = result["requests"] / result["wall_s"]
     result["cpu_ms_per_request"] = result["cpu_s"] / result["requests"] * 1e3
     progress(f"  floor            N={plan.size:<7} {result['locations_per_s']:8.0f} loc/s")
@@ -158,13 +158,13 @@ def _measured_cycle(
     stats_before, server_before = database_stats(url), sim.stats()
     result = run_module("bench.worker", spec, log=plan.workdir / "worker.log")
     result["written"] = difference(database_stats(url), stats_before)
-    _add_server_side(result, server_before, sim.stats(), result["cycle"]["locations"])
+    add_server_side(result, server_before, sim.stats(), result["cycle"]["locations"])
     # Counted by the simulator, which answered them: the monitor keeps no counter of its own.
     result["requests"] = sum(result["server_requests"].values())
     return result
 
 
-def _add_server_side(
+def add_server_side(
     result: dict[str, Any], before: dict[str, Any], after: dict[str, Any], locations: int
 ) -> None:
     """Requests as the simulator counted them, and its CPU per location served."""

@@ -107,7 +107,7 @@ def test_every_page_loads_cleanly(visit: Visit) -> None:
         assert (visit.folder / f"{name}.png").stat().st_size > 10_000
     overview = visit.open("/", "overview")
     states = overview.find_element(By.ID, "states").find_element(By.XPATH, "..").text
-    assert "active 6" in states
+    assert "active 7" in states
 
 
 def test_the_downgrade_is_found_on_changes_and_leads_to_the_location(visit: Visit) -> None:

@@ -42,7 +42,7 @@ def _pages() -> dict[str, bytes]:
 
 def _time_one(body: bytes) -> float:
     """Best per-page time in microseconds over ROUNDS rounds."""
-    from monitor.sources.cqc_web import parse_location_page
+    from monitor.sources.web_page import parse_location_page
 
     parse_location_page(body)  # warm caches (regex compilation, imports)
     start = time.perf_counter()

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, bindparam, insert, update
 from monitor.domain.events import Event, LocationRef, event_id
 from monitor.domain.snapshot import Rating, Snapshot
 from monitor.sim import Population
-from monitor.sources.parse_api import parse_location
+from monitor.sources.api_document import parse_location
 from monitor.store.repository import summary_values
 from monitor.store.tables import Cycle, Delivery, EventRecord, Fetch, Location, SnapshotRecord
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from monitor.domain.diff import diff
 from monitor.domain.snapshot import Snapshot
-from monitor.sources.parse_api import parse_location, redacted_payload
+from monitor.sources.api_document import parse_location, redacted_payload
 from monitor.store.repository import compress_raw
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -32,7 +32,7 @@ from typing import Any
 from bench.measure import ROOT, fresh_database, run_module
 from bench.simproc import SUBSCRIPTION_KEY, SimProcess
 from bench.sweeps import add_server_side
-from monitor.sources.cqc_api import CqcApiClient
+from monitor.sources.api_client import CqcApiClient
 
 FILTERS = {"inspectionDirectorate": ["Hospitals", "Adult social care"]}
 SEARCH = {"name": "everything-by-directorate", **FILTERS}

@@ -30,10 +30,10 @@ from monitor.services.targets import Watchlist
 from monitor.settings import Settings, sink_configs
 from monitor.sinks.base import Sink, SinkConfig
 from monitor.sinks.registry import make_sink
-from monitor.sources.cqc_api import CqcApiClient
-from monitor.sources.cqc_web_client import CqcWebClient
+from monitor.sources.api_client import CqcApiClient
 from monitor.sources.http import RetryPolicy as HttpRetryPolicy
 from monitor.sources.http import build_http_getter
+from monitor.sources.web_client import CqcWebClient
 from monitor.store import migrate
 from monitor.store.engine import make_engine, make_session_factory
 from monitor.store.queries import locations_of_providers

@@ -12,9 +12,9 @@ from typing import Any
 from monitor.domain.decide import Observation
 from monitor.errors import AuthenticationError, MalformedResponseError, short_error
 from monitor.services.ports import Clock, LocationSource, PageSource
+from monitor.sources.api_document import parse_location
 from monitor.sources.base import FetchResult
-from monitor.sources.cqc_web import parse_location_page
-from monitor.sources.parse_api import parse_location
+from monitor.sources.web_page import parse_location_page
 from monitor.store.repository import FetchLog
 
 

@@ -31,7 +31,7 @@ from monitor.services.routing import Router
 from monitor.services.searches import SearchWatch
 from monitor.services.targets import Watchlist, full_review_targets, incremental_targets
 from monitor.services.throughput import collector_paced, pipelined
-from monitor.sources.parse_api import redacted_payload
+from monitor.sources.api_document import redacted_payload
 from monitor.store import cycles, outbox
 from monitor.store.repository import (
     Applied,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from monitor.sim import Population, RunningServer, SimulatedCqc
-from monitor.sources.cqc_api import CqcApiClient
+from monitor.sources.api_client import CqcApiClient
 
 BOTH = {"inspectionDirectorate": ["Hospitals", "Adult social care"]}
 

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from monitor.sim import ManualClock, Population, RunningServer, SimulatedCqc, Step, demo_story
-from monitor.sources.parse_api import parse_location
+from monitor.sources.api_document import parse_location
 
 HENLEY, LUCERNE, ALLIED, HARLEY = "1-10000302982", "1-125856395", "1-134558905", "1-201307300"
 KEY_QUESTIONS = {"Safe", "Effective", "Caring", "Responsive", "Well-led"}

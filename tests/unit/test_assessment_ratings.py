@@ -11,7 +11,7 @@ import pytest
 from monitor.domain.diff import diff
 from monitor.domain.snapshot import Snapshot
 from monitor.errors import MalformedResponseError
-from monitor.sources.parse_api import parse_location
+from monitor.sources.api_document import parse_location
 from tests.support import documents as docs
 
 NOW = "2026-11-29T07:00:00Z"

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from monitor.domain.diff import diff
 from monitor.domain.snapshot import Report, Snapshot, TimelineEntry
-from monitor.sources.parse_api import parse_location
+from monitor.sources.api_document import parse_location
 from tests.support import documents as docs
 
 NOW = "2026-11-29T07:00:00Z"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from monitor.domain.decide import Decision, LocationState, Observation, Policy, decide
 from monitor.domain.first_sight import as_of
 from monitor.sim import inspections
-from monitor.sources.parse_api import parse_location
+from monitor.sources.api_document import parse_location
 from tests.support import documents as docs
 
 NOW = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)

@@ -20,10 +20,10 @@ from monitor.domain.diff import diff
 from monitor.errors import MalformedResponseError
 from monitor.services.observe import Observer
 from monitor.services.review import ReviewOptions, process
+from monitor.sources.api_client import decode_json_object
+from monitor.sources.api_document import parse_location
 from monitor.sources.base import FetchResult
-from monitor.sources.cqc_api import decode_json_object
 from monitor.sources.http import HttpResponse
-from monitor.sources.parse_api import parse_location
 from tests.fakes import FakeClock
 from tests.support import documents as docs
 

@@ -71,7 +71,10 @@ API = '[sources.cqc_api]\nsubscription_key = "k"\n'
     [
         (API + "concurrency = 0", "sources.cqc_api.concurrency"),
         (API + "deadline_seconds = 0", "sources.cqc_api.deadline_seconds"),
-        (API + '[sources.cqc_web]\ndeadline_seconds = "soon"', "sources.cqc_web.deadline_seconds"),
+        (
+            API + '[sources.cqc_web]\ndeadline_seconds = "soon"',
+            "sources.cqc_web.deadline_seconds",
+        ),
         (API + '[schedule]\nchanges = "0 7 * *"', "schedule.changes"),
         (API + '[schedule]\ntimezone = "Mars/Olympus"', "schedule.timezone"),
         (API + '[alerts]\nfirst_seen = "loud"', "alerts.first_seen"),

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 import responses
 
-from monitor.sources.cqc_web_client import CqcWebClient
 from monitor.sources.http import HttpGetter
+from monitor.sources.web_client import CqcWebClient
 
 SITE = "http://127.0.0.1:9"  # never reached: `responses` answers first
 LOCATION_ID = "1-201307300"

@@ -27,9 +27,9 @@ from monitor.errors import (
 )
 from monitor.sim import Population, SimulatedCqc
 from monitor.sim.routes import API_PREFIX
-from monitor.sources.cqc_api import CqcApiClient
-from monitor.sources.cqc_web_client import CqcWebClient
+from monitor.sources.api_client import CqcApiClient
 from monitor.sources.http import HttpGetter, RetryPolicy, build_http_getter
+from monitor.sources.web_client import CqcWebClient
 from tests.support import documents as docs
 
 CQC_DATA = Path(__file__).parents[1] / "fixtures" / "cqc"

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import MalformedResponseError
-from monitor.sources.cqc_web import (
+from monitor.sources.site_dates import parse_site_date
+from monitor.sources.web_page import (
     MAX_PAGE_BYTES,
     MAX_SUMMARY_CHARS,
     LocationPage,
     parse_location_page,
 )
-from monitor.sources.site_dates import parse_site_date
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "web"
 SEED = FIXTURES / "alliance-medical-harley-street.txt"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.errors import MalformedResponseError
-from monitor.sources.parse_api import parse_location, redact_personal_names
+from monitor.sources.api_document import parse_location, redact_personal_names
 from tests.support import documents as docs
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from monitor.errors import AuthenticationError, MalformedResponseError
+from monitor.sources.api_client import fetch_document
 from monitor.sources.base import FetchResult
-from monitor.sources.cqc_api import fetch_document
 from monitor.sources.http import HttpGetter, HttpResponse
 
 DEFAULT_BASE_URL = "https://www.cqc.org.uk"

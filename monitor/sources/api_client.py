@@ -18,7 +18,7 @@ from monitor.errors import (
 from monitor.sources.base import FetchResult, FetchStatus
 from monitor.sources.http import (
     DEFAULT_MAX_RESPONSE_BYTES,
-    HttpGetter,
+    Getter,
     HttpResponse,
     QueryParams,
     RetryPolicy,
@@ -34,7 +34,7 @@ Params = QueryParams
 
 
 def fetch_document(
-    getter: HttpGetter,
+    getter: Getter,
     url: str,
     *,
     decode: Callable[[HttpResponse], Any],
@@ -92,11 +92,11 @@ def format_timestamp(moment: datetime) -> str:
 
 
 class CqcApiClient:
-    """Reads the Syndication API. Thread-safe when its :class:`HttpGetter` is shared."""
+    """Reads the Syndication API. Thread-safe when its getter (an :class:`HttpGetter`) is."""
 
     def __init__(
         self,
-        getter: HttpGetter,
+        getter: Getter,
         *,
         base_url: str = DEFAULT_BASE_URL,
         subscription_key: str,
@@ -141,10 +141,6 @@ class CqcApiClient:
         return cls(
             getter, base_url=base_url, subscription_key=subscription_key, partner_code=partner_code
         )
-
-    @property
-    def requests_made(self) -> int:
-        return self.getter.requests_made
 
     def fetch_location(self, location_id: str) -> FetchResult:
         """One location document. Raises only :class:`AuthenticationError`."""

@@ -8,12 +8,11 @@ so URLs are safe to log and to put in error messages.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -53,6 +52,20 @@ class HttpResponse:
     headers: Mapping[str, str]
     elapsed_ms: float
     url: str
+
+
+class Getter(Protocol):
+    """What a source needs of an HTTP client: :class:`HttpGetter`, or a wrapper of it."""
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: QueryParams | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,14 +124,6 @@ class HttpGetter:
             before_sleep=_log_retry,
             retry_error_callback=_give_up,
         )
-        self._count_lock = threading.Lock()
-        self._requests_made = 0
-
-    @property
-    def requests_made(self) -> int:
-        """HTTP requests sent so far, retries included."""
-        with self._count_lock:
-            return self._requests_made
 
     def get(
         self,
@@ -146,8 +151,6 @@ class HttpGetter:
         headers: Mapping[str, str] | None,
     ) -> HttpResponse:
         self._limiter.acquire()
-        with self._count_lock:
-            self._requests_made += 1
         started = time.perf_counter()
         with within(self._deadline) as deadline:
             try:

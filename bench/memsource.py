@@ -48,6 +48,9 @@ class MemorySource:
     def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]:
         yield from self.sim.feed.between(start, end)
 
+    def close(self) -> None:
+        self.bodies.clear()
+
 
 def processing(spec: dict[str, Any]) -> dict[str, Any]:
     """CPU per location of a baseline, a steady and a 1%-changed full review."""

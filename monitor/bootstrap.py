@@ -14,12 +14,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.decide import Policy
 from monitor.domain.events import Event
-from monitor.errors import StorageError
 from monitor.redaction import Redactor
 from monitor.services.dispatcher import Dispatcher, OutcomeListener, RetryPolicy
 from monitor.services.ports import Clock, LocationSource, PageSource, SystemClock
@@ -35,7 +33,7 @@ from monitor.sources.http import RetryPolicy as HttpRetryPolicy
 from monitor.sources.http import build_http_getter
 from monitor.sources.web_client import CqcWebClient
 from monitor.store import migrate
-from monitor.store.engine import make_engine, make_session_factory
+from monitor.store.engine import database_errors, make_engine, make_session_factory
 from monitor.store.queries import locations_of_providers
 from monitor.store.retention import prune_fetch_log
 from monitor.store.runstate import location_states, owner_alive
@@ -150,17 +148,14 @@ class App:
 
     def prepare_database(self) -> None:
         """Bring the schema to head (``check`` on an empty database upgrades it first)."""
-        try:
+        with database_errors():
             if not migrate.is_at_head(self.engine):
                 migrate.upgrade(self.engine)
-        except SQLAlchemyError as exc:
-            raise StorageError(f"database unavailable: {_short(exc)}") from exc
 
     def close(self) -> None:
-        for closable in (self.api, self.web):
-            getter = getattr(closable, "getter", None)
-            if getter is not None:
-                getter.close()
+        self.api.close()
+        if self.web is not None:
+            self.web.close()
         self.engine.dispose()
 
 
@@ -227,7 +222,3 @@ def _web_client(settings: Settings) -> CqcWebClient | None:
         follow_redirects=True,
     )
     return CqcWebClient(getter, base_url=web.base_url)
-
-
-def _short(exc: BaseException) -> str:
-    return str(exc).splitlines()[0][:300]

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, NoReturn, TypeVar
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from monitor import output
 from monitor.bootstrap import App, build_app
@@ -36,6 +35,7 @@ from monitor.settings import (
 from monitor.sinks.base import Alert
 from monitor.sinks.registry import sample_event
 from monitor.store import migrate, queries
+from monitor.store.engine import database_errors
 
 T = TypeVar("T")
 
@@ -419,7 +419,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(code)
 
     try:
-        cli.main(args=argv, prog_name="cqc-monitor", standalone_mode=False, obj=context)
+        # Whatever the database says on the way out, in the store's words: one line, exit 1.
+        with database_errors():
+            cli.main(args=argv, prog_name="cqc-monitor", standalone_mode=False, obj=context)
     except click.exceptions.Abort:
         fail("aborted", EXIT_FAILED)
     except click.UsageError as exc:
@@ -435,6 +437,4 @@ def main(argv: list[str] | None = None) -> None:
         fail(str(exc), EXIT_FAILED)
     except MonitorError as exc:
         fail(str(exc), EXIT_FAILED)
-    except SQLAlchemyError as exc:
-        fail(f"database unavailable: {str(exc).splitlines()[0][:300]}", EXIT_FAILED)
     sys.exit(EXIT_OK)

@@ -14,6 +14,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from monitor.errors import CronError
+
 _DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _NAME_NUMBERS = {name: number for number, name in enumerate(_DAY_NAMES)}
 _MACROS = {
@@ -25,10 +27,6 @@ _MACROS = {
     "@midnight": "0 0 * * *",
     "@hourly": "0 * * * *",
 }
-
-
-class CronError(ValueError):
-    pass
 
 
 def build_trigger(expression: str, timezone: tzinfo) -> BaseTrigger:

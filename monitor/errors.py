@@ -2,6 +2,8 @@
 
     MonitorError                      base of everything we raise on purpose
     ├── ConfigError                   invalid or missing configuration  → exit 2
+    ├── CronError                     a schedule that is not a crontab string (also a ValueError,
+    │                                 so configuration validation reports it with its key)
     ├── StorageError                  database unreachable / not migrated → exit 1
     │   ├── RecordRejectedError       a row refused for its content (one location's data)
     │   └── SlotTakenError            a scheduled slot already has its cycle (another replica)
@@ -13,8 +15,6 @@
     │   ├── MalformedResponseError    not the JSON / HTML we expect
     │   └── TransientSourceError      429, 5xx, timeouts, connection errors (retried)
     │       └── RateLimitedError      429, carries Retry-After
-    └── SinkError                     a delivery failed
-        └── PermanentSinkError        will never succeed as configured (dead)
 
 Third-party exceptions (requests, smtplib, SQLAlchemy) are translated at the adapter
 edge; only ``cli.py`` maps errors to exit codes.
@@ -32,6 +32,10 @@ class ConfigError(MonitorError):
         super().__init__(f"{key}: {message}" if key else message)
         self.key = key
         self.message = message
+
+
+class CronError(MonitorError, ValueError):
+    pass
 
 
 class StorageError(MonitorError):
@@ -88,20 +92,11 @@ class RateLimitedError(TransientSourceError):
         self.retry_after = retry_after
 
 
-class SinkError(MonitorError):
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class PermanentSinkError(SinkError):
-    pass
-
-
 def short_error(exc: BaseException, limit: int = 300) -> str:
-    """The first line of an exception's message, bounded, with its type when it has none."""
+    """The first line of an exception's message, bounded; its type when it has no message.
+
+    Database drivers and HTTP libraries append pages of SQL, parameters and context: one
+    line is what a log line, a stored error or a message to the user can carry.
+    """
     lines = str(exc).strip().splitlines()
-    text = lines[0] if lines else type(exc).__name__
-    if not isinstance(exc, MonitorError) and lines:
-        text = f"{type(exc).__name__}: {text}"
-    return text[:limit]
+    return (lines[0] if lines else type(exc).__name__)[:limit]

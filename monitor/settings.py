@@ -20,9 +20,9 @@ from pydantic import (
 )
 
 from monitor.config_model import ConfigModel, check_text, header_value, http_url
-from monitor.cron import CronError, build_trigger
+from monitor.cron import build_trigger
 from monitor.deadline import twice_the_timeout
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, CronError
 from monitor.search_settings import SearchSettings, check_sink_searches, unique_names
 from monitor.sinks.base import SinkConfig
 from monitor.sinks.registry import parse_sink_config

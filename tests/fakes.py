@@ -34,6 +34,7 @@ class FakeCqc:
         self.malformed: set[str] = set()
         self.fetched: list[str] = []
         self.windows: list[tuple[datetime, datetime]] = []
+        self.closed = False
 
     def fetch_location(self, location_id: str) -> FetchResult:
         self.fetched.append(location_id)
@@ -59,6 +60,9 @@ class FakeCqc:
     def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]:
         self.windows.append((start, end))
         yield from self.changed
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class RecordingSink:

@@ -16,11 +16,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine
 
+from monitor.errors import StorageError
 from monitor.store import migrate
-from monitor.store.engine import database_file
+from monitor.store.engine import database_errors, database_file
 
 Probe = Callable[[], tuple[bool, dict[str, Any]]]
 # Answers a request for any other path (the dashboard, when it is on).
@@ -61,12 +61,10 @@ class DatabaseProbe:
         if problem:
             return False, {"status": "unavailable", "reason": f"database unreachable: {problem}"}
         try:
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            current = migrate.current_revision(self.engine)
-        except SQLAlchemyError as exc:
-            reason = "database unreachable: " + str(exc).splitlines()[0][:300]
-            return False, {"status": "unavailable", "reason": reason}
+            with database_errors("database unreachable"):
+                current = migrate.current_revision(self.engine)
+        except StorageError as exc:
+            return False, {"status": "unavailable", "reason": str(exc)}
         if self._head is None:
             self._head = migrate.head_revision(self.engine)
         if current != self._head:

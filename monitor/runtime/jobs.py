@@ -25,7 +25,8 @@ from monitor.bootstrap import App
 from monitor.errors import SlotTakenError
 from monitor.runtime.metrics import Metrics
 from monitor.runtime.slots import latest_slot, next_slot, retry_delay, slot_key
-from monitor.services.review import CycleAbandoned, CycleKind, CycleReport
+from monitor.services.cycle_report import CycleReport
+from monitor.services.review import CycleAbandoned, CycleKind
 from monitor.store import runstate
 
 log = structlog.get_logger(__name__)

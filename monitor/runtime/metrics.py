@@ -15,7 +15,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from monitor.services.review import CycleReport
+from monitor.errors import short_error
+from monitor.services.cycle_report import CycleReport
 from monitor.store.runstate import Figures
 
 log = structlog.get_logger(__name__)
@@ -105,7 +106,7 @@ class DatabaseCollector(Collector):
         try:
             figures = self.figures()
         except Exception as exc:  # a scrape must not fail because the database did
-            log.warning("metrics_database_unavailable", error=str(exc).splitlines()[0][:300])
+            log.warning("metrics_database_unavailable", error=short_error(exc))
             return []
         return list(self._families(figures))
 

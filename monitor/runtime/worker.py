@@ -23,10 +23,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.bootstrap import App
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, StorageError
 from monitor.runtime.health import DatabaseProbe, HealthServer, Heartbeat
 from monitor.runtime.jobs import Jobs
 from monitor.runtime.metrics import Metrics
@@ -35,7 +34,7 @@ from monitor.runtime.signals import StopSignals
 from monitor.runtime.slots import cycle_triggers
 from monitor.settings import mask_url
 from monitor.store import runstate
-from monitor.store.engine import database_file
+from monitor.store.engine import database_errors, database_file
 
 if TYPE_CHECKING:
     from monitor.web.serve import Dashboard
@@ -256,12 +255,12 @@ class Worker:
         if self.fence is None:
             return
         try:
-            with self.app.sessions.begin() as session:
+            with database_errors(), self.app.sessions.begin() as session:
                 kept = runstate.renew_lease(
                     session, self.app.owner, self.fence, self.app.clock.now(), LEASE_TTL
                 )
-        except SQLAlchemyError as exc:
-            log.warning("lease_renewal_failed", error=str(exc).splitlines()[0][:300])
+        except StorageError as exc:
+            log.warning("lease_renewal_failed", error=str(exc))
             return
         if not kept:
             log.error("lease_lost", owner=self.app.owner, reason="another worker took over")
@@ -273,10 +272,10 @@ class Worker:
             return
         fence, self.fence = self.fence, None
         try:
-            with self.app.sessions.begin() as session:
+            with database_errors(), self.app.sessions.begin() as session:
                 runstate.release_lease(session, self.app.owner, fence)
-        except SQLAlchemyError as exc:  # it expires on its own
-            log.warning("lease_release_failed", error=str(exc).splitlines()[0][:300])
+        except StorageError as exc:  # it expires on its own
+            log.warning("lease_release_failed", error=str(exc))
 
     # -- signals --------------------------------------------------------------------------------
 

@@ -29,8 +29,13 @@ class LocationSource(Protocol):
 
     def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]: ...
 
+    def close(self) -> None:
+        """Release connections; the application calls it once, when it closes."""
+
 
 class PageSource(Protocol):
     """The CQC website's location pages."""
 
     def fetch_page(self, location_id: str) -> FetchResult: ...
+
+    def close(self) -> None: ...

@@ -19,18 +19,18 @@ from typing import Any, Literal
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.domain.decide import Decision, LocationState, Observation, Policy, decide
-from monitor.domain.events import Event
+from monitor.domain.decide import LocationState, Observation, Policy, decide
 from monitor.domain.snapshot import Snapshot
 from monitor.errors import MonitorError, RecordRejectedError, short_error
 from monitor.redaction import Redactor
+from monitor.services.cycle_report import CycleReport
 from monitor.services.membership import IDLE, Plan
 from monitor.services.observe import Gathered, Observer
 from monitor.services.ports import Clock, LocationSource, PageSource
 from monitor.services.routing import Router
 from monitor.services.searches import SearchWatch
 from monitor.services.targets import Watchlist, full_review_targets, incremental_targets
-from monitor.services.throughput import collector_paced, pipelined
+from monitor.services.throughput import pipelined, process_pacing
 from monitor.sources.api_document import redacted_payload
 from monitor.store import cycles, outbox
 from monitor.store.repository import (
@@ -53,74 +53,7 @@ class CycleAbandoned(MonitorError):
 
 
 CycleKind = Literal["incremental", "full"]
-FAILURES_SHOWN = 5
 FEED = "changes/location"
-
-
-@dataclass(slots=True)
-class CycleReport:
-    cycle_id: int
-    kind: str
-    locations: int = 0
-    baselines: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    errors: int = 0
-    gone: int = 0
-    page_errors: int = 0  # website pages that failed while the API document was fine
-    new_in_watchlist: int = 0  # watched ids without a baseline yet, fetched this cycle
-    events: list[Event] = field(default_factory=list)
-    # The first few locations that failed this cycle, (id, reason), for the summary.
-    failures: list[tuple[str, str]] = field(default_factory=list)
-    duration_seconds: float = 0.0
-    feed_window: tuple[datetime, datetime] | None = None
-
-    @property
-    def fetched_ok(self) -> int:
-        return self.baselines + self.changed + self.unchanged + self.gone
-
-    def count(self, decision: Decision) -> None:
-        self.locations += 1
-        outcome = decision.outcome
-        setattr(self, _COUNTERS[outcome], getattr(self, _COUNTERS[outcome]) + 1)
-
-    def note_failure(self, location_id: str, reason: str | None) -> None:
-        log.warning("location_failed", location_id=location_id, error=reason)
-        if len(self.failures) < FAILURES_SHOWN:
-            self.failures.append((location_id, reason or "unknown error"))
-
-    def counts(self) -> dict[str, int]:
-        """The figures of the ``cycle_completed`` log line."""
-        return {
-            "locations": self.locations,
-            "changed": self.changed,
-            "baselines": self.baselines,
-            "unchanged": self.unchanged,
-            "errors": self.errors,
-            "gone": self.gone,
-            "page_errors": self.page_errors,
-            "new_in_watchlist": self.new_in_watchlist,
-            "events": len(self.events),
-        }
-
-    def summary(self) -> str:
-        return (
-            f"{self.kind} cycle {self.cycle_id}: {self.locations} locations checked, "
-            f"{self.changed} changed, {self.baselines} new, {self.unchanged} unchanged, "
-            f"{self.gone} gone, {self.errors} errors, {len(self.events)} events "
-            f"in {self.duration_seconds:.1f}s"
-            + (f", {self.new_in_watchlist} new in watchlist" if self.new_in_watchlist else "")
-            + (f" ({self.page_errors} website pages unreadable)" if self.page_errors else "")
-        )
-
-
-_COUNTERS = {
-    "baseline": "baselines",
-    "changed": "changed",
-    "unchanged": "unchanged",
-    "error": "errors",
-    "gone": "gone",
-}
 
 
 @dataclass(frozen=True)
@@ -191,7 +124,7 @@ class ReviewService:
         bound = log.bind(cycle_id=cycle_id, kind=kind)
         try:
             targets = self._targets(kind, only, watermark, started, retry, report)
-            with collector_paced():
+            with process_pacing().paced():
                 self._process(targets, report, cycle_id)
             report.duration_seconds = time.monotonic() - clock_start
             # The watermark moves only with the cycle's completion, in one transaction.

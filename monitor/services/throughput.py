@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import cache
 from itertools import islice
 from typing import TypeVar
 
@@ -89,5 +90,8 @@ class CollectorPacing:
                     gc.set_threshold(*self._saved)
 
 
-# One per process: the collector's thresholds are process-wide.
-collector_paced = CollectorPacing().paced
+@cache
+def process_pacing() -> CollectorPacing:
+    """The process's one pacing, made on first use: the collector's thresholds are
+    process-wide, so every review service of the process shares it."""
+    return CollectorPacing()

@@ -142,6 +142,9 @@ class CqcApiClient:
             getter, base_url=base_url, subscription_key=subscription_key, partner_code=partner_code
         )
 
+    def close(self) -> None:
+        self.getter.close()
+
     def fetch_location(self, location_id: str) -> FetchResult:
         """One location document. Raises only :class:`AuthenticationError`."""
         url = self._url("locations", location_id)

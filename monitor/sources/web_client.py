@@ -23,6 +23,9 @@ class CqcWebClient:
         self.getter = getter
         self._base_url = base_url.rstrip("/")
 
+    def close(self) -> None:
+        self.getter.close()
+
     def page_url(self, location_id: str) -> str:
         return f"{self._base_url}/location/{quote(location_id, safe='')}/reports"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,11 +15,11 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from monitor.errors import StorageError
+from monitor.errors import StorageError, short_error
 
 SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
 
@@ -174,3 +176,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+@contextmanager
+def database_errors(what: str = "database unavailable") -> Iterator[None]:
+    """The store's edge: SQLAlchemy's errors leave it as ``StorageError`` with one line."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise StorageError(f"{what}: {short_error(exc)}") from exc

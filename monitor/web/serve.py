@@ -16,11 +16,10 @@ from urllib.parse import unquote
 from wsgiref.simple_server import ServerHandler
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.errors import StorageError
 from monitor.store import migrate
-from monitor.store.engine import make_readonly_engine, make_session_factory
+from monitor.store.engine import database_errors, make_readonly_engine, make_session_factory
 from monitor.web.app import create_app
 from monitor.web.config import DashboardConfig
 from monitor.web.security import WsgiApp
@@ -52,10 +51,11 @@ def open_dashboard(
     """
     engine = make_readonly_engine(database_url)
     try:
-        problem = migrate.schema_problem(engine)
-    except SQLAlchemyError as exc:
+        with database_errors("cannot read the database"):
+            problem = migrate.schema_problem(engine)
+    except StorageError:
         engine.dispose()
-        raise StorageError(f"cannot read the database: {str(exc).splitlines()[0][:300]}") from None
+        raise
     if problem:
         engine.dispose()
         raise StorageError(f"the dashboard cannot show this database: {problem}")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from monitor.bootstrap import App
 from monitor.domain.events import Event
-from monitor.services.review import CycleReport
+from monitor.services.cycle_report import CycleReport
 from monitor.sim import Population, SimulatedCqc
 from monitor.store.tables import Fetch, Location, SearchMember
 from tests.fakes import FakeClock, RecordingSink

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.cron import CronError, build_trigger
+from monitor.cron import build_trigger
+from monitor.errors import CronError
 
 LONDON = ZoneInfo("Europe/London")
 SATURDAY = datetime(2026, 11, 28, 12, 0, tzinfo=LONDON)

@@ -1,0 +1,81 @@
+"""What one review cycle did: its counts, events and first failures (the summary line,
+the cycle row, the log and the metrics all read it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import structlog
+
+from monitor.domain.decide import Decision
+from monitor.domain.events import Event
+
+log = structlog.get_logger(__name__)
+FAILURES_SHOWN = 5
+
+
+@dataclass(slots=True)
+class CycleReport:
+    cycle_id: int
+    kind: str
+    locations: int = 0
+    baselines: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    gone: int = 0
+    page_errors: int = 0  # website pages that failed while the API document was fine
+    new_in_watchlist: int = 0  # watched ids without a baseline yet, fetched this cycle
+    events: list[Event] = field(default_factory=list)
+    # The first few locations that failed this cycle, (id, reason), for the summary.
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    duration_seconds: float = 0.0
+    feed_window: tuple[datetime, datetime] | None = None
+
+    @property
+    def fetched_ok(self) -> int:
+        return self.baselines + self.changed + self.unchanged + self.gone
+
+    def count(self, decision: Decision) -> None:
+        self.locations += 1
+        outcome = decision.outcome
+        setattr(self, _COUNTERS[outcome], getattr(self, _COUNTERS[outcome]) + 1)
+
+    def note_failure(self, location_id: str, reason: str | None) -> None:
+        log.warning("location_failed", location_id=location_id, error=reason)
+        if len(self.failures) < FAILURES_SHOWN:
+            self.failures.append((location_id, reason or "unknown error"))
+
+    def counts(self) -> dict[str, int]:
+        """The figures of the ``cycle_completed`` log line."""
+        return {
+            "locations": self.locations,
+            "changed": self.changed,
+            "baselines": self.baselines,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+            "gone": self.gone,
+            "page_errors": self.page_errors,
+            "new_in_watchlist": self.new_in_watchlist,
+            "events": len(self.events),
+        }
+
+    def summary(self) -> str:
+        return (
+            f"{self.kind} cycle {self.cycle_id}: {self.locations} locations checked, "
+            f"{self.changed} changed, {self.baselines} new, {self.unchanged} unchanged, "
+            f"{self.gone} gone, {self.errors} errors, {len(self.events)} events "
+            f"in {self.duration_seconds:.1f}s"
+            + (f", {self.new_in_watchlist} new in watchlist" if self.new_in_watchlist else "")
+            + (f" ({self.page_errors} website pages unreadable)" if self.page_errors else "")
+        )
+
+
+_COUNTERS = {
+    "baseline": "baselines",
+    "changed": "changed",
+    "unchanged": "unchanged",
+    "error": "errors",
+    "gone": "gone",
+}

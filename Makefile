@@ -17,6 +17,7 @@ install: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check monitor tests bench migrations
 	$(BIN)/ruff format --check monitor tests bench migrations
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy monitor

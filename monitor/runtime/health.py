@@ -9,16 +9,16 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import Engine
 
 from monitor.errors import StorageError
+from monitor.serving import BackgroundServer
 from monitor.store import migrate
 from monitor.store.engine import database_errors, database_file
 
@@ -73,8 +73,8 @@ class DatabaseProbe:
         return True, {"status": "ready", "revision": current}
 
 
-class HealthServer:
-    """A small threaded HTTP server; ``port`` 0 picks a free port (see ``.port``)."""
+class HealthServer(BackgroundServer):
+    """``/healthz``, ``/readyz``, ``/metrics``, and the dashboard's paths when it is on."""
 
     def __init__(
         self,
@@ -92,27 +92,7 @@ class HealthServer:
             "/readyz": lambda: _json(ready),
             "/metrics": lambda: (200, CONTENT_TYPE_LATEST, metrics()),
         }
-        self._server = ThreadingHTTPServer((host, port), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.2},
-            name="health",
-            daemon=True,
-        )
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    def start(self) -> HealthServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(host, port, _handler(self), "health")
 
     def delegate_for(self, path: str) -> Delegate | None:
         """Who answers ``path`` instead: nobody for the health paths, or without a delegate."""

@@ -7,10 +7,9 @@ Both ``cqc-monitor dashboard`` (its own port) and ``run`` (beside ``/healthz``, 
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Callable
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 from wsgiref.simple_server import ServerHandler
@@ -18,6 +17,7 @@ from wsgiref.simple_server import ServerHandler
 from sqlalchemy import Engine
 
 from monitor.errors import StorageError
+from monitor.serving import BackgroundServer
 from monitor.store import migrate
 from monitor.store.engine import database_errors, make_readonly_engine, make_session_factory
 from monitor.web.app import create_app
@@ -104,32 +104,12 @@ def _environ(request: BaseHTTPRequestHandler) -> dict[str, str]:
     return environ
 
 
-class DashboardServer:
+class DashboardServer(BackgroundServer):
     """``cqc-monitor dashboard``: every path and method goes to the dashboard."""
 
     def __init__(self, host: str, port: int, dashboard: Dashboard) -> None:
         handler = type("Handler", (_Delegating,), {"dashboard": dashboard})
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.2},
-            name="dashboard",
-            daemon=True,
-        )
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    def start(self) -> DashboardServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(host, port, handler, "dashboard")
 
 
 class _Delegating(BaseHTTPRequestHandler):

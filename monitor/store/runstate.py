@@ -134,7 +134,7 @@ def acquire_lease(
     current = session.get(Lease, name, populate_existing=True)
     if current is None:
         statement = _insert(session)(Lease).values(
-            name=name, owner=owner, fence=1, expires_at=now + ttl
+            name=name, owner=owner, fence=1, expires_at=now + ttl, acquired_at=now
         )
         statement = statement.on_conflict_do_nothing(index_elements=["name"])
         if session.scalar(statement.returning(Lease.fence)) is None:  # another process was first
@@ -147,7 +147,12 @@ def acquire_lease(
     taken = session.execute(
         update(Lease)
         .where(Lease.name == name, Lease.fence == fence)
-        .values(owner=owner, fence=fence + 1, expires_at=now + ttl)
+        .values(
+            owner=owner,
+            fence=fence + 1,
+            expires_at=now + ttl,
+            acquired_at=current.acquired_at if holder == owner else now,
+        )
     )
     if _rowcount(taken) != 1:
         return _holder(session, name)

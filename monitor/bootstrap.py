@@ -148,10 +148,16 @@ class App:
             now=self.clock.now,
         )
 
-    def prepare_database(self) -> None:
-        """Bring the schema to head (``check`` on an empty database upgrades it first)."""
+    def prepare_database(self, *, upgrade: bool = True) -> None:
+        """Bring the schema to head (``check`` on an empty database upgrades it first).
+
+        With ``upgrade=False`` (read-only commands, ``--no-migrate``) a database that is not
+        at head is refused instead.
+        """
         try:
-            if not migrate.is_at_head(self.engine):
+            if not upgrade:
+                migrate.require_current(self.engine)
+            elif not migrate.is_at_head(self.engine):
                 migrate.upgrade(self.engine)
         except SQLAlchemyError as exc:
             raise StorageError(f"database unavailable: {_short(exc)}") from exc

@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, NoReturn, TypeVar
 
 import click
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from monitor import output
 from monitor.bootstrap import App, build_app
@@ -35,13 +37,21 @@ from monitor.settings import (
 )
 from monitor.sinks.base import Alert
 from monitor.sinks.registry import sample_event
+from monitor.status_report import attention, report_lines
 from monitor.store import migrate, queries
+from monitor.store.engine import make_readonly_engine, make_session_factory
+from monitor.store.status import read_status
 
 T = TypeVar("T")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 FORMAT = click.option(
     "--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True
+)
+NO_MIGRATE = click.option(
+    "--no-migrate",
+    is_flag=True,
+    help="Refuse a database behind the migrations instead of upgrading it.",
 )
 
 
@@ -114,8 +124,11 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     help="Check only this id.",
 )
 @click.option("--no-deliver", is_flag=True, help="Record events but do not send alerts now.")
+@NO_MIGRATE
 @pass_context
-def check(ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool) -> None:
+def check(
+    ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool, no_migrate: bool
+) -> None:
     """Run one review cycle now, then deliver pending alerts.
 
     SIGTERM or SIGINT stops the cycle after the fetches in hand (it is marked abandoned and
@@ -127,7 +140,7 @@ def check(ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool
     delivered = False
     with StopSignals(stop, on_second=_exit_now) as signals:
         try:
-            app.prepare_database()
+            app.prepare_database(upgrade=not no_migrate)
             report = app.review(stop).run("full" if full else "incremental", only=locations or None)
             app.prune()
             summary = report.summary()
@@ -177,23 +190,25 @@ def _exit_now(number: int) -> None:
     help="On SIGTERM/SIGINT, how long running work may take to finish or stop "
     "(default: [schedule] grace_seconds).",
 )
+@NO_MIGRATE
 @pass_context
-def run(ctx: Context, grace: float | None) -> None:
+def run(ctx: Context, grace: float | None, no_migrate: bool) -> None:
     """Run the worker: scheduled cycles, alert delivery, /healthz, /readyz and /metrics."""
     if grace is None:
         grace = ctx.settings().schedule.grace_seconds
-    worker = Worker(ctx.app(), WorkerOptions(grace_seconds=grace))
+    worker = Worker(ctx.app(), WorkerOptions(grace_seconds=grace, migrate=not no_migrate))
     if worker.run():
         raise MonitorError(worker.failure or "the worker stopped after an error")
 
 
 @cli.command()
+@NO_MIGRATE
 @pass_context
-def deliver(ctx: Context) -> None:
+def deliver(ctx: Context, no_migrate: bool) -> None:
     """Deliver pending alerts now (retries those that are due)."""
     app = ctx.app()
     try:
-        app.prepare_database()
+        app.prepare_database(upgrade=not no_migrate)
         click.echo(app.dispatcher().deliver_due().summary())
     finally:
         app.close()
@@ -306,6 +321,32 @@ def alerts(ctx: Context, status: str | None, fmt: str) -> None:
     click.echo(output.render(rows, columns, fmt))
 
 
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True
+)
+@pass_context
+def status(ctx: Context, fmt: str) -> None:
+    """What the worker and its data look like now; exit 1 when something needs attention."""
+    engine = _readonly_engine(ctx.settings().database.url)
+    try:
+        migrate.require_current(engine)
+        now = datetime.now(UTC)
+        with make_session_factory(engine)() as session:
+            report = read_status(session, now)
+        head = migrate.head_revision(engine)
+        report["schema"] = {"current": migrate.current_revision(engine), "head": head}
+    finally:
+        engine.dispose()
+    reasons = attention(report, now)
+    if fmt == "json":
+        click.echo(json.dumps({**report, "attention": reasons}, indent=2, default=_iso))
+    else:
+        click.echo("\n".join(report_lines(report, reasons)))
+    if reasons:
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
 @cli.group()
 def sinks() -> None:
     """Alert sinks."""
@@ -349,10 +390,30 @@ def config_check(ctx: Context, resolve: bool) -> None:
         _mask_sink(c.model_dump(mode="json", by_alias=True)) for c in sink_configs(settings.sinks)
     ]
     data["watch"]["file_ids"] = len(settings.watch_file_ids())
+    _check_schema(settings.database.url)
     if resolve:
         resolve_searches(ctx.app(), data["watch"]["search"])
     click.echo(f"# {settings.path}: valid")
     click.echo(json.dumps(data, indent=2))
+
+
+def _check_schema(url: str) -> None:
+    """A database behind the migrations fails the check; none yet (or unreachable) is a note."""
+    try:
+        engine = make_readonly_engine(url)
+    except StorageError:
+        click.echo("note: no database yet: the first check (or db upgrade) creates it", err=True)
+        return
+    try:
+        if migrate.schema_state(engine) == "empty":
+            note = "note: the database has no schema yet: check or db upgrade adds it"
+            click.echo(note, err=True)
+        else:
+            migrate.require_current(engine)
+    except SQLAlchemyError as exc:
+        click.echo(f"warning: database unavailable: {str(exc).splitlines()[0][:300]}", err=True)
+    finally:
+        engine.dispose()
 
 
 def _mask_sink(section: dict[str, Any]) -> dict[str, Any]:
@@ -381,14 +442,26 @@ def db_upgrade(ctx: Context) -> None:
         app.close()
 
 
-def _read(ctx: Context, query: Callable[[Any], T]) -> T:
-    app = ctx.app()
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def _read(ctx: Context, query: Callable[[Session], T]) -> T:
+    """Read commands open the database read-only and never migrate it."""
+    engine = _readonly_engine(ctx.settings().database.url)
     try:
-        app.prepare_database()
-        with app.sessions() as session:
+        migrate.require_current(engine)
+        with make_session_factory(engine)() as session:
             return query(session)
     finally:
-        app.close()
+        engine.dispose()
+
+
+def _readonly_engine(url: str) -> Engine:
+    try:
+        return make_readonly_engine(url)
+    except StorageError as exc:  # no SQLite file yet
+        raise StorageError(f"{exc}: run cqc-monitor db upgrade (or a first check)") from None
 
 
 def _parse_since(text: str | None) -> datetime | None:
@@ -419,7 +492,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(code)
 
     try:
-        cli.main(args=argv, prog_name="cqc-monitor", standalone_mode=False, obj=context)
+        # Outside standalone mode click returns (not raises) the code of ``click.exceptions.Exit``.
+        code = cli.main(args=argv, prog_name="cqc-monitor", standalone_mode=False, obj=context)
+        if isinstance(code, int) and code != EXIT_OK:
+            sys.exit(code)
     except click.exceptions.Abort:
         fail("aborted", EXIT_FAILED)
     except click.UsageError as exc:

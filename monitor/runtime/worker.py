@@ -50,6 +50,7 @@ LEASE_TTL = timedelta(seconds=30)
 class WorkerOptions:
     grace_seconds: float = DEFAULT_GRACE_SECONDS
     heartbeat_seconds: float = 5.0  # scheduler pulse and lease renewal
+    migrate: bool = True  # False: refuse a database behind the migrations (``--no-migrate``)
 
 
 class Worker:
@@ -76,7 +77,7 @@ class Worker:
         """Serve until stopped; the exit status (0, or 1 when the worker stopped by itself)."""
         try:
             with self._signals:
-                self.app.prepare_database()
+                self.app.prepare_database(upgrade=self.options.migrate)
                 self._take_lease()
                 self._recover_orphans()
                 self.app.review().register_configured()

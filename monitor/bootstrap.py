@@ -23,6 +23,7 @@ from monitor.errors import StorageError
 from monitor.redaction import Redactor
 from monitor.services.dispatcher import Dispatcher, OutcomeListener, RetryPolicy
 from monitor.services.ports import Clock, LocationSource, PageSource, SystemClock
+from monitor.services.progress import Progress
 from monitor.services.review import ReviewOptions, ReviewService
 from monitor.services.routing import route
 from monitor.services.searches import SearchSource, SearchWatch
@@ -65,7 +66,9 @@ class App:
     def routes(self, event: Event, searches: Collection[str] = ()) -> list[str]:
         return route(event, self.sink_configs, searches)
 
-    def review(self, stop: threading.Event | None = None) -> ReviewService:
+    def review(
+        self, stop: threading.Event | None = None, progress: Progress | None = None
+    ) -> ReviewService:
         s = self.settings
         searches = self.search_watch()
         return ReviewService(
@@ -93,6 +96,7 @@ class App:
             redact=self.redact,
             alive=owner_alive,
             searches=searches,
+            progress=progress,
         )
 
     def search_watch(self) -> SearchWatch | None:

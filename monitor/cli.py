@@ -23,9 +23,11 @@ from monitor.domain.events import EVENT_TYPES
 from monitor.errors import ConfigError, Interrupted, MonitorError, StorageError
 from monitor.logs import configure_logging
 from monitor.redaction import MASK, Redactor
+from monitor.runtime.progress import LoggedProgress
 from monitor.runtime.signals import StopSignals
 from monitor.runtime.worker import Worker, WorkerOptions
 from monitor.search_cli import resolve_searches
+from monitor.services.progress import Progress
 from monitor.services.review import CycleAbandoned
 from monitor.settings import (
     Settings,
@@ -141,7 +143,9 @@ def check(
     with StopSignals(stop, on_second=_exit_now) as signals:
         try:
             app.prepare_database(upgrade=not no_migrate)
-            report = app.review(stop).run("full" if full else "incremental", only=locations or None)
+            report = app.review(stop, _progress(ctx.settings())).run(
+                "full" if full else "incremental", only=locations or None
+            )
             app.prune()
             summary = report.summary()
             if not (no_deliver or stop.is_set()):
@@ -161,6 +165,15 @@ def check(
         raise _interrupted(signals, "the cycle finished; its alerts wait for the next delivery")
     if report.locations and not report.fetched_ok:
         raise MonitorError("no location could be fetched; the first failures are listed above")
+
+
+def _progress(settings: Settings) -> Progress:
+    """A live bar on a terminal; elsewhere (a cron job, a log file) ``cycle_progress`` lines."""
+    if sys.stderr.isatty():
+        from monitor.cli_progress import BarProgress  # rich loads only for a terminal
+
+        return BarProgress(sys.stderr)
+    return LoggedProgress(settings.logging.progress_seconds)
 
 
 def _cqc_ids(values: tuple[str, ...]) -> tuple[str, ...]:

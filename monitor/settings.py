@@ -225,6 +225,8 @@ def check_dashboard_user(name: str, hashed: str) -> None:
 class LoggingSettings(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
     format: Literal["auto", "json", "console"] = "auto"
+    # How often a long cycle logs ``cycle_progress`` (0: after every batch).
+    progress_seconds: float = Field(default=60.0, ge=0, le=_DAY)
 
 
 class RetentionSettings(_Section):

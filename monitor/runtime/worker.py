@@ -114,6 +114,7 @@ class Worker:
                 single_worker=self.single_worker,
                 grace_seconds=self.options.grace_seconds,
                 locations=self.app.location_states(),
+                next_runs=self._next_runs(),
             )
             while not self.stop.wait(1.0):
                 pass
@@ -237,6 +238,16 @@ class Worker:
     def _figures(self) -> runstate.Figures:
         with self.app.sessions() as session:
             return runstate.figures(session)
+
+    def _next_runs(self) -> dict[str, str | None]:
+        """When each schedule runs next, as ``catch_up`` recorded it: an operator reading the
+        start-up line knows when to expect the first cycle."""
+        with self.app.sessions() as session:
+            jobs = runstate.load_jobs(session)
+        return {
+            job: record.next_run_at.isoformat() if record.next_run_at else None
+            for job, record in sorted(jobs.items())
+        }
 
     # -- the single-worker lease ----------------------------------------------------------------
 

@@ -223,6 +223,7 @@ class Figures:
     deliveries_dead: int
     last_success: dict[str, datetime]  # newest completed cycle's finish, by kind
     locations: dict[str, int] = field(default_factory=dict)  # by LOCATION_STATES
+    next_runs: dict[str, datetime] = field(default_factory=dict)  # by scheduled job
 
 
 # What a tracked location is now, in the order that decides it: gone (404), failing (its last
@@ -265,4 +266,9 @@ def figures(session: Session) -> Figures:
         deliveries_dead=counts.get("dead", 0),
         last_success={kind: moment for kind, moment in finished if moment is not None},
         locations=location_states(session),
+        next_runs={
+            job: moment
+            for job, moment in session.execute(select(JobState.job, JobState.next_run_at))
+            if moment is not None
+        },
     )

@@ -246,37 +246,28 @@ def history(ctx: Context, location_id: str, fmt: str) -> None:
     if fmt == "table":
         click.echo(output.history_table(rows))
     else:
-        click.echo(output.render(_flat(rows), _HISTORY_CSV, fmt, raw=rows))
+        flat, columns = _flat(rows)
+        click.echo(output.render(flat, columns, fmt, raw=rows))
 
 
-_HISTORY_CSV = (
-    "at",
-    "kind",
-    "snapshot_id",
-    "ratings",
-    "event_id",
-    "type",
-    "summary",
-    "sink",
-    "status",
-    "error",
-)
-
-
-def _flat(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _flat(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """History for a spreadsheet: one column per key question (as CQC names them), not JSON."""
+    questions = list(dict.fromkeys(q for row in rows for q in row.get("ratings") or {}))
     flat = []
     for row in rows:
         event = row.get("event") or {}
         flat.append(
             {
                 **row,
+                **(row.get("ratings") or {}),
                 "event_id": event.get("id") or row.get("event_id"),
-                "type": event.get("type"),
-                "summary": event.get("summary"),
+                "type": event.get("type") or row.get("event_type"),
+                "summary": event.get("summary") or row.get("event_summary"),
                 "error": row.get("error") or row.get("last_error"),
             }
         )
-    return flat
+    columns = ("at", "kind", "snapshot_id", *questions, "event_id", "type", "summary")
+    return flat, (*columns, "sink", "status", "error")
 
 
 @cli.command()
@@ -306,12 +297,28 @@ def changes(
         }
         for e in events
     ]
-    columns = ("detected_at", "severity", "type", "location_id", "summary")
-    click.echo(
-        output.render(
-            rows, columns if fmt == "table" else (*columns, "location", "id"), fmt, raw=events
-        )
+    columns: tuple[str, ...] = ("detected_at", "severity", "type", "location_id", "summary")
+    if fmt == "csv":
+        rows = [
+            change for row, e in zip(rows, events, strict=True) for change in _per_rating(row, e)
+        ]
+        columns = (*columns, "location", "id", *_RATING_COLUMNS)
+    click.echo(output.render(rows, columns, fmt, raw=events))
+
+
+_RATING_COLUMNS = ("question", "service", "old", "new", "direction")
+
+
+def _per_rating(row: dict[str, Any], event: dict[str, Any]) -> list[dict[str, Any]]:
+    """A rating change is one CSV row per changed rating; any other event is one row."""
+    changes = (
+        (event.get("details") or {}).get("changes") or []
+        if event["type"] == "rating_changed"
+        else []
     )
+    if not changes:
+        return [row]
+    return [{**row, **{c: change.get(c) for c in _RATING_COLUMNS}} for change in changes]
 
 
 @cli.command()

@@ -71,6 +71,14 @@ def test_check_delivers_and_alerts_lists_the_deliveries(
     assert json.loads(cli(config, "alerts", "--status", "failed", "--format", "json").stdout) == []
     history = json.loads(cli(config, "history", docs.HENLEY, "--format", "json").stdout)
     assert sorted(h["sink"] for h in history if h["kind"] == "delivery") == ["hook", "hook", "mail"]
+    events = {h["event"]["id"]: h["event"]["type"] for h in history if h["kind"] == "event"}
+    for delivery in (h for h in history if h["kind"] == "delivery"):
+        assert events[delivery["event_id"]] == delivery["event_type"]
+    table = cli(config, "history", docs.HENLEY).stdout
+    assert "rating_changed evt_" in table and "to mail: sent" in table
+    flat = cli(config, "history", docs.HENLEY, "--format", "csv").stdout.splitlines()[1:]
+    order = [(h["at"], h["kind"]) for h in history]
+    assert [tuple(line.split(",")[:2]) for line in flat] == order
 
 
 def test_sinks_test_sends_a_sample_and_reports_the_outcome(

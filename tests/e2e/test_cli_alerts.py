@@ -89,10 +89,14 @@ def test_sinks_test_sends_a_sample_and_reports_the_outcome(
     assert ok.returncode == 0, ok.stderr
     (request,) = hook.wait_for(1)
     assert verify_signature(SECRET, request.headers, request.body)
-    assert request.json()["data"]["location"]["name"] == "Henley House"
+    body = request.json()
+    assert body["test"] is True and body["data"]["test"] is True
+    assert body["data"]["summary"].startswith("[TEST] ")
+    assert "not a real service" in body["data"]["location"]["name"]
+    assert body["data"]["location"]["id"] == "1-TEST0000000"
 
     assert cli(config, "sinks", "test", "mail").returncode == 0
-    assert "Henley House" in smtp.messages[0]["Subject"]
+    assert smtp.messages[0]["Subject"].startswith("[TEST] [CQC] Example Care Home")
 
     hook.respond(500)
     failed = cli(config, "sinks", "test", "hook")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -415,6 +416,20 @@ def config_check(ctx: Context, resolve: bool) -> None:
         resolve_searches(ctx.app(), data["watch"]["search"])
     click.echo(f"# {settings.path}: valid")
     click.echo(json.dumps(data, indent=2))
+    for warning in _useless(settings):
+        click.echo(f"warning: {warning}", err=True)
+
+
+def _useless(settings: Settings) -> list[str]:
+    """Valid, yet nothing useful would happen: said, but not an error (exit 0)."""
+    watch = settings.watch
+    warnings = []
+    listed = watch.all or watch.locations or watch.providers or watch.search
+    if not listed and not settings.watch_file_ids():
+        warnings.append("the watchlist is empty: cycles will fetch nothing ([watch])")
+    if not settings.sinks:
+        warnings.append("no sinks: changes are recorded but nobody is told ([[sinks]])")
+    return warnings
 
 
 def _check_schema(url: str) -> None:
@@ -437,12 +452,19 @@ def _check_schema(url: str) -> None:
 
 
 def _mask_sink(section: dict[str, Any]) -> dict[str, Any]:
-    """Webhook paths and header values often carry tokens: show only where they point."""
+    """Webhook paths often carry tokens: show only where they point. Header values are masked
+    when the header's name says it carries a credential; a plain ``X-Team`` stays readable."""
     if isinstance(section.get("url"), str):
         section["url"] = mask_url_path(section["url"])
     if isinstance(section.get("headers"), dict):
-        section["headers"] = dict.fromkeys(section["headers"], MASK)
+        section["headers"] = {
+            name: MASK if _SECRET_HEADER.search(name) else value
+            for name, value in section["headers"].items()
+        }
     return section
+
+
+_SECRET_HEADER = re.compile(r"auth|token|key|secret|pass|cookie|signature|session|credential", re.I)
 
 
 @cli.group()

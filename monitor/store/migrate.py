@@ -14,7 +14,8 @@ from sqlalchemy import Engine, text
 from monitor.errors import StorageError
 
 SchemaState = Literal["current", "empty", "behind", "newer"]
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# Inside the package, so an installed wheel carries what ``db upgrade`` runs.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(engine: Engine) -> Config:

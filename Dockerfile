@@ -27,11 +27,10 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY monitor/ monitor/
-COPY migrations/ migrations/
 # The same install as `make install`, without the dev tools: the dependencies come from
-# pyproject.toml; editable, so migrations/ beside the package is found as in a checkout.
+# pyproject.toml; editable. The migrations are package data (monitor/store/migrations).
 RUN python -m pip install --no-cache-dir -e ".${EXTRAS:+[$EXTRAS]}" \
-    && python -m compileall -q monitor migrations
+    && python -m compileall -q monitor
 
 # A fixed numeric id, so orchestrators can verify "runAsNonRoot" and volumes can be chowned.
 RUN groupadd --system --gid 10001 monitor \

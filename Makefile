@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check monitor tests bench migrations
-	$(BIN)/ruff format --check monitor tests bench migrations
+	$(BIN)/ruff check monitor tests bench
+	$(BIN)/ruff format --check monitor tests bench
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)

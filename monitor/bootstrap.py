@@ -21,6 +21,7 @@ from monitor.domain.events import Event
 from monitor.redaction import Redactor
 from monitor.services.dispatcher import Dispatcher, OutcomeListener, RetryPolicy
 from monitor.services.ports import Clock, LocationSource, PageSource, SystemClock
+from monitor.services.progress import Progress
 from monitor.services.review import ReviewOptions, ReviewService
 from monitor.services.routing import route
 from monitor.services.searches import SearchSource, SearchWatch
@@ -63,7 +64,9 @@ class App:
     def routes(self, event: Event, searches: Collection[str] = ()) -> list[str]:
         return route(event, self.sink_configs, searches)
 
-    def review(self, stop: threading.Event | None = None) -> ReviewService:
+    def review(
+        self, stop: threading.Event | None = None, progress: Progress | None = None
+    ) -> ReviewService:
         s = self.settings
         searches = self.search_watch()
         return ReviewService(
@@ -91,6 +94,7 @@ class App:
             redact=self.redact,
             alive=owner_alive,
             searches=searches,
+            progress=progress,
         )
 
     def search_watch(self) -> SearchWatch | None:
@@ -146,10 +150,16 @@ class App:
             now=self.clock.now,
         )
 
-    def prepare_database(self) -> None:
-        """Bring the schema to head (``check`` on an empty database upgrades it first)."""
+    def prepare_database(self, *, upgrade: bool = True) -> None:
+        """Bring the schema to head (``check`` on an empty database upgrades it first).
+
+        With ``upgrade=False`` (read-only commands, ``--no-migrate``) a database that is not
+        at head is refused instead.
+        """
         with database_errors():
-            if not migrate.is_at_head(self.engine):
+            if not upgrade:
+                migrate.require_current(self.engine)
+            elif not migrate.is_at_head(self.engine):
                 migrate.upgrade(self.engine)
 
     def close(self) -> None:

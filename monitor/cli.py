@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -13,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, NoReturn, TypeVar
 
 import click
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from monitor import output
 from monitor.bootstrap import App, build_app
@@ -20,9 +23,11 @@ from monitor.domain.events import EVENT_TYPES
 from monitor.errors import ConfigError, Interrupted, MonitorError, StorageError
 from monitor.logs import configure_logging
 from monitor.redaction import MASK, Redactor
+from monitor.runtime.progress import LoggedProgress
 from monitor.runtime.signals import StopSignals
 from monitor.runtime.worker import Worker, WorkerOptions
 from monitor.search_cli import resolve_searches
+from monitor.services.progress import Progress
 from monitor.services.review import CycleAbandoned
 from monitor.settings import (
     Settings,
@@ -34,14 +39,21 @@ from monitor.settings import (
 )
 from monitor.sinks.base import Alert
 from monitor.sinks.registry import sample_event
+from monitor.status_report import attention, report_lines
 from monitor.store import migrate, queries
-from monitor.store.engine import database_errors
+from monitor.store.engine import database_errors, make_readonly_engine, make_session_factory
+from monitor.store.status import read_status
 
 T = TypeVar("T")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 FORMAT = click.option(
     "--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True
+)
+NO_MIGRATE = click.option(
+    "--no-migrate",
+    is_flag=True,
+    help="Refuse a database behind the migrations instead of upgrading it.",
 )
 
 
@@ -114,8 +126,11 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     help="Check only this id.",
 )
 @click.option("--no-deliver", is_flag=True, help="Record events but do not send alerts now.")
+@NO_MIGRATE
 @pass_context
-def check(ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool) -> None:
+def check(
+    ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool, no_migrate: bool
+) -> None:
     """Run one review cycle now, then deliver pending alerts.
 
     SIGTERM or SIGINT stops the cycle after the fetches in hand (it is marked abandoned and
@@ -127,8 +142,10 @@ def check(ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool
     delivered = False
     with StopSignals(stop, on_second=_exit_now) as signals:
         try:
-            app.prepare_database()
-            report = app.review(stop).run("full" if full else "incremental", only=locations or None)
+            app.prepare_database(upgrade=not no_migrate)
+            report = app.review(stop, _progress(ctx.settings())).run(
+                "full" if full else "incremental", only=locations or None
+            )
             app.prune()
             summary = report.summary()
             if not (no_deliver or stop.is_set()):
@@ -148,6 +165,15 @@ def check(ctx: Context, full: bool, locations: tuple[str, ...], no_deliver: bool
         raise _interrupted(signals, "the cycle finished; its alerts wait for the next delivery")
     if report.locations and not report.fetched_ok:
         raise MonitorError("no location could be fetched; the first failures are listed above")
+
+
+def _progress(settings: Settings) -> Progress:
+    """A live bar on a terminal; elsewhere (a cron job, a log file) ``cycle_progress`` lines."""
+    if sys.stderr.isatty():
+        from monitor.cli_progress import BarProgress  # rich loads only for a terminal
+
+        return BarProgress(sys.stderr)
+    return LoggedProgress(settings.logging.progress_seconds)
 
 
 def _cqc_ids(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -177,23 +203,25 @@ def _exit_now(number: int) -> None:
     help="On SIGTERM/SIGINT, how long running work may take to finish or stop "
     "(default: [schedule] grace_seconds).",
 )
+@NO_MIGRATE
 @pass_context
-def run(ctx: Context, grace: float | None) -> None:
+def run(ctx: Context, grace: float | None, no_migrate: bool) -> None:
     """Run the worker: scheduled cycles, alert delivery, /healthz, /readyz and /metrics."""
     if grace is None:
         grace = ctx.settings().schedule.grace_seconds
-    worker = Worker(ctx.app(), WorkerOptions(grace_seconds=grace))
+    worker = Worker(ctx.app(), WorkerOptions(grace_seconds=grace, migrate=not no_migrate))
     if worker.run():
         raise MonitorError(worker.failure or "the worker stopped after an error")
 
 
 @cli.command()
+@NO_MIGRATE
 @pass_context
-def deliver(ctx: Context) -> None:
+def deliver(ctx: Context, no_migrate: bool) -> None:
     """Deliver pending alerts now (retries those that are due)."""
     app = ctx.app()
     try:
-        app.prepare_database()
+        app.prepare_database(upgrade=not no_migrate)
         click.echo(app.dispatcher().deliver_due().summary())
     finally:
         app.close()
@@ -218,37 +246,28 @@ def history(ctx: Context, location_id: str, fmt: str) -> None:
     if fmt == "table":
         click.echo(output.history_table(rows))
     else:
-        click.echo(output.render(_flat(rows), _HISTORY_CSV, fmt, raw=rows))
+        flat, columns = _flat(rows)
+        click.echo(output.render(flat, columns, fmt, raw=rows))
 
 
-_HISTORY_CSV = (
-    "at",
-    "kind",
-    "snapshot_id",
-    "ratings",
-    "event_id",
-    "type",
-    "summary",
-    "sink",
-    "status",
-    "error",
-)
-
-
-def _flat(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _flat(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """History for a spreadsheet: one column per key question (as CQC names them), not JSON."""
+    questions = list(dict.fromkeys(q for row in rows for q in row.get("ratings") or {}))
     flat = []
     for row in rows:
         event = row.get("event") or {}
         flat.append(
             {
                 **row,
+                **(row.get("ratings") or {}),
                 "event_id": event.get("id") or row.get("event_id"),
-                "type": event.get("type"),
-                "summary": event.get("summary"),
+                "type": event.get("type") or row.get("event_type"),
+                "summary": event.get("summary") or row.get("event_summary"),
                 "error": row.get("error") or row.get("last_error"),
             }
         )
-    return flat
+    columns = ("at", "kind", "snapshot_id", *questions, "event_id", "type", "summary")
+    return flat, (*columns, "sink", "status", "error")
 
 
 @cli.command()
@@ -278,12 +297,28 @@ def changes(
         }
         for e in events
     ]
-    columns = ("detected_at", "severity", "type", "location_id", "summary")
-    click.echo(
-        output.render(
-            rows, columns if fmt == "table" else (*columns, "location", "id"), fmt, raw=events
-        )
+    columns: tuple[str, ...] = ("detected_at", "severity", "type", "location_id", "summary")
+    if fmt == "csv":
+        rows = [
+            change for row, e in zip(rows, events, strict=True) for change in _per_rating(row, e)
+        ]
+        columns = (*columns, "location", "id", *_RATING_COLUMNS)
+    click.echo(output.render(rows, columns, fmt, raw=events))
+
+
+_RATING_COLUMNS = ("question", "service", "old", "new", "direction")
+
+
+def _per_rating(row: dict[str, Any], event: dict[str, Any]) -> list[dict[str, Any]]:
+    """A rating change is one CSV row per changed rating; any other event is one row."""
+    changes = (
+        (event.get("details") or {}).get("changes") or []
+        if event["type"] == "rating_changed"
+        else []
     )
+    if not changes:
+        return [row]
+    return [{**row, **{c: change.get(c) for c in _RATING_COLUMNS}} for change in changes]
 
 
 @cli.command()
@@ -304,6 +339,32 @@ def alerts(ctx: Context, status: str | None, fmt: str) -> None:
         "last_error",
     )
     click.echo(output.render(rows, columns, fmt))
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True
+)
+@pass_context
+def status(ctx: Context, fmt: str) -> None:
+    """What the worker and its data look like now; exit 1 when something needs attention."""
+    engine = _readonly_engine(ctx.settings().database.url)
+    try:
+        migrate.require_current(engine)
+        now = datetime.now(UTC)
+        with make_session_factory(engine)() as session:
+            report = read_status(session, now)
+        head = migrate.head_revision(engine)
+        report["schema"] = {"current": migrate.current_revision(engine), "head": head}
+    finally:
+        engine.dispose()
+    reasons = attention(report, now)
+    if fmt == "json":
+        click.echo(json.dumps({**report, "attention": reasons}, indent=2, default=_iso))
+    else:
+        click.echo("\n".join(report_lines(report, reasons)))
+    if reasons:
+        raise click.exceptions.Exit(EXIT_FAILED)
 
 
 @cli.group()
@@ -349,19 +410,65 @@ def config_check(ctx: Context, resolve: bool) -> None:
         _mask_sink(c.model_dump(mode="json", by_alias=True)) for c in sink_configs(settings.sinks)
     ]
     data["watch"]["file_ids"] = len(settings.watch_file_ids())
+    _check_schema(settings.database.url)
     if resolve:
         resolve_searches(ctx.app(), data["watch"]["search"])
     click.echo(f"# {settings.path}: valid")
     click.echo(json.dumps(data, indent=2))
+    for warning in _useless(settings):
+        click.echo(f"warning: {warning}", err=True)
+
+
+def _useless(settings: Settings) -> list[str]:
+    """Valid, yet nothing useful would happen: said, but not an error (exit 0)."""
+    watch = settings.watch
+    warnings = []
+    listed = watch.all or watch.locations or watch.providers or watch.search
+    if not listed and not settings.watch_file_ids():
+        warnings.append("the watchlist is empty: cycles will fetch nothing ([watch])")
+    if not settings.sinks:
+        warnings.append("no sinks: changes are recorded but nobody is told ([[sinks]])")
+    return warnings
+
+
+def _check_schema(url: str) -> None:
+    """A database behind the migrations fails the check; none yet (or unreachable) is a note."""
+    try:
+        engine = make_readonly_engine(url)
+    except StorageError:
+        click.echo("note: no database yet: the first check (or db upgrade) creates it", err=True)
+        return
+    try:
+        with database_errors():
+            state = migrate.schema_state(engine)
+    except StorageError as exc:
+        engine.dispose()
+        click.echo(f"warning: {exc}", err=True)
+        return
+    try:
+        if state == "empty":
+            note = "note: the database has no schema yet: check or db upgrade adds it"
+            click.echo(note, err=True)
+        else:
+            migrate.require_current(engine)  # behind the migrations: the check fails
+    finally:
+        engine.dispose()
 
 
 def _mask_sink(section: dict[str, Any]) -> dict[str, Any]:
-    """Webhook paths and header values often carry tokens: show only where they point."""
+    """Webhook paths often carry tokens: show only where they point. Header values are masked
+    when the header's name says it carries a credential; a plain ``X-Team`` stays readable."""
     if isinstance(section.get("url"), str):
         section["url"] = mask_url_path(section["url"])
     if isinstance(section.get("headers"), dict):
-        section["headers"] = dict.fromkeys(section["headers"], MASK)
+        section["headers"] = {
+            name: MASK if _SECRET_HEADER.search(name) else value
+            for name, value in section["headers"].items()
+        }
     return section
+
+
+_SECRET_HEADER = re.compile(r"auth|token|key|secret|pass|cookie|signature|session|credential", re.I)
 
 
 @cli.group()
@@ -381,14 +488,26 @@ def db_upgrade(ctx: Context) -> None:
         app.close()
 
 
-def _read(ctx: Context, query: Callable[[Any], T]) -> T:
-    app = ctx.app()
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def _read(ctx: Context, query: Callable[[Session], T]) -> T:
+    """Read commands open the database read-only and never migrate it."""
+    engine = _readonly_engine(ctx.settings().database.url)
     try:
-        app.prepare_database()
-        with app.sessions() as session:
+        migrate.require_current(engine)
+        with make_session_factory(engine)() as session:
             return query(session)
     finally:
-        app.close()
+        engine.dispose()
+
+
+def _readonly_engine(url: str) -> Engine:
+    try:
+        return make_readonly_engine(url)
+    except StorageError as exc:  # no SQLite file yet
+        raise StorageError(f"{exc}: run cqc-monitor db upgrade (or a first check)") from None
 
 
 def _parse_since(text: str | None) -> datetime | None:
@@ -420,8 +539,11 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         # Whatever the database says on the way out, in the store's words: one line, exit 1.
+        # Outside standalone mode click returns (not raises) the code of ``click.exceptions.Exit``.
         with database_errors():
-            cli.main(args=argv, prog_name="cqc-monitor", standalone_mode=False, obj=context)
+            code = cli.main(args=argv, prog_name="cqc-monitor", standalone_mode=False, obj=context)
+        if isinstance(code, int) and code != EXIT_OK:
+            sys.exit(code)
     except click.exceptions.Abort:
         fail("aborted", EXIT_FAILED)
     except click.UsageError as exc:

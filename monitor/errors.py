@@ -38,6 +38,27 @@ class CronError(MonitorError, ValueError):
     pass
 
 
+class ConfigErrors(ConfigError):
+    """Several problems found in one pass, so an operator fixes them all in one edit."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        super().__init__(problems[0].key, problems[0].message)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return f"{len(self.problems)} problems:\n" + "\n".join(f"  {p}" for p in self.problems)
+
+
+def combined(problems: list[ConfigError]) -> ConfigError:
+    """One problem as itself, several together."""
+    return problems[0] if len(problems) == 1 else ConfigErrors(problems)
+
+
+def raise_config_errors(problems: list[ConfigError]) -> None:
+    if problems:
+        raise combined(problems)
+
+
 class StorageError(MonitorError):
     pass
 

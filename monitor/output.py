@@ -5,8 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+import os
+import shutil
+import sys
+from collections.abc import Iterable, Sequence
 from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 FORMATS = ("table", "json", "csv")
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection); OWASP's
@@ -44,14 +51,45 @@ def _csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], max_width: int = 70) -> str:
+def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """An aligned table as wide as the terminal (``COLUMNS`` wins); long cells wrap between
+    words, and a word too long for its column ends in ``…`` — a rating word never does."""
     if not rows:
         return "(nothing to show)"
-    cells = [[_cell(row.get(c))[:max_width] for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    return "\n".join(lines)
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="")
+    for index, column in enumerate(columns):
+        table.add_column(
+            column.upper(), overflow="ellipsis", min_width=_longest_rating(r[index] for r in cells)
+        )
+    for row in cells:
+        table.add_row(*(Text(value) for value in row))
+    console = Console(width=_width(), no_color=True, highlight=False, emoji=False, markup=False)
+    with console.capture() as captured:
+        console.print(table, soft_wrap=False)
+    return "\n".join(line.rstrip() for line in captured.get().rstrip("\n").splitlines())
+
+
+def _width() -> int:
+    """``COLUMNS``, else the terminal's width; piped output is not wrapped (grep finds lines)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return _UNLIMITED
+
+
+_UNLIMITED = 10_000
+_RATING_WORDS = ("Outstanding", "Good", "Requires", "improvement", "Inadequate", "Well-led")
+
+
+def _longest_rating(values: Iterable[str]) -> int | None:
+    """A column holding ratings is never narrower than its longest rating word."""
+    longest = max(
+        (len(word) for value in values for word in _RATING_WORDS if word in value), default=0
+    )
+    return longest or None
 
 
 def _cell(value: Any) -> str:
@@ -65,7 +103,7 @@ def _cell(value: Any) -> str:
 def history_table(rows: Sequence[dict[str, Any]]) -> str:
     """``history`` for people: one line per snapshot, event, delivery or failed fetch."""
     table = [{"at": r["at"], "kind": r["kind"], "detail": history_detail(r)} for r in rows]
-    return _table(table, ("at", "kind", "detail"), max_width=120)
+    return _table(table, ("at", "kind", "detail"))
 
 
 def history_detail(row: dict[str, Any]) -> str:
@@ -77,5 +115,7 @@ def history_detail(row: dict[str, Any]) -> str:
         return f"[{row['event']['severity']}] {row['event']['summary']}"
     if kind == "delivery":
         error = f" ({row['last_error']})" if row.get("last_error") else ""
-        return f"{row['sink']}: {row['status']} after {row['attempts']} attempt(s){error}"
+        event = f"{row.get('event_type') or 'event'} {row['event_id']}"
+        attempts = f"{row['status']} after {row['attempts']} attempt(s)"
+        return f"{event} to {row['sink']}: {attempts}{error}"
     return f"{row['source']} {row['outcome']} HTTP {row['http_status']}: {row['error']}"

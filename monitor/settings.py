@@ -22,7 +22,7 @@ from pydantic import (
 from monitor.config_model import ConfigModel, check_text, header_value, http_url
 from monitor.cron import build_trigger
 from monitor.deadline import twice_the_timeout
-from monitor.errors import ConfigError, CronError
+from monitor.errors import ConfigError, ConfigErrors, CronError, combined, raise_config_errors
 from monitor.search_settings import SearchSettings, check_sink_searches, unique_names
 from monitor.sinks.base import SinkConfig
 from monitor.sinks.registry import parse_sink_config
@@ -225,6 +225,8 @@ def check_dashboard_user(name: str, hashed: str) -> None:
 class LoggingSettings(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
     format: Literal["auto", "json", "console"] = "auto"
+    # How often a long cycle logs ``cycle_progress`` (0: after every batch).
+    progress_seconds: float = Field(default=60.0, ge=0, le=_DAY)
 
 
 class RetentionSettings(_Section):
@@ -299,7 +301,9 @@ def load_settings(
         raw = tomllib.loads(read_text(config_path, "config"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("config", f"{config_path} is not valid TOML: {exc}") from None
-    data = _expand(raw, env, "")
+    missing: list[ConfigError] = []
+    data = _expand(raw, env, "", missing)
+    raise_config_errors(missing)  # every unset variable at once, before what they would fill
     if env.get("MONITOR_DATABASE_URL"):
         data.setdefault("database", {})["url"] = env["MONITOR_DATABASE_URL"]
     data["path"] = str(config_path)
@@ -325,8 +329,12 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        raise ConfigError(_key(error["loc"]), error["msg"].removeprefix("Value error, ")) from None
+        problems = [
+            ConfigError(_key(error["loc"]), error["msg"].removeprefix("Value error, "))
+            for error in exc.errors()
+        ]
+        problems += _sink_problems(data.get("sinks"))
+        raise combined(problems) from None
     _check_sinks(settings.sinks)
     check_sink_searches(sink_configs(settings.sinks), settings.watch.search)
     settings.watch_file_ids()  # an unreadable watch file stops every command, not a cycle
@@ -342,14 +350,29 @@ def _check_sinks(sections: list[dict[str, Any]]) -> None:
 
 
 def sink_configs(sections: list[dict[str, Any]]) -> list[SinkConfig]:
-    """Each ``[[sinks]]`` table validated by its own type; errors name ``sinks[i].key``."""
-    configs = []
+    """Each ``[[sinks]]`` table validated by its own type; errors name ``sinks[i].key``, all
+    of them at once."""
+    configs, problems = [], []
     for index, section in enumerate(sections):
         try:
             configs.append(parse_sink_config(section))
         except ConfigError as exc:
-            raise ConfigError(f"sinks[{index}].{exc.key}", exc.message) from None
+            problems.append(ConfigError(f"sinks[{index}].{exc.key}", exc.message))
+    raise_config_errors(problems)
     return configs
+
+
+def _sink_problems(sections: Any) -> list[ConfigError]:
+    """The sinks' own problems, when the rest of the file has some too."""
+    if not isinstance(sections, list) or not all(isinstance(s, dict) for s in sections):
+        return []
+    try:
+        sink_configs(sections)
+    except ConfigErrors as exc:
+        return exc.problems
+    except ConfigError as exc:
+        return [exc]
+    return []
 
 
 def _sink_secrets(config: SinkConfig) -> list[str]:
@@ -370,19 +393,20 @@ def _url_path(url: str) -> str:
     return path if path not in ("", "/") else ""
 
 
-def _expand(value: Any, env: dict[str, str], key: str) -> Any:
+def _expand(value: Any, env: dict[str, str], key: str, missing: list[ConfigError]) -> Any:
     if isinstance(value, dict):
-        return {k: _expand(v, env, f"{key}.{k}" if key else k) for k, v in value.items()}
+        return {k: _expand(v, env, f"{key}.{k}" if key else k, missing) for k, v in value.items()}
     if isinstance(value, list):
-        return [_expand(v, env, f"{key}[{i}]") for i, v in enumerate(value)]
+        return [_expand(v, env, f"{key}[{i}]", missing) for i, v in enumerate(value)]
     if isinstance(value, str):
-        return _ENV_REFERENCE.sub(lambda match: _lookup(match.group(1), env, key), value)
+        return _ENV_REFERENCE.sub(lambda match: _lookup(match.group(1), env, key, missing), value)
     return value
 
 
-def _lookup(name: str, env: dict[str, str], key: str) -> str:
+def _lookup(name: str, env: dict[str, str], key: str, missing: list[ConfigError]) -> str:
     if name not in env:
-        raise ConfigError(key, f"environment variable {name} is not set")
+        missing.append(ConfigError(key, f"environment variable {name} is not set"))
+        return ""
     return env[name]
 
 

@@ -46,9 +46,11 @@ class Event:
     location: LocationRef
     summary: str
     details: dict[str, Any] = field(default_factory=dict)
+    test: bool = False  # ``sinks test``: a sample, never a real change
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        # ``test`` appears only on samples: real events keep the documented shape.
+        return ({"test": True} if self.test else {}) | {
             "id": self.id,
             "type": self.type,
             "severity": self.severity,
@@ -73,6 +75,7 @@ class Event:
             location=LocationRef(**data["location"]),
             summary=data["summary"],
             details=data.get("details") or {},
+            test=bool(data.get("test", False)),
         )
 
 

@@ -24,6 +24,7 @@ from apscheduler.triggers.base import BaseTrigger
 from monitor.bootstrap import App
 from monitor.errors import SlotTakenError
 from monitor.runtime.metrics import Metrics
+from monitor.runtime.progress import LoggedProgress
 from monitor.runtime.slots import latest_slot, next_slot, retry_delay, slot_key
 from monitor.services.cycle_report import CycleReport
 from monitor.services.review import CycleAbandoned, CycleKind
@@ -203,7 +204,8 @@ class Jobs:
     def _review(
         self, job: str, key: str, trigger: str, bound: Any
     ) -> tuple[str, CycleReport | None]:
-        review = self.app.review(stop=self.stop)
+        every = self.app.settings.logging.progress_seconds
+        review = self.app.review(stop=self.stop, progress=LoggedProgress(every, self.metrics))
         try:
             return "completed", review.run(CYCLE_JOBS[job], trigger=trigger, slot_key=key)
         except CycleAbandoned:

@@ -7,11 +7,12 @@ a restart and agree between replicas.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -66,8 +67,27 @@ class Metrics:
             buckets=_DURATION_BUCKETS,
             registry=self.registry,
         )
+        self.progress = Gauge(
+            PREFIX + "cycle_progress",
+            "Locations done and expected (count=done|total) of the cycle of each kind running "
+            "now; no total when the cycle cannot know it (a poll of the change feed).",
+            ["kind", "count"],
+            registry=self.registry,
+        )
         if figures is not None:
             self.registry.register(DatabaseCollector(figures))
+
+    def cycle_progress(self, kind: str, done: int | None, total: int | None) -> None:
+        """``done`` None: the cycle ended, its series go (a gauge of no cycle would mislead)."""
+        for count, value in (("done", done), ("total", total)):
+            if value is None:
+                self._remove_progress(kind, count)
+            else:
+                self.progress.labels(kind=kind, count=count).set(value)
+
+    def _remove_progress(self, kind: str, count: str) -> None:
+        with contextlib.suppress(KeyError):
+            self.progress.remove(kind, count)
 
     def cycle_finished(
         self, kind: str, status: str, duration: float, report: CycleReport | None = None
@@ -124,6 +144,11 @@ class DatabaseCollector(Collector):
             PREFIX + "data_freshness_seconds",
             "Seconds since the newest completed cycle finished.",
         )
+        next_run = GaugeMetricFamily(
+            PREFIX + "next_run_timestamp_seconds",
+            "When each schedule runs next (Unix time), as the worker recorded it.",
+            labels=["schedule"],
+        )
         locations = GaugeMetricFamily(
             PREFIX + "locations",
             "Tracked locations by state: active, unbaselined (no snapshot yet), failing, gone.",
@@ -136,7 +161,9 @@ class DatabaseCollector(Collector):
             dead.add_metric([], figures.deliveries_dead)
             for kind, moment in sorted(figures.last_success.items()):
                 last.add_metric([kind], moment.timestamp())
+            for job, moment in sorted(figures.next_runs.items()):
+                next_run.add_metric([job], moment.timestamp())
             if figures.last_success:
                 newest = max(figures.last_success.values())
                 freshness.add_metric([], max(0.0, (self.now() - newest).total_seconds()))
-        yield from (pending, dead, last, freshness, locations)
+        yield from (pending, dead, last, freshness, locations, next_run)

@@ -49,6 +49,7 @@ LEASE_TTL = timedelta(seconds=30)
 class WorkerOptions:
     grace_seconds: float = DEFAULT_GRACE_SECONDS
     heartbeat_seconds: float = 5.0  # scheduler pulse and lease renewal
+    migrate: bool = True  # False: refuse a database behind the migrations (``--no-migrate``)
 
 
 class Worker:
@@ -75,7 +76,7 @@ class Worker:
         """Serve until stopped; the exit status (0, or 1 when the worker stopped by itself)."""
         try:
             with self._signals:
-                self.app.prepare_database()
+                self.app.prepare_database(upgrade=self.options.migrate)
                 self._take_lease()
                 self._recover_orphans()
                 self.app.review().register_configured()
@@ -112,6 +113,7 @@ class Worker:
                 single_worker=self.single_worker,
                 grace_seconds=self.options.grace_seconds,
                 locations=self.app.location_states(),
+                next_runs=self._next_runs(),
             )
             while not self.stop.wait(1.0):
                 pass
@@ -235,6 +237,16 @@ class Worker:
     def _figures(self) -> runstate.Figures:
         with self.app.sessions() as session:
             return runstate.figures(session)
+
+    def _next_runs(self) -> dict[str, str | None]:
+        """When each schedule runs next, as ``catch_up`` recorded it: an operator reading the
+        start-up line knows when to expect the first cycle."""
+        with self.app.sessions() as session:
+            jobs = runstate.load_jobs(session)
+        return {
+            job: record.next_run_at.isoformat() if record.next_run_at else None
+            for job, record in sorted(jobs.items())
+        }
 
     # -- the single-worker lease ----------------------------------------------------------------
 

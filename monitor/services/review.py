@@ -27,6 +27,7 @@ from monitor.services.cycle_report import CycleReport
 from monitor.services.membership import IDLE, Plan
 from monitor.services.observe import Gathered, Observer
 from monitor.services.ports import Clock, LocationSource, PageSource
+from monitor.services.progress import NoProgress, Progress
 from monitor.services.routing import Router
 from monitor.services.searches import SearchWatch
 from monitor.services.targets import Watchlist, full_review_targets, incremental_targets
@@ -84,8 +85,10 @@ class ReviewService:
         redact: Redactor | None = None,
         alive: Callable[[str], bool] | None = None,
         searches: SearchWatch | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.sessions = sessions
+        self.progress = progress or NoProgress()
         self.redact = redact or Redactor()
         # Whether the process owning a running cycle (``host:pid``) may still run.
         self.alive = alive or _assume_alive
@@ -100,6 +103,7 @@ class ReviewService:
         self.observe = Observer(api, web, clock)
         self.searches = searches
         self._plan: Plan = IDLE  # the saved searches' share of the cycle in hand
+        self._total: int | None = None  # how many locations the cycle in hand expects
 
     def run(
         self,
@@ -124,6 +128,7 @@ class ReviewService:
         bound = log.bind(cycle_id=cycle_id, kind=kind)
         try:
             targets = self._targets(kind, only, watermark, started, retry, report)
+            self.progress.started(kind, self._total)
             with process_pacing().paced():
                 self._process(targets, report, cycle_id)
             report.duration_seconds = time.monotonic() - clock_start
@@ -138,6 +143,8 @@ class ReviewService:
             self._record_end(cycle_id, report, status, self.redact(str(exc)))
             bound.error("cycle_failed", error=str(exc), **report.counts())
             raise
+        finally:
+            self.progress.finished()
         bound.info(
             "cycle_completed", duration_s=round(report.duration_seconds, 3), **report.counts()
         )
@@ -176,8 +183,11 @@ class ReviewService:
         report: CycleReport,
     ) -> Iterator[str]:
         self._plan = IDLE
+        self._total = None
         if only is not None:
-            return iter(dict.fromkeys(only))
+            ids = list(dict.fromkeys(only))
+            self._total = len(ids)
+            return iter(ids)
         watched = self.watch.watched_ids(self.api)
         with self.sessions.begin() as session:
             unbaselined = register_watched(session, watched, started)
@@ -187,6 +197,8 @@ class ReviewService:
         if self.searches is not None:
             self._plan = self.searches.plan(kind, watched, started)
         if kind == "full":
+            # The whole register streams page by page: its size is not known up front.
+            self._total = None if self.watch.everything else len(watched)
             return self._plan.targets(full_review_targets(self.watch, self.api, watched))
         assert watermark is not None
         report.feed_window = (watermark, started)
@@ -230,6 +242,7 @@ class ReviewService:
             if item.decision.outcome == "error":
                 report.note_failure(item.decision.state.id, item.decision.state.last_error)
         report.page_errors += sum(1 for g in batch if g.observation.page_error)
+        self.progress.advanced(report.locations, report.errors)
 
     def _write(self, batch: list[Gathered], report: CycleReport, cycle_id: int) -> list[Applied]:
         now = self.clock.now()

@@ -64,7 +64,7 @@ def render_email(
 
 
 def render_html(events: Sequence[Event], title: str) -> str:
-    blocks = "".join(_event_block(event) for event in events)
+    blocks = "".join(_group_block(group) for group in text.report_groups(events))
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title></head>"
@@ -82,20 +82,31 @@ def render_html(events: Sequence[Event], title: str) -> str:
     )
 
 
-def _event_block(event: Event) -> str:
-    badge_style = _SEVERITY_STYLE.get(event.severity, _SEVERITY_STYLE["info"])
-    name = _link(event.location.url, event.location.name, style="color:#1f2328;")
+def _group_block(group: Sequence[Event]) -> str:
+    """One location heading, then each event of the group (a report, then what it changed)."""
+    first = group[0]
+    severity = text.group_severity(group)
+    badge_style = _SEVERITY_STYLE.get(severity, _SEVERITY_STYLE["info"])
+    name = _link(first.location.url, first.location.name, style="color:#1f2328;")
+    body = "".join(
+        f'<p style="margin:8px 0;font-size:14px;">{escape(_lead(index, event))}</p>'
+        f"{_lines_table(event)}"
+        for index, event in enumerate(group)
+    )
     return (
         f'<tr><td style="padding:16px 20px;border-bottom:1px solid #d0d7de;{_FONT}">'
         f'<span style="{badge_style}padding:2px 6px;font-size:12px;font-weight:bold;">'
-        f"{escape(event.severity.upper())}</span>&nbsp; "
+        f"{escape(severity.upper())}</span>&nbsp; "
         f'<span style="font-size:16px;font-weight:bold;">{name}</span> '
-        f'<span style="font-size:12px;color:#57606a;">{escape(event.location.id)}</span>'
-        f'<p style="margin:8px 0;font-size:14px;">{escape(event.summary)}</p>'
-        f"{_lines_table(event)}"
-        f'<p style="margin:8px 0 0 0;font-size:13px;">{_footer_links(event)}</p>'
+        f'<span style="font-size:12px;color:#57606a;">{escape(first.location.id)}</span>'
+        f"{body}"
+        f'<p style="margin:8px 0 0 0;font-size:13px;">{_footer_links(group)}</p>'
         "</td></tr>"
     )
+
+
+def _lead(index: int, event: Event) -> str:
+    return event.summary if index == 0 else f"What it changed: {event.summary}"
 
 
 def _lines_table(event: Event) -> str:
@@ -117,10 +128,9 @@ def _lines_table(event: Event) -> str:
     )
 
 
-def _footer_links(event: Event) -> str:
-    return " &nbsp;|&nbsp; ".join(
-        _link(url, label, style="color:#0969da;") for label, url in text.links(event)
-    )
+def _footer_links(group: Sequence[Event]) -> str:
+    found = dict.fromkeys(pair for event in group for pair in text.links(event))
+    return " &nbsp;|&nbsp; ".join(_link(url, label, style="color:#0969da;") for label, url in found)
 
 
 def _link(url: str, label: str, *, style: str) -> str:

@@ -77,7 +77,10 @@ def sample_event(now: datetime | None = None) -> Event:
     """
     detected_at = (now or datetime(2025, 11, 3, 7, 0, 12, tzinfo=UTC)).astimezone(UTC)
     stamp = detected_at.isoformat().replace("+00:00", "Z")
-    location_id, link_id = "1-10000302982", "8d751af1-d418-4d70-956d-eac92d2c9ff7"
+    # No CQC id has letters after "1-", and no care home is called this: nobody mistakes the
+    # sample for a real service, in an inbox or in a receiver's database.
+    location_id, link_id = "1-TEST0000000", "00000000-0000-0000-0000-000000000000"
+    name = "Example Care Home (cqc-monitor test, not a real service)"
     changes = [
         {
             "question": question,
@@ -95,16 +98,17 @@ def sample_event(now: datetime | None = None) -> Event:
         detected_at=stamp,
         location=LocationRef(
             id=location_id,
-            name="Henley House",
-            provider_id="1-102642938",
+            name=name,
+            provider_id="1-TEST0000000",
             url=LOCATION_PAGE.format(id=location_id),
         ),
-        summary="Test alert from cqc-monitor: Henley House: Overall rating fell from Good to "
-        "Requires improvement.",
+        summary=f"[TEST] {name}: Overall rating fell from Good to Requires improvement "
+        "(a sample alert from cqc-monitor sinks test).",
         details={
             "changes": changes,
             "report_date": "2025-10-29",
             "report_link_id": link_id,
             "report_url": REPORT_PAGE.format(location_id=location_id, link_id=link_id),
         },
+        test=True,
     )

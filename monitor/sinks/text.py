@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.domain.events import Event
+from monitor.domain.events import Event, severity_rank
 from monitor.domain.ratings import SCALE, question_order
 from monitor.domain.wording import source_label
 from monitor.sinks.search_text import SEARCH_EVENTS, search_headline, search_lines
@@ -108,13 +108,19 @@ _HEADLINES = {
 
 def subject(events: Sequence[Event]) -> str:
     """``[CQC] Henley House: Overall Good → Requires improvement`` or ``[CQC] 5 changes ...``."""
+    prefix = "[TEST] [CQC]" if any(event.test for event in events) else "[CQC]"
     if len(events) == 1:
-        # Squashed: a line break from the data would be a header injection.
-        return " ".join(f"[CQC] {events[0].location.name}: {headline(events[0])}".split())
-    locations = len({event.location.id for event in events})
-    critical = sum(event.severity == "critical" for event in events)
-    text = f"[CQC] {len(events)} changes at {locations} location{'s' if locations > 1 else ''}"
-    return f"{text} ({critical} critical)" if critical else text
+        text = f"{prefix} {events[0].location.name}: {headline(events[0])}"
+    else:
+        locations = {event.location.id: event.location.name for event in events}
+        critical = sum(event.severity == "critical" for event in events)
+        if len(locations) == 1:  # one place: say which, as the single-event subject does
+            text = f"{prefix} {next(iter(locations.values()))}: {len(events)} changes"
+        else:
+            text = f"{prefix} {len(events)} changes at {len(locations)} locations"
+        text += f" ({critical} critical)" if critical else ""
+    # Squashed: a line break from the data would be a header injection.
+    return " ".join(text.split())
 
 
 def detail_lines(event: Event) -> list[Line]:
@@ -195,4 +201,60 @@ def text_block(event: Event) -> str:
 
 
 def text_body(events: Sequence[Event]) -> str:
-    return "\n\n".join(text_block(event) for event in events) + "\n"
+    return "\n\n".join(group_block(group) for group in report_groups(events)) + "\n"
+
+
+def report_groups(events: Sequence[Event]) -> list[list[Event]]:
+    """Events as a reader takes them in: a new report and the rating change it brought (same
+    location, same report link) are one group, report first; every other event stands alone.
+    Groups keep the order of their first event."""
+    reports = {
+        key: event
+        for event in events
+        if event.type == "new_inspection" and (key := _report_key(event)) is not None
+    }
+    change_of: dict[int, Event] = {}  # report → its rating change, by object identity
+    report_of: dict[int, Event] = {}
+    for event in events:
+        key = _report_key(event)
+        if event.type == "rating_changed" and key is not None and key in reports:
+            change_of[id(reports[key])], report_of[id(event)] = event, reports[key]
+    groups: list[list[Event]] = []
+    done: set[int] = set()
+    for event in events:
+        if id(event) in done:
+            continue
+        report = report_of.get(id(event), event)  # a change found first brings its report
+        change = change_of.get(id(report))
+        group = [report, change] if change is not None else [event]
+        done.update(id(member) for member in group)
+        groups.append(group)
+    return groups
+
+
+def _report_key(event: Event) -> tuple[str, str] | None:
+    link = event.details.get("report_link_id")
+    return (event.location.id, str(link)) if link else None
+
+
+def group_severity(group: Sequence[Event]) -> str:
+    return max(group, key=lambda event: severity_rank(event.severity)).severity
+
+
+def group_block(group: Sequence[Event]) -> str:
+    """A group as plain text: one heading, the report, then what it changed."""
+    if len(group) == 1:
+        return text_block(group[0])
+    report, change = group
+    lines = [
+        f"{report.location.name} ({report.location.id}) — {group_severity(group).upper()}",
+        report.summary,
+        *(f"  {line}" for line in detail_lines(report)),
+    ]
+    if date := report_date(report):
+        lines.append(f"{date_label(report)}: {date}")
+    lines.append(f"What it changed: {change.summary}")
+    lines += [f"  {line}" for line in detail_lines(change)]
+    seen = dict.fromkeys(pair for event in group for pair in links(event))
+    lines.extend(f"{label}: {url}" for label, url in seen)
+    return "\n".join(lines)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 import requests
@@ -137,7 +137,13 @@ class WebhookSink:
 
     def _post(self, alert: Alert) -> requests.Response:
         event = alert.event
-        payload = {"type": event.type, "timestamp": event.detected_at, "data": event.to_dict()}
+        payload: dict[str, Any] = {
+            "type": event.type,
+            "timestamp": event.detected_at,
+            "data": event.to_dict(),
+        }
+        if event.test:  # a receiver can drop samples without parsing the event
+            payload["test"] = True
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         sent_at = self._clock().replace(microsecond=0)
         headers = {

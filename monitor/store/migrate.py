@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from alembic import command
 from alembic.config import Config
@@ -10,7 +11,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+from monitor.errors import StorageError
+
+SchemaState = Literal["current", "empty", "behind", "newer"]
+# Inside the package, so an installed wheel carries what ``db upgrade`` runs.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -53,23 +58,50 @@ def is_at_head(engine: Engine) -> bool:
     return current_revision(engine) == head_revision(engine)
 
 
+def schema_state(engine: Engine) -> SchemaState:
+    current, head = current_revision(engine), head_revision(engine)
+    if current == head:
+        return "current"
+    if current is None:
+        return "empty"
+    known = {
+        script.revision
+        for script in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()
+    }
+    return "behind" if current in known else "newer"
+
+
 def schema_problem(engine: Engine) -> str | None:
     """Why a reader of this code cannot use the database as it is; None when it can.
 
     For readers that must not migrate (the dashboard): they say what to do instead.
     """
-    current, head = current_revision(engine), head_revision(engine)
-    if current == head:
+    state = schema_state(engine)
+    if state == "current":
         return None
-    if current is None:
+    if state == "empty":
         return "it holds no cqc-monitor schema (is it a cqc-monitor database?)"
-    known = {
-        script.revision
-        for script in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()
-    }
-    if current in known:
+    current, head = current_revision(engine), head_revision(engine)
+    if state == "behind":
         return (
             f"its schema is at revision {current}, behind this version's {head}: "
             "upgrade it with `cqc-monitor db upgrade` (on a copy if it must stay as it is)"
         )
     return f"its schema revision {current} comes from a newer cqc-monitor than this one"
+
+
+def require_current(engine: Engine) -> None:
+    """For commands that must not change the schema: refuse a database that is not at head."""
+    state = schema_state(engine)
+    if state == "current":
+        return
+    current, head = current_revision(engine), head_revision(engine)
+    if state == "newer":
+        raise StorageError(
+            f"the database's schema revision {current} comes from a newer cqc-monitor than "
+            "this one: upgrade cqc-monitor"
+        )
+    where = "holds no schema yet" if state == "empty" else f"is at schema revision {current}"
+    raise StorageError(
+        f"the database {where}, behind this version's {head}: run cqc-monitor db upgrade"
+    )

@@ -84,8 +84,18 @@ def history(session: Session, location_id: str) -> list[dict[str, Any]]:
     """One location's audit trail, oldest first: snapshots, events, deliveries, failed fetches."""
     entries = [*_snapshots(session, location_id), *_events(session, location_id)]
     entries += _deliveries(session, location_id) + _failures(session, location_id)
-    entries.sort(key=lambda entry: (entry["at"], _KIND_ORDER[entry["kind"]]))
+    # Ties (one cycle writes a snapshot, its events and their deliveries at one moment) are
+    # broken by kind, then by the row's own id: the same order in every format, every time.
+    entries.sort(key=lambda entry: (entry["at"], _KIND_ORDER[entry["kind"]], _tiebreak(entry)))
     return entries
+
+
+def _tiebreak(entry: dict[str, Any]) -> tuple[str, int]:
+    event = entry.get("event") or {}
+    return (
+        str(event.get("id") or entry.get("event_id") or ""),
+        int(entry.get("snapshot_id") or entry.get("delivery_id") or entry.get("fetch_id") or 0),
+    )
 
 
 _KIND_ORDER = {"snapshot": 0, "fetch_error": 1, "event": 2, "delivery": 3}
@@ -129,7 +139,7 @@ def _events(session: Session, location_id: str) -> list[dict[str, Any]]:
     rows = session.execute(
         select(EventRecord)
         .where(EventRecord.location_id == location_id)
-        .order_by(EventRecord.detected_at)
+        .order_by(EventRecord.detected_at, EventRecord.id)
     ).scalars()
     return [
         {
@@ -145,22 +155,25 @@ def _events(session: Session, location_id: str) -> list[dict[str, Any]]:
 
 def _deliveries(session: Session, location_id: str) -> list[dict[str, Any]]:
     rows = session.execute(
-        select(Delivery)
+        select(Delivery, EventRecord.type, EventRecord.summary)
         .join(EventRecord, EventRecord.id == Delivery.event_id)
         .where(EventRecord.location_id == location_id)
-    ).scalars()
+        .order_by(Delivery.id)
+    )
     return [
         {
             "at": _iso(row.sent_at or row.updated_at),
             "kind": "delivery",
             "delivery_id": row.id,
             "event_id": row.event_id,
+            "event_type": event_type,
+            "event_summary": summary,
             "sink": row.sink,
             "status": row.status,
             "attempts": row.attempts,
             "last_error": row.last_error,
         }
-        for row in rows
+        for row, event_type, summary in rows
     ]
 
 
@@ -168,12 +181,13 @@ def _failures(session: Session, location_id: str) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Fetch)
         .where(Fetch.location_id == location_id, Fetch.outcome.in_(("error", "gone")))
-        .order_by(Fetch.fetched_at)
+        .order_by(Fetch.fetched_at, Fetch.id)
     ).scalars()
     return [
         {
             "at": _iso(row.fetched_at),
             "kind": "fetch_error",
+            "fetch_id": row.id,
             "source": row.source,
             "outcome": row.outcome,
             "http_status": row.http_status,

@@ -134,7 +134,7 @@ def acquire_lease(
     current = session.get(Lease, name, populate_existing=True)
     if current is None:
         statement = _insert(session)(Lease).values(
-            name=name, owner=owner, fence=1, expires_at=now + ttl
+            name=name, owner=owner, fence=1, expires_at=now + ttl, acquired_at=now
         )
         statement = statement.on_conflict_do_nothing(index_elements=["name"])
         if session.scalar(statement.returning(Lease.fence)) is None:  # another process was first
@@ -147,7 +147,12 @@ def acquire_lease(
     taken = session.execute(
         update(Lease)
         .where(Lease.name == name, Lease.fence == fence)
-        .values(owner=owner, fence=fence + 1, expires_at=now + ttl)
+        .values(
+            owner=owner,
+            fence=fence + 1,
+            expires_at=now + ttl,
+            acquired_at=current.acquired_at if holder == owner else now,
+        )
     )
     if _rowcount(taken) != 1:
         return _holder(session, name)
@@ -218,6 +223,7 @@ class Figures:
     deliveries_dead: int
     last_success: dict[str, datetime]  # newest completed cycle's finish, by kind
     locations: dict[str, int] = field(default_factory=dict)  # by LOCATION_STATES
+    next_runs: dict[str, datetime] = field(default_factory=dict)  # by scheduled job
 
 
 # What a tracked location is now, in the order that decides it: gone (404), failing (its last
@@ -260,4 +266,9 @@ def figures(session: Session) -> Figures:
         deliveries_dead=counts.get("dead", 0),
         last_success={kind: moment for kind, moment in finished if moment is not None},
         locations=location_states(session),
+        next_runs={
+            job: moment
+            for job, moment in session.execute(select(JobState.job, JobState.next_run_at))
+            if moment is not None
+        },
     )

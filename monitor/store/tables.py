@@ -271,3 +271,5 @@ class Lease(Base):
     owner: Mapped[str] = mapped_column(String(200))
     fence: Mapped[int] = mapped_column(BigId, default=1)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set when the holder changes, not on renewal: ``status`` says since when it is held.
+    acquired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

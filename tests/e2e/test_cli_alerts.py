@@ -71,6 +71,14 @@ def test_check_delivers_and_alerts_lists_the_deliveries(
     assert json.loads(cli(config, "alerts", "--status", "failed", "--format", "json").stdout) == []
     history = json.loads(cli(config, "history", docs.HENLEY, "--format", "json").stdout)
     assert sorted(h["sink"] for h in history if h["kind"] == "delivery") == ["hook", "hook", "mail"]
+    events = {h["event"]["id"]: h["event"]["type"] for h in history if h["kind"] == "event"}
+    for delivery in (h for h in history if h["kind"] == "delivery"):
+        assert events[delivery["event_id"]] == delivery["event_type"]
+    table = cli(config, "history", docs.HENLEY).stdout
+    assert "rating_changed evt_" in table and "to mail: sent" in table
+    flat = cli(config, "history", docs.HENLEY, "--format", "csv").stdout.splitlines()[1:]
+    order = [(h["at"], h["kind"]) for h in history]
+    assert [tuple(line.split(",")[:2]) for line in flat] == order
 
 
 def test_sinks_test_sends_a_sample_and_reports_the_outcome(
@@ -81,10 +89,14 @@ def test_sinks_test_sends_a_sample_and_reports_the_outcome(
     assert ok.returncode == 0, ok.stderr
     (request,) = hook.wait_for(1)
     assert verify_signature(SECRET, request.headers, request.body)
-    assert request.json()["data"]["location"]["name"] == "Henley House"
+    body = request.json()
+    assert body["test"] is True and body["data"]["test"] is True
+    assert body["data"]["summary"].startswith("[TEST] ")
+    assert "not a real service" in body["data"]["location"]["name"]
+    assert body["data"]["location"]["id"] == "1-TEST0000000"
 
     assert cli(config, "sinks", "test", "mail").returncode == 0
-    assert "Henley House" in smtp.messages[0]["Subject"]
+    assert smtp.messages[0]["Subject"].startswith("[TEST] [CQC] Example Care Home")
 
     hook.respond(500)
     failed = cli(config, "sinks", "test", "hook")

@@ -75,6 +75,23 @@ def test_baseline_then_exactly_the_expected_events(
     assert (
         csv_out[0].startswith("detected_at,severity,type,location_id,summary") and len(csv_out) == 4
     )
+    changes_csv = list(
+        csv.DictReader(io.StringIO(run_cli(config, "changes", "--format", "csv").stdout))
+    )
+    (safe,) = [row for row in changes_csv if row["type"] == "rating_changed"]
+    assert (safe["question"], safe["old"], safe["new"], safe["direction"]) == (
+        "Safe",
+        "Good",
+        "Requires improvement",
+        "declined",
+    )
+    history_out = run_cli(config, "history", docs.HENLEY, "--format", "csv").stdout
+    history_csv = list(csv.DictReader(io.StringIO(history_out)))
+    assert "ratings" not in history_csv[0]
+    assert [row["Safe"] for row in history_csv if row["kind"] == "snapshot"] == [
+        "Good",
+        "Requires improvement",
+    ]
 
 
 def test_refused_subscription_key_exits_1_naming_the_key(

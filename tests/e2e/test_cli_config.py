@@ -124,3 +124,43 @@ def test_config_mistakes_exit_2_naming_the_key_or_file(
     assert "Traceback" not in result.stderr
     assert named in result.stderr
     assert "KEY-7f3a" not in result.stderr + result.stdout  # a secret is named, never shown
+
+
+def test_config_check_reports_every_problem_in_one_run(tmp_path: Path) -> None:
+    text = (
+        '[sources.cqc_api]\nsubscription_key = "${CQC_KEY_UNSET}"\n'
+        'partner_code = "${PARTNER_UNSET}"\n'
+    )
+    path = tmp_path / "monitor.toml"
+    path.write_text(text, encoding="utf-8")
+    missing = run_cli(path, "config", "check")
+    assert missing.returncode == 2
+    assert "CQC_KEY_UNSET" in missing.stderr and "PARTNER_UNSET" in missing.stderr
+
+    invalid = config(
+        api="requests_per_second = -1\nconcurrency = 0",
+        extra=WEBHOOK.replace('url = "https://hooks.example.org/cqc"', 'url = "ftp://x"')
+        + "[schedule]\ngrace_seconds = -5\n",
+    )(tmp_path)
+    result = run_cli(invalid, "config", "check")
+    assert result.returncode == 2
+    for key in ("requests_per_second", "concurrency", "grace_seconds", "sinks[0].url"):
+        assert key in result.stderr, (key, result.stderr)
+
+
+def test_config_check_warns_about_a_config_that_can_do_nothing(tmp_path: Path) -> None:
+    result = run_cli(config()(tmp_path), "config", "check")
+    assert result.returncode == 0, result.stderr
+    assert "warning: the watchlist is empty" in result.stderr
+    assert "warning: no sinks" in result.stderr
+    assert "warning" not in result.stdout
+
+
+def test_config_check_masks_secrets_and_only_secrets(tmp_path: Path) -> None:
+    headers = '[sinks.headers]\nX-Team = "compliance"\nAuthorization = "Bearer abc123"\n'
+    path = config(extra='[watch]\nlocations = ["1-10000302982"]\n' + WEBHOOK + headers)(tmp_path)
+    result = run_cli(path, "config", "check")
+    assert result.returncode == 0, result.stderr
+    assert '"X-Team": "compliance"' in result.stdout
+    assert "abc123" not in result.stdout and "/cqc" not in result.stdout
+    assert "warning" not in result.stderr

@@ -72,6 +72,7 @@ host = "127.0.0.1"
 port = 0
 [logging]
 format = "json"
+progress_seconds = 0
 [[sinks]]
 name = "hook"
 type = "webhook"
@@ -178,7 +179,11 @@ def test_run_polls_on_schedule_alerts_stops_cleanly_and_catches_up_once(world: W
     try:
         port = logged(world, "health_listening")["port"]
         base = f"http://127.0.0.1:{port}"
+        assert set(logged(world, "worker_started")["next_runs"]) == {"changes", "review"}
         logged(world, "cycle_completed")  # the first poll on an empty database: a full review
+        progress = logged(world, "cycle_progress")
+        assert (progress["kind"], progress["done"], progress["total"]) == ("full", 3, 3)
+        assert {"rate", "eta_s", "errors"} <= set(progress)
 
         # A rating change is alerted the same day, signed, within a couple of polls.
         world.sim.set_rating(docs.HENLEY, "Overall", "Inadequate", report_date=date.today())
@@ -191,6 +196,7 @@ def test_run_polls_on_schedule_alerts_stops_cleanly_and_catches_up_once(world: W
         assert (ready.status_code, ready.json()["status"]) == (200, "ready")
         metrics = wait_for(lambda: sent_metrics(base), what="delivery metrics")
         assert 'cqc_monitor_events_total{type="rating_changed"} 1.0' in metrics
+        assert 'cqc_monitor_next_run_timestamp_seconds{schedule="review"}' in metrics
 
         # Polls keep coming on schedule (one a second here).
         wait_for(

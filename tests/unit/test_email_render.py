@@ -91,6 +91,12 @@ def test_several_events_are_counted_in_the_subject() -> None:
     assert subject(events[1:3]) == "[CQC] 2 changes at 2 locations"
 
 
+def test_several_events_at_one_location_name_it_in_the_subject() -> None:
+    events = [rating_event(HENLEY, severity="critical"), inspection_event(HENLEY)]
+    assert subject(events) == "[CQC] Henley House: 2 changes (1 critical)"
+    assert subject(events[1:] * 2) == "[CQC] Henley House: 2 changes"
+
+
 def test_change_lines_put_overall_first_and_name_services() -> None:
     event = rating_event(
         HENLEY,
@@ -114,7 +120,10 @@ def test_message_has_text_and_html_with_the_same_facts() -> None:
     event = sample_event()
     message = rendered([event])
     plain, html = parts(message)
-    assert message["Subject"] == "[CQC] Henley House: Overall Good → Requires improvement"
+    assert message["Subject"] == (
+        "[TEST] [CQC] Example Care Home (cqc-monitor test, not a real service): "
+        "Overall Good → Requires improvement"
+    )
     for fact in ("Overall: Good → Requires improvement", "Safe: Good → Requires improvement"):
         assert fact in plain
     assert "Report date: 2025-10-29" in plain
@@ -178,5 +187,21 @@ def test_each_sink_test_is_a_distinct_event() -> None:
     first = sample_event(datetime(2026, 11, 29, 9, 0, tzinfo=UTC))
     second = sample_event(datetime(2026, 11, 29, 9, 5, tzinfo=UTC))
     assert first.id != second.id
-    assert first.summary.startswith("Test alert from cqc-monitor")
+    assert first.summary.startswith("[TEST] ") and first.test
     assert second.detected_at == "2026-11-29T09:05:00Z"
+
+
+def test_a_report_and_the_rating_change_it_brought_read_as_one_block() -> None:
+    rating = rating_event(HENLEY, severity="critical")
+    link = rating.details["report_link_id"] = "plan-1"
+    report = inspection_event(HENLEY)
+    report.details["report_link_id"] = link
+    other = inspection_event(LUCERNE)
+
+    plain, html = parts(rendered([rating, other, report]))
+    blocks = plain.strip().split("\n\n")
+    assert len(blocks) == 2
+    henley = blocks[0]
+    assert henley.index(report.summary) < henley.index("What it changed: " + rating.summary)
+    assert henley.startswith("Henley House") and "CRITICAL" in henley.splitlines()[0]
+    assert html.count("What it changed:") == 1

@@ -37,3 +37,35 @@ def test_csv_leaves_ordinary_cells_and_other_formats_alone() -> None:
     formula = {"name": "=1+1"}
     assert '"=1+1"' in render([formula], ("name",), "json")
     assert "=1+1" in render([formula], ("name",), "table").splitlines()[1]
+
+
+def test_tables_fit_columns_and_never_cut_a_rating_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    row = {
+        "location": "Henley House",
+        "summary": "Overall: Good → Requires improvement; Well-led: Good → Inadequate",
+    }
+    lines = render([row], tuple(row), "table").splitlines()
+    assert all(len(line) <= 60 for line in lines)
+    text = " ".join(lines)
+    for word in ("Requires", "improvement", "Well-led", "Inadequate"):
+        assert word in text
+    assert "Inade " not in text and "Well- " not in text
+
+
+def test_a_word_too_long_for_its_column_ends_in_an_ellipsis(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "30")
+    row = {"id": "1-10000302982", "error": "x" * 80}
+    lines = render([row], tuple(row), "table").splitlines()
+    assert all(len(line) <= 30 for line in lines)
+    assert "…" in lines[1] and "1-10000302982" in lines[1]
+
+
+def test_without_a_terminal_or_columns_lines_are_not_wrapped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    row = {"summary": "word " * 60}
+    assert len(render([row], ("summary",), "table").splitlines()) == 2

@@ -1,0 +1,99 @@
+"""``cqc-monitor status``: what needs attention, and the report printed for people.
+
+The judgement is a pure function of what ``store.status`` read, so it is tested with literals.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+# Data older than these needs attention: the daily poll missed two days, or the monthly full
+# review missed its month (35 days leaves room for a month of 31 days and a late start).
+STALE_AFTER = {"incremental": timedelta(days=2), "full": timedelta(days=35)}
+
+
+def attention(status: dict[str, Any], now: datetime) -> list[str]:
+    """Why an operator should look, one line per reason; empty when all is well."""
+    reasons = []
+    failing = status["failing"]
+    if failing:
+        reasons.append(f"{len(failing)} location(s) failing")
+    dead = sum(counts["dead"] for counts in status["deliveries"].values())
+    if dead:
+        reasons.append(f"{dead} delivery(ies) dead")
+    cycles = status["cycles"]
+    for kind, cycle in cycles.items():
+        if cycle is not None and cycle["status"] == "failed":
+            why = cycle["error"] or "no reason recorded"
+            reasons.append(f"the last {kind} cycle failed: {why}")
+    reasons += _staleness(cycles, now)
+    return reasons
+
+
+def _staleness(cycles: dict[str, Any], now: datetime) -> list[str]:
+    completed = {
+        kind: cycle["last_completed_at"]
+        for kind, cycle in cycles.items()
+        if cycle is not None and cycle["last_completed_at"] is not None
+    }
+    if not completed:
+        return ["no cycle has completed yet"]
+    newest = max(completed.values())
+    # Any completed cycle refreshes what the poll watches; a full review refreshes everything.
+    reasons = []
+    if now - newest > STALE_AFTER["incremental"]:
+        reasons.append(f"no cycle has completed since {_when(newest)}")
+    full = completed.get("full")
+    if full is None or now - full > STALE_AFTER["full"]:
+        since = f"since {_when(full)}" if full else "yet"
+        reasons.append(f"no full review has completed {since}")
+    return reasons
+
+
+def report_lines(status: dict[str, Any], reasons: list[str]) -> list[str]:
+    """The table format: sections of aligned lines, attention first."""
+    lines = ["needs attention:" if reasons else "ok: nothing needs attention"]
+    lines += [f"  - {reason}" for reason in reasons]
+    schema = status["schema"]
+    lines += ["", f"schema:    revision {schema['current']} (head {schema['head']})"]
+    lines.append(f"watermark: {_when(status['feed_watermark']) or 'none (no poll yet)'}")
+    lines.append(f"worker:    {_lease(status['lease'])}")
+    lines += ["", "schedules:"]
+    lines += [
+        f"  {s['job']:<10} next {_when(s['next_run_at']) or '-'}  last {s['last_status'] or '-'}"
+        for s in status["schedules"]
+    ] or ["  none recorded (no worker has run)"]
+    lines += ["", "last cycles:"]
+    lines += [_cycle_line(kind, cycle) for kind, cycle in status["cycles"].items()]
+    locations = status["locations"]
+    lines += ["", "locations: " + ", ".join(f"{n} {state}" for state, n in locations.items())]
+    lines += [
+        f"  failing {f['id']} {f['name'] or ''} since {_when(f['since'])}: {f['last_error'] or ''}"
+        for f in status["failing"]
+    ]
+    lines += ["", "deliveries:"]
+    lines += [
+        f"  {sink:<20} " + ", ".join(f"{n} {state}" for state, n in counts.items())
+        for sink, counts in status["deliveries"].items()
+    ] or ["  none waiting"]
+    return lines
+
+
+def _cycle_line(kind: str, cycle: dict[str, Any] | None) -> str:
+    if cycle is None:
+        return f"  {kind:<11} never"
+    took = f"{cycle['duration_seconds']}s" if cycle["duration_seconds"] is not None else "running"
+    counts = ", ".join(f"{n} {name}" for name, n in cycle["counts"].items())
+    return f"  {kind:<11} {cycle['status']} {_when(cycle['started_at'])} ({took}): {counts}"
+
+
+def _lease(lease: dict[str, Any] | None) -> str:
+    if lease is None:
+        return "no worker holds the lease"
+    since = _when(lease["since"])
+    return f"held by {lease['holder']}" + (f" since {since}" if since else "")
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%SZ") if moment is not None else ""

@@ -1,0 +1,116 @@
+"""What ``cqc-monitor status`` reads: the run state of the worker and of the data, in one pass.
+
+Read-only queries; plain values out (dates stay datetimes), so the CLI can print a table or JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitor.store.repository import get_watermark
+from monitor.store.runstate import WORKER_LEASE, location_state, location_states
+from monitor.store.tables import Cycle, Delivery, JobState, Lease, Location
+
+# The change feed's watermark row (the review service's FEED; not imported: store never
+# imports services).
+FEED_WATERMARK = "changes/location"
+CYCLE_KINDS = ("incremental", "full")
+_CYCLE_COUNTS = ("locations", "changed", "unchanged", "baselines", "errors", "gone", "events")
+DELIVERY_STATES = ("pending", "failed", "dead")
+
+
+def read_status(session: Session, now: datetime) -> dict[str, Any]:
+    return {
+        "schedules": schedules(session),
+        "cycles": {kind: last_cycle(session, kind) for kind in CYCLE_KINDS},
+        "feed_watermark": get_watermark(session, FEED_WATERMARK),
+        "locations": location_states(session),
+        "failing": failing_locations(session),
+        "deliveries": deliveries_by_sink(session),
+        "lease": worker_lease(session, now),
+    }
+
+
+def schedules(session: Session) -> list[dict[str, Any]]:
+    rows = session.scalars(select(JobState).order_by(JobState.job))
+    return [
+        {
+            "job": row.job,
+            "next_run_at": row.next_run_at,
+            "last_status": row.last_status,
+            "last_finished_at": row.last_finished_at,
+        }
+        for row in rows
+    ]
+
+
+def last_cycle(session: Session, kind: str) -> dict[str, Any] | None:
+    """The newest cycle of a kind, and when the newest completed one finished."""
+    cycle = session.scalars(
+        select(Cycle).where(Cycle.kind == kind).order_by(Cycle.started_at.desc(), Cycle.id.desc())
+    ).first()
+    if cycle is None:
+        return None
+    completed = session.scalar(
+        select(func.max(Cycle.finished_at)).where(Cycle.kind == kind, Cycle.status == "completed")
+    )
+    duration = (cycle.finished_at - cycle.started_at).total_seconds() if cycle.finished_at else None
+    return {
+        "id": cycle.id,
+        "trigger": cycle.trigger,
+        "status": cycle.status,
+        "started_at": cycle.started_at,
+        "finished_at": cycle.finished_at,
+        "duration_seconds": round(duration, 1) if duration is not None else None,
+        "counts": {name: getattr(cycle, name) for name in _CYCLE_COUNTS},
+        "error": cycle.error,
+        "last_completed_at": completed,
+    }
+
+
+def failing_locations(session: Session) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(
+            Location.id,
+            Location.name,
+            Location.failing_since,
+            Location.consecutive_failures,
+            Location.last_error,
+        )
+        .where(location_state() == "failing")
+        .order_by(Location.failing_since, Location.id)
+    )
+    return [
+        {
+            "id": row.id,
+            "name": row.name,
+            "since": row.failing_since,
+            "failures": row.consecutive_failures,
+            "last_error": row.last_error,
+        }
+        for row in rows
+    ]
+
+
+def deliveries_by_sink(session: Session) -> dict[str, dict[str, int]]:
+    rows = session.execute(
+        select(Delivery.sink, Delivery.status, func.count())
+        .where(Delivery.status.in_(DELIVERY_STATES))
+        .group_by(Delivery.sink, Delivery.status)
+    )
+    sinks: dict[str, dict[str, int]] = {}
+    for sink, status, count in rows:
+        sinks.setdefault(sink, dict.fromkeys(DELIVERY_STATES, 0))[status] = count
+    return dict(sorted(sinks.items()))
+
+
+def worker_lease(session: Session, now: datetime) -> dict[str, Any] | None:
+    """The single-worker lease while it is live; an expired one is nobody's."""
+    lease = session.get(Lease, WORKER_LEASE)
+    if lease is None or lease.expires_at <= now:
+        return None
+    return {"holder": lease.owner, "since": lease.acquired_at, "expires_at": lease.expires_at}

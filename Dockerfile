@@ -1,7 +1,7 @@
 # cqc-monitor: the worker image.
 #
 #   docker build -t cqc-monitor .
-#   docker build --build-arg EXTRAS=apprise -t cqc-monitor .     # with the Apprise chat sinks
+#   docker build --build-arg EXTRAS=postgres,apprise -t cqc-monitor .  # with the chat sinks
 #   docker run --rm -v "$PWD/config:/config:ro" -v cqc-data:/data --env-file .env \
 #       -p 9108:9108 cqc-monitor                                 # `run` is the default command
 #   docker run --rm cqc-monitor config check                    # any other cqc-monitor command
@@ -11,8 +11,9 @@
 # the config, or MONITOR_DATABASE_URL (docker-compose.yml: PostgreSQL), points elsewhere.
 FROM python:3.11-slim
 
-# Optional extras of the package, e.g. "apprise".
-ARG EXTRAS=""
+# Extras of the package: PostgreSQL's driver always (docker-compose.yml uses it); e.g.
+# "postgres,apprise" for the chat sinks too.
+ARG EXTRAS="postgres"
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -76,7 +76,10 @@ def check_database_url(url: str) -> None:
     try:
         parsed.get_dialect().import_dbapi()
     except (NoSuchModuleError, ImportError):
-        raise ValueError(f"the {parsed.drivername} driver is not installed") from None
+        extra = (
+            " (install cqc-monitor[postgres])" if parsed.get_backend_name() == "postgresql" else ""
+        )
+        raise ValueError(f"the {parsed.drivername} driver is not installed{extra}") from None
     problem = _sqlite_problem(parsed)
     if problem:
         raise ValueError(problem)

@@ -43,9 +43,11 @@ def pip_install(text: str) -> str:
 def test_the_image_installs_the_package_as_make_does() -> None:
     make = pip_install((ROOT / "Makefile").read_text(encoding="utf-8"))
     docker = pip_install(DOCKERFILE)
-    # Both install this project editable from its metadata; the image without dev tools.
-    assert re.search(r"-e '\.\[dev\]'", make)
+    # Both install this project editable from its metadata with PostgreSQL's driver (the
+    # postgres extra); the image without dev tools.
+    assert re.search(r"-e '\.\[dev,postgres\]'", make)
     assert re.search(r'-e "\.\$\{EXTRAS:\+\[\$EXTRAS\]\}"', docker)
+    assert 'ARG EXTRAS="postgres"' in DOCKERFILE
     assert "requirements" not in DOCKERFILE and "dev" not in docker
 
 

@@ -6,25 +6,15 @@ import csv
 import io
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from monitor.sim import Population, SimulatedCqc
+from monitor.sim import SimulatedCqc
 from tests.support import documents as docs
 from tests.support.cli import run_cli, write_config
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def sim() -> Iterator[tuple[SimulatedCqc, str]]:
-    simulator = SimulatedCqc(
-        Population.from_documents(docs.all_real().values()), subscription_key="sim-key"
-    )
-    with simulator.serve() as server:
-        yield simulator, server.base_url
 
 
 def test_baseline_then_exactly_the_expected_events(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic import command
 
-from monitor.sim import Population, SimulatedCqc
+from monitor.sim import SimulatedCqc
 from monitor.store import migrate
 from monitor.store.engine import make_engine
 from tests.support import documents as docs
@@ -17,15 +16,6 @@ from tests.support.cli import run_cli, write_config
 from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def sim() -> Iterator[tuple[SimulatedCqc, str]]:
-    simulator = SimulatedCqc(
-        Population.from_documents(docs.all_real().values()), subscription_key="sim-key"
-    )
-    with simulator.serve() as server:
-        yield simulator, server.base_url
 
 
 def test_healthy_database_exits_0_with_its_state(

@@ -85,6 +85,8 @@ class Location(Base):
     last_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Not a foreign key: snapshots already point here, and a cycle of keys buys nothing.
     last_snapshot_id: Mapped[int | None] = mapped_column(BigId)
+    # The cycle that last processed this location: a cycle taken over skips what it did.
+    last_cycle_id: Mapped[int | None] = mapped_column(BigId, index=True)
     last_hash: Mapped[str | None] = mapped_column(String(64))
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -150,6 +152,12 @@ class Cycle(Base):
     events: Mapped[int] = mapped_column(Integer, default=0)
     requests: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # The running cycle's lease: its owner renews it while it works; once it has expired
+    # (database time) another replica may take the cycle over, raising the fence. Every
+    # write of a result checks owner and fence, so a replica that lost the cycle writes
+    # nothing more for it.
+    fence: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Fetch(Base):
@@ -273,3 +281,25 @@ class Lease(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Set when the holder changes, not on renewal: ``status`` says since when it is held.
     acquired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SinkState(Base):
+    """A sink's state shared by every process: disabled after its receiver answered 410 Gone,
+    until an operator runs ``sinks enable NAME``."""
+
+    __tablename__ = "sink_states"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # disabled
+    since: Mapped[datetime] = mapped_column(UtcDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RateBucket(Base):
+    """A request rate shared by every process of a deployment (PostgreSQL): the next free
+    request slot of each source, in database time (the generic cell rate algorithm)."""
+
+    __tablename__ = "rate_buckets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_slot_at: Mapped[datetime] = mapped_column(UtcDateTime)

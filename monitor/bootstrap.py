@@ -61,6 +61,11 @@ class App:
     owner: str = field(default_factory=owner_name)
     redact: Redactor = field(default_factory=Redactor)
 
+    @property
+    def replicated(self) -> bool:
+        """Several processes may share this database (PostgreSQL); SQLite has one worker."""
+        return self.engine.dialect.name == "postgresql"
+
     def routes(self, event: Event, searches: Collection[str] = ()) -> list[str]:
         return route(event, self.sink_configs, searches)
 
@@ -88,6 +93,8 @@ class App:
                 keep_raw_payload=s.retention.keep_raw_payload,
                 feed_overlap=timedelta(minutes=s.sources.cqc_api.change_feed_overlap_minutes),
                 policy=Policy(first_seen=s.alerts.first_seen, failing_after=s.alerts.failing_after),
+                cycle_lease=timedelta(seconds=s.schedule.cycle_lease_seconds),
+                takeover=self.replicated,
             ),
             owner=self.owner,
             stop=stop,
@@ -178,7 +185,11 @@ def build_app(
     sinks: Mapping[str, Sink] | None = None,
     engine_options: Mapping[str, Any] | None = None,
 ) -> App:
-    engine = make_engine(settings.database.url, **dict(engine_options or {}))
+    engine = make_engine(
+        settings.database.url,
+        idle_transaction_seconds=2 * settings.schedule.cycle_lease_seconds,
+        **dict(engine_options or {}),
+    )
     configs = sink_configs(settings.sinks)
     built = dict(sinks) if sinks is not None else {c.name: make_sink(c) for c in configs}
     return App(

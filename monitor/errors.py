@@ -6,7 +6,8 @@
     │                                 so configuration validation reports it with its key)
     ├── StorageError                  database unreachable / not migrated → exit 1
     │   ├── RecordRejectedError       a row refused for its content (one location's data)
-    │   └── SlotTakenError            a scheduled slot already has its cycle (another replica)
+    │   ├── SlotTakenError            a scheduled slot already has its cycle (another replica)
+    │   └── CycleLostError            another replica took the running cycle over (lease lost)
     ├── Interrupted                   SIGTERM/SIGINT stopped a command → exit 128 + signal
     ├── SourceError                   a regulator source failed
     │   ├── AuthenticationError       the subscription key was refused (whole cycle stops)
@@ -69,6 +70,11 @@ class RecordRejectedError(StorageError):
 
 class SlotTakenError(StorageError):
     """The scheduled slot already has a cycle: another process ran it, or runs it now."""
+
+
+class CycleLostError(StorageError):
+    """This process's lease on a running cycle expired and another replica took the cycle
+    over: nothing more is written for it here."""
 
 
 class Interrupted(MonitorError):

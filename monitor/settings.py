@@ -134,6 +134,9 @@ class ScheduleSettings(_Section):
     changes_every_seconds: float = Field(default=0.0, ge=0, le=_DAY)
     # On SIGTERM, how long running work may take to finish (or stop) before the worker exits.
     grace_seconds: float = Field(default=30.0, ge=0, le=_HOUR)
+    # PostgreSQL replicas: a running cycle whose lease is not renewed for this long (its
+    # replica died or was cut off) is taken over by another replica.
+    cycle_lease_seconds: float = Field(default=60.0, ge=2, le=_HOUR)
 
     @field_validator("timezone")
     @classmethod

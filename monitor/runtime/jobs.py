@@ -22,13 +22,14 @@ import structlog
 from apscheduler.triggers.base import BaseTrigger
 
 from monitor.bootstrap import App
-from monitor.errors import SlotTakenError
+from monitor.errors import CycleLostError, SlotTakenError
 from monitor.runtime.metrics import Metrics
 from monitor.runtime.progress import LoggedProgress
 from monitor.runtime.slots import latest_slot, next_slot, retry_delay, slot_key
 from monitor.services.cycle_report import CycleReport
-from monitor.services.review import CycleAbandoned, CycleKind
-from monitor.store import runstate
+from monitor.services.review import CycleAbandoned, CycleKind, ReviewService
+from monitor.store import cycles, runstate
+from monitor.store.cycles import TakenCycle
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +47,7 @@ class Retry:
 
 CYCLE_JOBS: dict[str, CycleKind] = {"changes": "incremental", "review": "full"}
 DELIVER = "deliver"
+TAKEOVER = "takeover"
 
 
 # --- running the jobs ------------------------------------------------------------------------
@@ -170,7 +172,50 @@ class Jobs:
         bound.info("job_started")
         started = time.monotonic()
         status, report = self._review(job, key, trigger, bound)
-        if status == "skipped":
+        return self._after_cycle(job, slot, key, (status, report), started, bound)
+
+    def take_over(self) -> Retry | None:
+        """Finish a scheduled cycle whose replica stopped renewing its lease (PostgreSQL).
+
+        Looked for at every heartbeat while this process runs no cycle of its own: the cycle
+        is finished here within its lease plus one heartbeat of its owner's death.
+        """
+        if self.stop.is_set() or not self._cycle_lock.acquire(blocking=False):
+            return None
+        try:
+            with self.in_flight.track():
+                return self._guarded(log.bind(job=TAKEOVER), self._claim_and_resume)
+        finally:
+            self._cycle_lock.release()
+
+    def _claim_and_resume(self) -> Retry | None:
+        ttl = timedelta(seconds=self.app.settings.schedule.cycle_lease_seconds)
+        with self.app.sessions.begin() as session:
+            taken = cycles.take_over(session, self.app.owner, ttl, alive=runstate.owner_alive)
+        if taken is None or taken.slot_key is None:
+            return None
+        job, _, moment = taken.slot_key.partition(":")
+        slot = datetime.fromisoformat(moment.split(runstate.RERUN_SUFFIX)[0])
+        bound = log.bind(job=job, slot=taken.slot_key, trigger=TAKEOVER)
+        started = time.monotonic()
+        outcome = self._resume(taken, bound)
+        return self._after_cycle(job, slot, taken.slot_key, outcome, started, bound)
+
+    def _resume(self, taken: TakenCycle, bound: Any) -> tuple[str, CycleReport | None]:
+        return self._outcome(taken.slot_key or "", bound, lambda review: review.resume(taken))
+
+    def _after_cycle(
+        self,
+        job: str,
+        slot: datetime,
+        key: str,
+        outcome: tuple[str, CycleReport | None],
+        started: float,
+        bound: Any,
+    ) -> Retry | None:
+        status, report = outcome
+        if status in ("skipped", "lost"):
+            # Lost: the replica that took the cycle over records how it ends.
             return None
         self.metrics.cycle_finished(
             report.kind if report else CYCLE_JOBS[job], status, time.monotonic() - started, report
@@ -192,9 +237,7 @@ class Jobs:
             self._failures.pop(job, None)
             return None
         failures = self._failures[job] = self._failures.get(job, 0) + 1
-        with self.app.sessions.begin() as session:
-            cycle_id = runstate.cycle_id_for_slot(session, key)
-            runstate.free_slots(session, [cycle_id] if cycle_id else [])
+        self._free_slot(key)
         if self.stop.is_set():
             return None
         delay = retry_delay(failures)
@@ -204,15 +247,24 @@ class Jobs:
     def _review(
         self, job: str, key: str, trigger: str, bound: Any
     ) -> tuple[str, CycleReport | None]:
+        kind = CYCLE_JOBS[job]
+        return self._outcome(
+            key, bound, lambda review: review.run(kind, trigger=trigger, slot_key=key)
+        )
+
+    def _outcome(
+        self, key: str, bound: Any, work: Callable[[ReviewService], CycleReport]
+    ) -> tuple[str, CycleReport | None]:
+        """How one slot's cycle ended: its status, and its report when it completed."""
         every = self.app.settings.logging.progress_seconds
         review = self.app.review(stop=self.stop, progress=LoggedProgress(every, self.metrics))
         try:
-            return "completed", review.run(CYCLE_JOBS[job], trigger=trigger, slot_key=key)
+            return "completed", work(review)
         except CycleAbandoned:
-            with self.app.sessions.begin() as session:
-                cycle_id = runstate.cycle_id_for_slot(session, key)
-                runstate.free_slots(session, [cycle_id] if cycle_id else [])
+            self._free_slot(key)
             return "abandoned", None
+        except CycleLostError:
+            return "lost", None  # logged by the review; the new owner records the end
         except SlotTakenError:
             with self.app.sessions.begin() as session:
                 owner = runstate.slot_owner(session, key)
@@ -224,6 +276,11 @@ class Jobs:
         except Exception as exc:
             bound.error("job_failed", error=str(exc)[:500])
             return "failed", None
+
+    def _free_slot(self, key: str) -> None:
+        with self.app.sessions.begin() as session:
+            cycle_id = runstate.cycle_id_for_slot(session, key)
+            runstate.free_slots(session, [cycle_id] if cycle_id else [])
 
     def _deliver(self, sink: str) -> None:
         started = self.app.clock.now()

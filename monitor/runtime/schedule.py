@@ -11,7 +11,7 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.runtime.jobs import DELIVER, Jobs, Retry
+from monitor.runtime.jobs import DELIVER, TAKEOVER, Jobs, Retry
 from monitor.runtime.slots import catch_up_slot, next_slot, slot_key
 from monitor.store import runstate
 
@@ -45,10 +45,21 @@ class Schedule:
         self.scheduler.add_job(
             heartbeat, IntervalTrigger(seconds=heartbeat_every), id="heartbeat", next_run_time=now
         )
+        if jobs.app.replicated:
+            # Replicas look for a cycle whose owner stopped renewing its lease at every
+            # heartbeat; while one is being finished here, the next looks are skipped.
+            self.scheduler.add_job(
+                self._take_over, IntervalTrigger(seconds=heartbeat_every), id=TAKEOVER
+            )
         self.scheduler.add_listener(_log_skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
 
     def _run_cycle(self, job: str, slot: datetime | None = None, trigger: str = "schedule") -> None:
         retry = self.jobs.run_cycle(job, slot, trigger)
+        if retry is not None and self.scheduler.running:
+            self._retry_later(retry)
+
+    def _take_over(self) -> None:
+        retry = self.jobs.take_over()
         if retry is not None and self.scheduler.running:
             self._retry_later(retry)
 
@@ -105,5 +116,7 @@ class Schedule:
 
 
 def _log_skipped(event: JobEvent) -> None:
+    if event.job_id == TAKEOVER:
+        return  # a takeover still running: nothing was owed
     reason = "still running" if event.code == EVENT_JOB_MAX_INSTANCES else "missed"
     log.info("job_skipped", job=event.job_id, reason=reason)

@@ -32,6 +32,7 @@ from monitor.runtime.metrics import Metrics
 from monitor.runtime.schedule import Schedule
 from monitor.runtime.signals import StopSignals
 from monitor.runtime.slots import cycle_triggers
+from monitor.services.cycle_lease import renewal_interval
 from monitor.settings import mask_url
 from monitor.store import runstate
 from monitor.store.engine import database_errors, database_file
@@ -95,12 +96,15 @@ class Worker:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def _serve(self, jobs: Jobs) -> None:
+        lease = timedelta(seconds=self.app.settings.schedule.cycle_lease_seconds)
         schedule = Schedule(
             jobs,
             timezone=self.app.settings.schedule.timezone,
             deliver_every=self.app.settings.schedule.deliver_every_seconds,
             heartbeat=self._pulse,
-            heartbeat_every=self.options.heartbeat_seconds,
+            # At least as often as cycle leases are renewed: a replica that died is taken
+            # over within its lease plus one heartbeat.
+            heartbeat_every=min(self.options.heartbeat_seconds, renewal_interval(lease)),
         )
         health = self._start_health()
         try:
@@ -158,7 +162,7 @@ class Worker:
         try:
             with self.app.sessions.begin() as session:
                 mine = [
-                    i for i, owner in runstate.running_cycles(session) if owner == self.app.owner
+                    i for i, owner, _ in runstate.running_cycles(session) if owner == self.app.owner
                 ]
                 runstate.abandon_cycles(
                     session, mine, self.app.clock.now(), "worker stopped: grace period over"
@@ -172,14 +176,20 @@ class Worker:
             os._exit(self.exit_code)
 
     def _recover_orphans(self) -> None:
-        """Cycles left ``running`` by a worker that died are closed so their slots run again."""
+        """Cycles left ``running`` by a worker that died are closed so their slots run again.
+
+        Replicas (PostgreSQL) close only unscheduled ones (a ``check`` that was killed): a
+        scheduled cycle is taken over and finished by the first replica that looks for one.
+        """
         with self.app.sessions.begin() as session:
             orphans = [
                 cycle_id
-                for cycle_id, owner in runstate.running_cycles(session)
+                for cycle_id, owner, slot in runstate.running_cycles(session)
                 if self.single_worker
-                or owner == self.app.owner
-                or not runstate.owner_alive(owner or "")
+                or (
+                    slot is None
+                    and (owner == self.app.owner or not runstate.owner_alive(owner or ""))
+                )
             ]
             runstate.abandon_cycles(
                 session, orphans, self.app.clock.now(), "worker stopped before the cycle finished"

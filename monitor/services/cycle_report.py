@@ -3,6 +3,8 @@ the cycle row, the log and the metrics all read it)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,6 +12,7 @@ import structlog
 
 from monitor.domain.decide import Decision
 from monitor.domain.events import Event
+from monitor.store.repository import Applied
 
 log = structlog.get_logger(__name__)
 FAILURES_SHOWN = 5
@@ -41,6 +44,13 @@ class CycleReport:
         self.locations += 1
         outcome = decision.outcome
         setattr(self, _COUNTERS[outcome], getattr(self, _COUNTERS[outcome]) + 1)
+
+    def adopt(self, totals: Mapping[str, int]) -> None:
+        """Take the whole cycle's figures as stored: a cycle taken over was partly written
+        by another replica."""
+        for name in _COUNTERS.values():
+            setattr(self, name, totals.get(name, getattr(self, name)))
+        self.locations = totals.get("locations", self.locations)
 
     def note_failure(self, location_id: str, reason: str | None) -> None:
         log.warning("location_failed", location_id=location_id, error=reason)
@@ -79,3 +89,9 @@ _COUNTERS = {
     "error": "errors",
     "gone": "gone",
 }
+
+
+def batch_figures(items: Sequence[Applied], events: Sequence[Event]) -> dict[str, int]:
+    """One written batch's share of the cycle row's figures."""
+    outcomes = Counter(_COUNTERS[item.decision.outcome] for item in items)
+    return {"locations": len(items), "events": len(events), **outcomes}

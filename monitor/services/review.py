@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.decide import LocationState, Observation, Policy, decide
 from monitor.domain.snapshot import Snapshot
-from monitor.errors import MonitorError, RecordRejectedError, short_error
+from monitor.errors import CycleLostError, MonitorError, RecordRejectedError, short_error
 from monitor.redaction import Redactor
-from monitor.services.cycle_report import CycleReport
+from monitor.services.cycle_lease import LeaseKeeper
+from monitor.services.cycle_report import CycleReport, batch_figures
 from monitor.services.membership import IDLE, Plan
 from monitor.services.observe import Gathered, Observer
 from monitor.services.ports import Clock, LocationSource, PageSource
@@ -34,6 +35,7 @@ from monitor.services.targets import Watchlist, full_review_targets, incremental
 from monitor.services.throughput import pipelined, process_pacing
 from monitor.sources.api_document import redacted_payload
 from monitor.store import cycles, outbox
+from monitor.store.cycles import CycleLease, TakenCycle
 from monitor.store.repository import (
     Applied,
     apply,
@@ -67,6 +69,12 @@ class ReviewOptions:
     # clock a little ahead of CQC's, would otherwise fall between two polls. Re-fetching an
     # unchanged location costs one request and writes nothing.
     feed_overlap: timedelta = timedelta(0)
+    # How long a running cycle's lease lasts without renewal (it is renewed four times per
+    # lease): after that, another replica may take the cycle over.
+    cycle_lease: timedelta = timedelta(seconds=60)
+    # Replicas share the database (PostgreSQL): a scheduled cycle whose process is gone is
+    # left running for another replica to finish, rather than closed as abandoned.
+    takeover: bool = False
 
 
 class ReviewService:
@@ -114,33 +122,95 @@ class ReviewService:
         slot_key: str | None = None,
     ) -> CycleReport:
         started = self.clock.now()
-        clock_start = time.monotonic()
         with self.sessions.begin() as session:
             watermark = get_watermark(session, FEED)
             retry = failing_location_ids(session)
         if only is None and kind == "incremental" and watermark is None:
             kind = "full"  # nothing to poll from yet: look at everything once
         with self.sessions.begin() as session:
-            cycle_id = cycles.start(
-                session, kind, trigger, slot_key, self.owner, started, alive=self.alive
+            lease = cycles.start(
+                session,
+                kind,
+                trigger,
+                slot_key,
+                self.owner,
+                started,
+                alive=self.alive,
+                ttl=self.options.cycle_lease,
+                takeover=self.options.takeover,
             )
-        report = CycleReport(cycle_id=cycle_id, kind=kind)
-        bound = log.bind(cycle_id=cycle_id, kind=kind)
+
+        def targets(report: CycleReport) -> Iterator[str]:
+            return self._targets(kind, only, watermark, started, retry, report)
+
+        return self._carry(lease, kind, started, targets, only)
+
+    def resume(self, taken: TakenCycle) -> CycleReport:
+        """Finish a cycle taken over from a replica that stopped renewing its lease: the
+        same targets, as seen from the cycle's start (a poll reads the same feed window),
+        without the locations the cycle has already written."""
+        cycle_id = taken.lease.cycle_id
+        with self.sessions.begin() as session:
+            done = cycles.processed_ids(session, cycle_id)
+            retry = failing_location_ids(session)
+            watermark = taken.feed_window[0] if taken.feed_window else get_watermark(session, FEED)
+        kind: CycleKind = "incremental" if taken.kind == "incremental" else "full"
+        if kind == "incremental" and watermark is None:
+            kind = "full"
+        log.info(
+            "cycle_taken_over",
+            cycle_id=cycle_id,
+            kind=kind,
+            previous_owner=taken.previous_owner,
+            fence=taken.lease.fence,
+            already_processed=len(done),
+        )
+
+        def targets(report: CycleReport) -> Iterator[str]:
+            # A poll's window ends at its start: the same window, the same overlap.
+            remaining = self._targets(kind, None, watermark, taken.started_at, retry, report)
+            if self._total is not None:
+                self._total = max(0, self._total - len(done))
+            return (location_id for location_id in remaining if location_id not in done)
+
+        return self._carry(taken.lease, kind, taken.started_at, targets, None)
+
+    def _carry(
+        self,
+        lease: CycleLease,
+        kind: CycleKind,
+        started: datetime,
+        make_targets: Callable[[CycleReport], Iterator[str]],
+        only: Iterable[str] | None,
+    ) -> CycleReport:
+        """Run a cycle under its lease to its end; every write is fenced by the lease."""
+        clock_start = time.monotonic()
+        report = CycleReport(cycle_id=lease.cycle_id, kind=kind)
+        bound = log.bind(cycle_id=lease.cycle_id, kind=kind)
         try:
-            targets = self._targets(kind, only, watermark, started, retry, report)
-            self.progress.started(kind, self._total)
-            with process_pacing().paced():
-                self._process(targets, report, cycle_id)
+            with LeaseKeeper(self.sessions, lease, self.options.cycle_lease) as keeper:
+                targets = make_targets(report)
+                with self.sessions.begin() as session:
+                    cycles.record_window(session, lease, report.feed_window)
+                self.progress.started(kind, self._total)
+                with process_pacing().paced():
+                    self._process(targets, report, lease, keeper)
+                report.duration_seconds = time.monotonic() - clock_start
+                # The watermark moves only with the cycle's completion, in one transaction.
+                with self.sessions.begin() as session:
+                    cycles.hold(session, lease)
+                    self._plan.finish(session, self.clock.now())
+                    self._advance_watermark(session, only, started, report)
+                    cycles.finish(session, lease, self.clock.now())
+                    report.adopt(cycles.totals(session, lease.cycle_id))
+        except CycleLostError as exc:
             report.duration_seconds = time.monotonic() - clock_start
-            # The watermark moves only with the cycle's completion, in one transaction.
-            with self.sessions.begin() as session:
-                self._plan.finish(session, self.clock.now())
-                self._advance_watermark(session, kind, only, started, report)
-                cycles.finish(session, cycle_id, report, self.clock.now())
+            bound.warning("cycle_lost", reason=str(exc), written_here=report.locations)
+            raise
         except BaseException as exc:
             report.duration_seconds = time.monotonic() - clock_start
             status = "abandoned" if isinstance(exc, CycleAbandoned) else "failed"
-            self._record_end(cycle_id, report, status, self.redact(str(exc)))
+            self._record_end(lease, status, self.redact(str(exc)))
             bound.error("cycle_failed", error=str(exc), **report.counts())
             raise
         finally:
@@ -150,17 +220,18 @@ class ReviewService:
         )
         return report
 
-    def _record_end(self, cycle_id: int, report: CycleReport, status: str, error: str) -> None:
+    def _record_end(self, lease: CycleLease, status: str, error: str) -> None:
         # The original failure matters more than this record of it: say so, and go on. A cycle
-        # left running this way is abandoned by the first cycle after its process ends.
+        # left running this way is closed or taken over once its lease runs out.
         try:
             with self.sessions.begin() as session:
-                cycles.finish(
-                    session, cycle_id, report, self.clock.now(), status=status, error=error
-                )
+                cycles.finish(session, lease, self.clock.now(), status=status, error=error)
         except Exception as exc:
             log.error(
-                "cycle_not_recorded", cycle_id=cycle_id, status=status, error=short_error(exc)
+                "cycle_not_recorded",
+                cycle_id=lease.cycle_id,
+                status=status,
+                error=short_error(exc),
             )
 
     def register_configured(self) -> int:
@@ -207,36 +278,41 @@ class ReviewService:
         targets = incremental_targets(self.watch, changed, watched, retry, unbaselined)
         return self._plan.targets(targets)
 
-    def _process(self, targets: Iterator[str], report: CycleReport, cycle_id: int) -> None:
+    def _process(
+        self, targets: Iterator[str], report: CycleReport, lease: CycleLease, keeper: LeaseKeeper
+    ) -> None:
         batch: list[Gathered] = []
         with ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="fetch") as pool:
             window, singles = self.options.batch_size * 2, self.options.concurrency
             for gathered in pipelined(pool, self.observe, targets, window, singles):
-                if self.stop.is_set():
-                    # Queued fetches would only delay the shutdown and spend API quota.
+                if self.stop.is_set() or keeper.lost.is_set():
+                    # Queued fetches would only delay the end and spend API quota.
                     pool.shutdown(wait=False, cancel_futures=True)
+                    if keeper.lost.is_set():
+                        with self.sessions() as session:
+                            raise CycleLostError(cycles.lost_message(session, lease))
                     raise CycleAbandoned("shutting down: cycle abandoned, will run again")
                 batch.append(gathered)
                 if len(batch) >= self.options.batch_size:
-                    self._apply(batch, report, cycle_id)
+                    self._apply(batch, report, lease)
                     batch = []
             if batch:
-                self._apply(batch, report, cycle_id)
+                self._apply(batch, report, lease)
 
     # -- decide and apply ----------------------------------------------------------------
 
-    def _apply(self, batch: list[Gathered], report: CycleReport, cycle_id: int) -> None:
+    def _apply(self, batch: list[Gathered], report: CycleReport, lease: CycleLease) -> None:
         # The register is paged while it changes: an id can slide onto the next page and come
         # twice. Two rows for one location in one transaction would fail the whole batch.
         batch = list({g.observation.location_id: g for g in batch}.values())
         # A server may echo a secret in its error body: errors are masked before being stored.
         batch = [_redacted(g, self.redact) for g in batch]
         try:
-            items = self._write(batch, report, cycle_id)
+            items = self._write(batch, report, lease)
         except RecordRejectedError as exc:
             # One location's data the database refuses must not cost the others theirs.
             log.warning("batch_rejected", error=str(exc), locations=len(batch))
-            items = [item for g in batch for item in self._write_alone(g, report, cycle_id)]
+            items = [item for g in batch for item in self._write_alone(g, report, lease)]
         for item in items:
             report.count(item.decision)
             if item.decision.outcome == "error":
@@ -244,28 +320,36 @@ class ReviewService:
         report.page_errors += sum(1 for g in batch if g.observation.page_error)
         self.progress.advanced(report.locations, report.errors)
 
-    def _write(self, batch: list[Gathered], report: CycleReport, cycle_id: int) -> list[Applied]:
+    def _write(
+        self, batch: list[Gathered], report: CycleReport, lease: CycleLease
+    ) -> list[Applied]:
         now = self.clock.now()
         with self.sessions.begin() as session:
+            # Fenced: nothing is written for a cycle another replica has taken over, and a
+            # takeover waits for this batch to commit.
+            cycles.hold(session, lease)
             known = load_states(session, [g.observation.location_id for g in batch])
             previous = load_snapshots(session, _needed_snapshots(batch, known))
             items = [self._decide(g, known, previous, now) for g in batch]
             settled = self._plan.settle(session, batch, items, self.routes, now)
-            events = apply(session, settled.items, cycle_id=cycle_id, now=now, known=known)
+            events = apply(session, settled.items, cycle_id=lease.cycle_id, now=now, known=known)
             # Routed here, written with the events: the outbox never misses one.
             for event in events:
                 outbox.enqueue(session, event, settled.routes(event), now)
-            report.events += events
             settled.record(session, now)
+            cycles.add_counts(session, lease, batch_figures(settled.items, events))
+        report.events += events
         return settled.items
 
-    def _write_alone(self, gathered: Gathered, report: CycleReport, cycle_id: int) -> list[Applied]:
+    def _write_alone(
+        self, gathered: Gathered, report: CycleReport, lease: CycleLease
+    ) -> list[Applied]:
         try:
-            return self._write([gathered], report, cycle_id)
+            return self._write([gathered], report, lease)
         except RecordRejectedError as exc:
             error = f"could not be stored: {exc}"
             observation = Observation(gathered.observation.location_id, error=error)
-            return self._write([Gathered(observation, gathered.fetches)], report, cycle_id)
+            return self._write([Gathered(observation, gathered.fetches)], report, lease)
 
     def _decide(
         self,
@@ -284,7 +368,6 @@ class ReviewService:
     def _advance_watermark(
         self,
         session: Session,
-        kind: CycleKind,
         only: Iterable[str] | None,
         started: datetime,
         report: CycleReport,

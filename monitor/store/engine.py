@@ -101,7 +101,12 @@ def _sqlite_problem(parsed: URL) -> str | None:
     return None
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, idle_transaction_seconds: float | None = None, **kwargs: Any
+) -> Engine:
+    """An engine for ``url``; on PostgreSQL, a session left idle inside a transaction for
+    ``idle_transaction_seconds`` is ended by the server: a replica frozen mid-batch (paused,
+    partitioned) would otherwise hold its cycle's row lock, and stop a takeover, for ever."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         opened = _create_private_file(parsed.database)
@@ -110,6 +115,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if opened is not None:
             _FILES[engine] = opened
         return engine
+    if idle_transaction_seconds:
+        timeout_ms = int(idle_transaction_seconds * 1000)
+        options = f"-c idle_in_transaction_session_timeout={timeout_ms}"
+        kwargs.setdefault("connect_args", {"options": options})
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

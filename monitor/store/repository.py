@@ -104,9 +104,10 @@ def apply(
     transaction is then to be rolled back by the caller).
     """
     try:
-        _insert_new_locations(session, [i for i in items if i.decision.state.id not in known], now)
+        new = [i for i in items if i.decision.state.id not in known]
+        _insert_new_locations(session, new, cycle_id, now)
         snapshot_ids = _insert_snapshots(session, items, cycle_id, now)
-        _update_locations(session, items, known, snapshot_ids, now)
+        _update_locations(session, items, known, snapshot_ids, cycle_id, now)
         events = _insert_events(session, items, known, snapshot_ids, cycle_id, now)
         _insert_fetches(session, items, cycle_id)
     except (DataError, IntegrityError, StatementError) as exc:
@@ -123,12 +124,14 @@ def _unreachable(exc: StatementError) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-def _insert_new_locations(session: Session, items: Sequence[Applied], now: datetime) -> None:
+def _insert_new_locations(
+    session: Session, items: Sequence[Applied], cycle_id: int | None, now: datetime
+) -> None:
     """New locations go in with their whole state; only a snapshot link is added later."""
     if items:
         rows = [_state_values(i.decision.state) for i in items]
         for row in rows:
-            row.update(first_seen_at=now, last_checked_at=now)
+            row.update(first_seen_at=now, last_checked_at=now, last_cycle_id=cycle_id)
         session.execute(insert(Location), rows)
 
 
@@ -166,17 +169,21 @@ def _update_locations(
     items: Sequence[Applied],
     known: dict[str, LocationState],
     snapshot_ids: dict[str, int],
+    cycle_id: int | None,
     now: datetime,
 ) -> None:
     untouched, shapes = _location_updates(items, known, snapshot_ids, now)
     # One executemany per shape of row: a statement per location was most of a baseline's cost.
+    # Every row names the cycle that processed it: a cycle taken over skips those.
     for rows in shapes:
         if rows:
-            session.execute(update(Location), rows)
+            session.execute(update(Location), [{**row, "last_cycle_id": cycle_id} for row in rows])
     if untouched:
         # The steady-state path: one statement for the whole batch.
         session.execute(
-            update(Location).where(Location.id.in_(untouched)).values(last_checked_at=now)
+            update(Location)
+            .where(Location.id.in_(untouched))
+            .values(last_checked_at=now, last_cycle_id=cycle_id)
         )
 
 

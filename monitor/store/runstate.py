@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from monitor.store.tables import Cycle, Delivery, JobState, Lease, Location
 
 WORKER_LEASE = "worker"
-_RERUN_SUFFIX = "~rerun-"
+RERUN_SUFFIX = "~rerun-"
 
 
 # --- job state ---------------------------------------------------------------------------------
@@ -71,9 +71,12 @@ def slot_owner(session: Session, slot_key: str) -> str | None:
     return row.owner or "unknown"
 
 
-def running_cycles(session: Session) -> list[tuple[int, str | None]]:
-    rows = session.execute(select(Cycle.id, Cycle.owner).where(Cycle.status == "running"))
-    return [(row.id, row.owner) for row in rows]
+def running_cycles(session: Session) -> list[tuple[int, str | None, str | None]]:
+    """(id, owner, slot key) of each running cycle."""
+    rows = session.execute(
+        select(Cycle.id, Cycle.owner, Cycle.slot_key).where(Cycle.status == "running")
+    )
+    return [(row.id, row.owner, row.slot_key) for row in rows]
 
 
 def abandon_cycles(session: Session, cycle_ids: list[int], now: datetime, reason: str) -> None:
@@ -100,9 +103,9 @@ def free_slots(session: Session, cycle_ids: list[int]) -> None:
                 Cycle.id == cycle_id,
                 Cycle.status.in_(("abandoned", "failed")),
                 Cycle.slot_key.is_not(None),
-                Cycle.slot_key.not_like(f"%{_RERUN_SUFFIX}%"),
+                Cycle.slot_key.not_like(f"%{RERUN_SUFFIX}%"),
             )
-            .values(slot_key=Cycle.slot_key + f"{_RERUN_SUFFIX}{cycle_id}")
+            .values(slot_key=Cycle.slot_key + f"{RERUN_SUFFIX}{cycle_id}")
         )
 
 
@@ -154,7 +157,7 @@ def acquire_lease(
             acquired_at=current.acquired_at if holder == owner else now,
         )
     )
-    if _rowcount(taken) != 1:
+    if rowcount(taken) != 1:
         return _holder(session, name)
     return LeaseClaim(True, owner, fence + 1)
 
@@ -174,7 +177,7 @@ def renew_lease(
         .where(Lease.name == name, Lease.owner == owner, Lease.fence == fence)
         .values(expires_at=now + ttl)
     )
-    return _rowcount(result) == 1
+    return rowcount(result) == 1
 
 
 def release_lease(session: Session, owner: str, fence: int, *, name: str = WORKER_LEASE) -> None:
@@ -193,7 +196,7 @@ def _holder(session: Session, name: str) -> LeaseClaim:
     return LeaseClaim(False, row.owner if row else "unknown", row.fence if row else 0)
 
 
-def _rowcount(result: Any) -> int:
+def rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 

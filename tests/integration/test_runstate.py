@@ -253,7 +253,7 @@ def test_orphaned_cycles_are_closed_and_their_slots_freed(sessions: sessionmaker
         )
     with sessions.begin() as session:
         running = runstate.running_cycles(session)
-        assert [owner for _, owner in running] == ["host-a:100"]
+        assert [owner for _, owner, _ in running] == ["host-a:100"]
         runstate.abandon_cycles(session, [i for i, _ in running], NOW, "worker died")
     with sessions.begin() as session:
         assert runstate.running_cycles(session) == []

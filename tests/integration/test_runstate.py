@@ -254,7 +254,7 @@ def test_orphaned_cycles_are_closed_and_their_slots_freed(sessions: sessionmaker
     with sessions.begin() as session:
         running = runstate.running_cycles(session)
         assert [owner for _, owner, _ in running] == ["host-a:100"]
-        runstate.abandon_cycles(session, [i for i, _ in running], NOW, "worker died")
+        runstate.abandon_cycles(session, [i for i, _, _ in running], NOW, "worker died")
     with sessions.begin() as session:
         assert runstate.running_cycles(session) == []
         assert runstate.slot_owner(session, "review:2026-11-01T06:00:00+00:00") is None

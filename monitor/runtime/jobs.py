@@ -223,8 +223,10 @@ class Jobs:
         self._save(job, last_finished_at=self.app.clock.now(), last_status=status)
         retry = self._retry_if_failed(job, slot, key, status, bound)
         if report is not None and not self.stop.is_set():
-            if report.events:
-                self.deliver()  # same-day alerts: do not wait for the next dispatcher tick
+            if report.events or report.events_total:
+                # Same-day alerts: do not wait for the next dispatcher tick. A cycle taken
+                # over also delivers what its first owner wrote and could not send.
+                self.deliver()
             pruned = self.app.prune()  # fetch-log retention, as `check` does
             if pruned:
                 bound.info("fetch_log_pruned", rows=pruned)

@@ -30,7 +30,8 @@ class CycleReport:
     gone: int = 0
     page_errors: int = 0  # website pages that failed while the API document was fine
     new_in_watchlist: int = 0  # watched ids without a baseline yet, fetched this cycle
-    events: list[Event] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)  # written by this process
+    events_total: int = 0  # written for the cycle by every process that ran it
     # The first few locations that failed this cycle, (id, reason), for the summary.
     failures: list[tuple[str, str]] = field(default_factory=list)
     duration_seconds: float = 0.0
@@ -51,6 +52,7 @@ class CycleReport:
         for name in _COUNTERS.values():
             setattr(self, name, totals.get(name, getattr(self, name)))
         self.locations = totals.get("locations", self.locations)
+        self.events_total = totals.get("events", len(self.events))
 
     def note_failure(self, location_id: str, reason: str | None) -> None:
         log.warning("location_failed", location_id=location_id, error=reason)

@@ -203,14 +203,19 @@ class ReviewService:
                     self._advance_watermark(session, only, started, report)
                     cycles.finish(session, lease, self.clock.now())
                     report.adopt(cycles.totals(session, lease.cycle_id))
-        except CycleLostError as exc:
-            report.duration_seconds = time.monotonic() - clock_start
-            bound.warning("cycle_lost", reason=str(exc), written_here=report.locations)
-            raise
         except BaseException as exc:
             report.duration_seconds = time.monotonic() - clock_start
+            if isinstance(exc, CycleLostError):
+                bound.warning("cycle_lost", reason=str(exc), written_here=report.locations)
+                raise
             status = "abandoned" if isinstance(exc, CycleAbandoned) else "failed"
-            self._record_end(lease, status, self.redact(str(exc)))
+            if self._record_end(lease, status, self.redact(str(exc))) is False:
+                # Failed because the cycle was no longer ours (the database ended this
+                # frozen session, say): the new owner says how it ends.
+                with self.sessions() as session:
+                    lost = CycleLostError(cycles.lost_message(session, lease))
+                bound.warning("cycle_lost", reason=str(lost), written_here=report.locations)
+                raise lost from exc
             bound.error("cycle_failed", error=str(exc), **report.counts())
             raise
         finally:
@@ -220,12 +225,13 @@ class ReviewService:
         )
         return report
 
-    def _record_end(self, lease: CycleLease, status: str, error: str) -> None:
+    def _record_end(self, lease: CycleLease, status: str, error: str) -> bool | None:
+        """Whether the end was recorded (False: the lease is another's; None: unknown)."""
         # The original failure matters more than this record of it: say so, and go on. A cycle
         # left running this way is closed or taken over once its lease runs out.
         try:
             with self.sessions.begin() as session:
-                cycles.finish(session, lease, self.clock.now(), status=status, error=error)
+                return cycles.finish(session, lease, self.clock.now(), status=status, error=error)
         except Exception as exc:
             log.error(
                 "cycle_not_recorded",
@@ -233,6 +239,7 @@ class ReviewService:
                 status=status,
                 error=short_error(exc),
             )
+            return None
 
     def register_configured(self) -> int:
         """Record today as the day configured ids entered the watchlist, before any cycle:

@@ -151,9 +151,10 @@ def lost_message(session: Session, lease: CycleLease) -> str:
     ).first()
     if row is None:
         return f"cycle {lease.cycle_id} no longer exists"
-    if row.status != "running":
-        return f"cycle {lease.cycle_id} was closed ({row.status}) while this process ran it"
-    return f"cycle {lease.cycle_id} was taken over by {row.owner} (fence {row.fence})"
+    if row.owner != lease.owner or row.fence != lease.fence:
+        taken = f"cycle {lease.cycle_id} was taken over by {row.owner} (fence {row.fence})"
+        return taken if row.status == "running" else f"{taken}, which {row.status} it"
+    return f"cycle {lease.cycle_id} was closed ({row.status}) while this process ran it"
 
 
 def renew(session: Session, lease: CycleLease, ttl: timedelta) -> bool:

@@ -48,9 +48,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("rate_buckets")
     op.drop_table("sink_states")
-    with op.batch_alter_table("locations") as batch:
-        batch.drop_index(batch.f("ix_locations_last_cycle_id"))
-        batch.drop_column("last_cycle_id")
-    with op.batch_alter_table("cycles") as batch:
-        batch.drop_column("lease_expires_at")
-        batch.drop_column("fence")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy would drop and recreate
+    # tables other rows point at, which SQLite's foreign keys refuse.
+    op.drop_index(op.f("ix_locations_last_cycle_id"), table_name="locations")
+    op.drop_column("locations", "last_cycle_id")
+    op.drop_column("cycles", "lease_expires_at")
+    op.drop_column("cycles", "fence")

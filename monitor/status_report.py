@@ -27,6 +27,12 @@ def attention(status: dict[str, Any], now: datetime) -> list[str]:
         if cycle is not None and cycle["status"] == "failed":
             why = cycle["error"] or "no reason recorded"
             reasons.append(f"the last {kind} cycle failed: {why}")
+        expiry = cycle["lease_expires_at"] if cycle is not None else None
+        if expiry is not None and expiry < now:
+            reasons.append(
+                f"{kind} cycle {cycle['id']} is running but {cycle['owner']} stopped renewing "
+                f"its lease at {_when(expiry)}: a running replica takes it over"
+            )
     reasons += _staleness(cycles, now)
     return reasons
 
@@ -83,7 +89,11 @@ def report_lines(status: dict[str, Any], reasons: list[str]) -> list[str]:
 def _cycle_line(kind: str, cycle: dict[str, Any] | None) -> str:
     if cycle is None:
         return f"  {kind:<11} never"
-    took = f"{cycle['duration_seconds']}s" if cycle["duration_seconds"] is not None else "running"
+    took = (
+        f"{cycle['duration_seconds']}s"
+        if cycle["duration_seconds"] is not None
+        else f"running on {cycle['owner']}"
+    )
     counts = ", ".join(f"{n} {name}" for name, n in cycle["counts"].items())
     return f"  {kind:<11} {cycle['status']} {_when(cycle['started_at'])} ({took}): {counts}"
 

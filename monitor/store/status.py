@@ -69,6 +69,9 @@ def last_cycle(session: Session, kind: str) -> dict[str, Any] | None:
         "counts": {name: getattr(cycle, name) for name in _CYCLE_COUNTS},
         "error": cycle.error,
         "last_completed_at": completed,
+        # While running: who runs it, and until when its lease holds without renewal.
+        "owner": cycle.owner,
+        "lease_expires_at": cycle.lease_expires_at if cycle.status == "running" else None,
     }
 
 

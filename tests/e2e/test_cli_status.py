@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic import command
+from sqlalchemy import insert
 
 from monitor.sim import SimulatedCqc
 from monitor.store import migrate
 from monitor.store.engine import make_engine
+from monitor.store.tables import Cycle
 from tests.support import documents as docs
 from tests.support.cli import run_cli, write_config
 from tests.support.webhook_receiver import WebhookReceiver
@@ -76,6 +79,33 @@ secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     report = json.loads(result.stdout)
     assert report["deliveries"]["retired"]["dead"] >= 1
     assert any("dead" in reason for reason in report["attention"])
+
+
+def test_a_cycle_whose_replica_stopped_renewing_its_lease_exits_1_naming_it(
+    tmp_path: Path, sim: tuple[SimulatedCqc, str]
+) -> None:
+    config = write_config(tmp_path, sim[1])
+    assert run_cli(config, "check", "--full").returncode == 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Cycle).values(
+                kind="full",
+                trigger="schedule",
+                slot_key="review:2026-12-01T06:00:00+00:00",
+                owner="host-b:7",
+                started_at=now,
+                status="running",
+                lease_expires_at=now - timedelta(minutes=2),
+            )
+        )
+    engine.dispose()
+
+    result = run_cli(config, "status")
+    assert result.returncode == 1
+    assert "running on host-b:7" in result.stdout
+    assert "host-b:7 stopped renewing its lease" in result.stdout
 
 
 READ_ONLY = (

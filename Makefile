@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit demo run bench bench-full sim lock clean
+.PHONY: install test lint typecheck unit demo run bench bench-full sim lock image image-test clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,18 @@ lock: $(STAMP)
 	$(LOCK) pyproject.toml requirements/build.in --extra postgres -o requirements/postgres.txt
 	$(LOCK) pyproject.toml requirements/build.in --extra postgres --extra apprise \
 		--constraint requirements/postgres.txt -o requirements/postgres-apprise.txt
+
+# The container image, installed from the lock. `--network host`: the build reaches the
+# package index through the host's network (and the image test's simulator on loopback).
+IMAGE ?= cqc-monitor:test
+EXTRAS ?= postgres
+
+image:
+	docker build --network host --build-arg EXTRAS=$(EXTRAS) -t $(IMAGE) .
+
+# Builds the image, then runs it as an operator would (tests/image; needs Docker).
+image-test: image $(STAMP)
+	MONITOR_TEST_IMAGE=$(IMAGE) $(BIN)/python -m pytest -q -rs tests/image
 
 bench: $(STAMP)
 	$(BIN)/python -m bench --quick

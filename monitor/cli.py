@@ -80,12 +80,14 @@ pass_context = click.make_pass_decorator(Context)
 
 
 class _Commands(click.Group):
-    """The command group. ``demo`` (and the simulator it brings) and ``dashboard`` (and its web
-    framework) are imported only to run them."""
+    """The command group. ``demo`` (and the simulator it brings), ``dashboard`` (and its web
+    framework) and ``healthcheck`` (run every few seconds by container engines) are imported
+    only to run them."""
 
     _LAZY: ClassVar[dict[str, tuple[str, str]]] = {
         "demo": ("monitor.demo.command", "demo_command"),
         "dashboard": ("monitor.dashboard_cli", "dashboard_command"),
+        "healthcheck": ("monitor.healthcheck", "healthcheck_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -283,6 +283,7 @@ def test_a_replica_frozen_past_its_lease_writes_nothing_for_the_cycle_it_lost(
     )
     assert cycle.owner == first.owner
     first.signal(signal.SIGSTOP)
+    frozen_at = datetime.now(UTC)
     second = world.start("second")
     try:
         finished = wait_for(
@@ -292,6 +293,11 @@ def test_a_replica_frozen_past_its_lease_writes_nothing_for_the_cycle_it_lost(
         )
         assert finished.owner == second.owner and finished.changed == len(changed)
         before = audit_state(world.engine, cycle.id)
+        (taken,) = second.events("cycle_taken_over")
+        # Within the lease and a heartbeat; if frozen inside a batch transaction, PostgreSQL
+        # first ends that session (2 leases idle), and 15 s more for a busy host.
+        took_over_after = datetime.fromisoformat(taken["timestamp"]) - frozen_at
+        assert took_over_after.total_seconds() <= LEASE + HEARTBEAT + 2 * LEASE + 15
     finally:
         first.signal(signal.SIGCONT)
 

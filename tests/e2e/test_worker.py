@@ -312,7 +312,11 @@ def test_replicas_on_postgresql_run_each_slot_once(postgres_world: World, tmp_pa
     everything = cycles(world)
     keys = [c.slot_key for c in everything]
     assert len(keys) == len(set(keys)) >= 5
-    assert {c.status for c in everything} == {"completed"}
+    # A poll in flight when a replica is stopped ends abandoned (a busy host makes that
+    # likelier); nothing else ends otherwise than completed.
+    statuses = [c.status for c in everything]
+    assert set(statuses) <= {"completed", "abandoned"} and statuses.count("abandoned") <= 2
+    assert statuses.count("completed") >= 5
     owners = {f"{socket.gethostname()}:{p.pid}" for p in (first, second)}
     assert {c.owner for c in everything} <= owners
     # Both fired the same slots; the one that came second stood down.

@@ -8,11 +8,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from werkzeug.security import check_password_hash
@@ -23,19 +21,9 @@ from monitor.store.engine import make_engine
 from tests.support import documents as docs
 from tests.support.cli import clean_environment
 from tests.support.dashboard import client
+from tests.support.waiting import DEADLINE, wait_for
 
 pytestmark = pytest.mark.slow
-DEADLINE = 30.0  # seconds: conditions are waited for, never timed
-
-
-def wait_for(condition: Callable[[], Any], what: str) -> Any:
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @contextmanager
@@ -150,7 +138,7 @@ def health_port(log: Path) -> int:
                 return int(json.loads(line)["port"])
         return None
 
-    found: int = wait_for(port, "the health port")
+    found: int = wait_for(port, what="the health port")
     return found
 
 

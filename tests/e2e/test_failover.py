@@ -29,7 +29,8 @@ from monitor.sim import routes as sim_routes
 from monitor.store.engine import make_engine
 from monitor.store.tables import Cycle, EventRecord, FeedWatermark, Fetch, JobState
 from tests.conftest import POSTGRES_URL, reset_postgres
-from tests.support.replicas import Replica, environment, start_replica, wait_for
+from tests.support.replicas import Replica, environment, start_replica
+from tests.support.waiting import wait_for
 from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]

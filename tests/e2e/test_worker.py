@@ -31,6 +31,7 @@ from monitor.store.engine import make_engine
 from monitor.store.tables import Cycle, Delivery, EventRecord, JobState
 from tests.conftest import POSTGRES_URL, reset_postgres
 from tests.support import documents as docs
+from tests.support.waiting import wait_for
 from tests.support.webhook_receiver import RecordedRequest, WebhookReceiver, verify_signature
 
 pytestmark = pytest.mark.slow
@@ -127,16 +128,6 @@ def log_lines(world: World, logs: Path | None = None) -> list[dict[str, Any]]:
         if line.startswith("{"):
             lines.append(json.loads(line))
     return lines
-
-
-def wait_for(condition: Any, timeout: float = 10.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def logged(

@@ -83,6 +83,7 @@ READ_ONLY = (
     ("history", docs.HENLEY),
     ("changes",),
     ("alerts",),
+    ("sinks",),
     ("config", "check"),
 )
 

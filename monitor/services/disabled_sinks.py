@@ -31,9 +31,13 @@ class Enabled:
     requeued: int  # dead deliveries made due again
 
 
-def disable(session: Session, name: str, now: datetime, reason: str) -> int:
-    """Disable the sink for every process; its other due deliveries go dead (how many)."""
+def disable(session: Session, name: str, now: datetime, reason: str) -> None:
+    """Disable the sink for every process (``retire_due`` then stops its other deliveries)."""
     sink_states.disable(session, name, now, reason)
+
+
+def retire_due(session: Session, name: str, now: datetime) -> int:
+    """The sink's due deliveries go dead, marked as stopped by the disable; how many."""
     return outbox.kill_sink(session, name, now, GONE)
 
 
@@ -41,7 +45,7 @@ def retire_if_disabled(session: Session, name: str, now: datetime) -> int | None
     """None when the sink may send; else how many of its due deliveries just went dead."""
     if sink_states.disabled_sink(session, name) is None:
         return None
-    return outbox.kill_sink(session, name, now, GONE)
+    return retire_due(session, name, now)
 
 
 def enable(session: Session, name: str, now: datetime, *, requeue: bool = True) -> Enabled | None:

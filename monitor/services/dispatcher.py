@@ -186,32 +186,50 @@ class Dispatcher:
     ) -> list[tuple[str, str]]:
         now = self.clock.now()
         jitter = random.uniform(0.5, 1.0)  # full jitter spreads retries of many batches
-        results = []
+        gone = [o for o in outcomes.values() if o.disable_sink and not o.ok]
+        reason = (self.redact(gone[0].error) or "410 Gone") if gone else None
         with self.sessions.begin() as session:
-            for item in items:
-                outcome = outcomes.get(item.delivery_id) or SendOutcome(
-                    item.delivery_id, ok=False, error="sink returned no outcome"
-                )
-                outcome, (status, next_at) = self._judge(name, item, outcome, now, jitter)
-                outbox.record(
-                    session,
-                    item,
-                    owner=self.owner,
-                    status=status,
-                    now=now,
-                    next_attempt_at=next_at,
-                    error=self._error(outcome, status),
-                    duration_ms=duration_ms,
-                )
-                self._log(name, item, outcome, status)
-                results.append((name, status))
-            gone = [o for o in outcomes.values() if o.disable_sink and not o.ok]
-            if gone:
+            if reason is not None:
+                # First, before any delivery row is locked: a replica that met the same 410
+                # waits on this row instead of deadlocking with this transaction.
+                disabled_sinks.disable(session, name, now, reason)
+            results = [
+                (name, self._record_one(session, name, item, outcomes, now, jitter, duration_ms))
+                for item in items
+            ]
+            if reason is not None:
                 # In the outcome's transaction: the state and the dead deliveries agree.
-                reason = self.redact(gone[0].error) or "410 Gone"
-                killed = disabled_sinks.disable(session, name, now, reason)
+                killed = disabled_sinks.retire_due(session, name, now)
                 log.error("sink_disabled", sink=name, reason=reason, other_deliveries_dead=killed)
         return results
+
+    def _record_one(
+        self,
+        session: Session,
+        name: str,
+        item: outbox.Claimed,
+        outcomes: dict[int, SendOutcome],
+        now: datetime,
+        jitter: float,
+        duration_ms: float,
+    ) -> str:
+        """Store one delivery's outcome; its status."""
+        outcome = outcomes.get(item.delivery_id) or SendOutcome(
+            item.delivery_id, ok=False, error="sink returned no outcome"
+        )
+        outcome, (status, next_at) = self._judge(name, item, outcome, now, jitter)
+        outbox.record(
+            session,
+            item,
+            owner=self.owner,
+            status=status,
+            now=now,
+            next_attempt_at=next_at,
+            error=self._error(outcome, status),
+            duration_ms=duration_ms,
+        )
+        self._log(name, item, outcome, status)
+        return status
 
     def _error(self, outcome: SendOutcome, status: str) -> str | None:
         if outcome.ok:

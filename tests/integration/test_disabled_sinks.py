@@ -3,6 +3,7 @@ restart too, until ``sinks enable``. Real database, real webhook receiver on loo
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import select
@@ -21,12 +22,12 @@ SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 class World:
     """One database, one simulated register, one receiver; apps are processes sharing them."""
 
-    def __init__(self, database_url: str, hook: WebhookReceiver) -> None:
+    def __init__(self, database_url: str, hook: WebhookReceiver, **sections: Any) -> None:
         self.clock = FakeClock()
         self.cqc = FakeCqc(docs.all_real())
         sink = {"name": "hook", "type": "webhook", "url": hook.url, "secret": SECRET}
         self.settings = settings_for(
-            database_url, watch={"locations": list(self.cqc.documents)}, sinks=[sink]
+            database_url, watch={"locations": list(self.cqc.documents)}, sinks=[sink], **sections
         )
         self.renames = 0
 
@@ -126,6 +127,35 @@ def test_a_replica_running_alongside_sends_nothing_once_another_met_the_410(
 
         assert len(hook.requests) == 1
     assert (report_b.sent, report_b.dead, report_a.dead) == (0, 1, 0)
+
+
+def test_two_replicas_meeting_the_410_at_once_both_record_it(database_url: str) -> None:
+    with WebhookReceiver() as hook:
+        hook.respond(410, delay=0.3)  # both requests are in flight together
+        hook.respond(410, delay=0.3)
+        world = World(database_url, hook, delivery={"batch_size": 1})
+        replicas = [world.process("host-a:1"), world.process("host-b:1")]
+        baseline_and_two_events(world, replicas[0])
+        failures: list[BaseException] = []
+
+        def drain(app: App) -> None:
+            try:
+                app.dispatcher().drain("hook")
+            except BaseException as exc:  # a deadlock, say: the test reports it
+                failures.append(exc)
+
+        threads = [threading.Thread(target=drain, args=(app,)) for app in replicas]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        assert failures == []  # on PostgreSQL, the two transactions once deadlocked here
+        # Usually both were in flight; a replica that claims late already sees the state.
+        assert len(hook.requests) in (1, 2)
+    assert [sink.name for sink in states(replicas[0])] == ["hook"]
+    for status, error in deliveries(replicas[0]):
+        assert status == "dead" and error is not None and error.startswith("sink disabled: ")
 
 
 def test_enable_requeues_what_the_disable_stopped_and_delivery_resumes(

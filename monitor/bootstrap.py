@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.domain.decide import Policy
 from monitor.domain.events import Event
 from monitor.redaction import Redactor
+from monitor.services import disabled_sinks
 from monitor.services.dispatcher import Dispatcher, OutcomeListener, RetryPolicy
 from monitor.services.ports import Clock, LocationSource, PageSource, SystemClock
 from monitor.services.progress import Progress
@@ -139,6 +140,14 @@ class App:
             on_outcome=on_outcome,
             redact=self.redact,
         )
+
+    def enable_sink(self, name: str) -> disabled_sinks.Enabled | None:
+        """Re-enable a sink a 410 disabled (None: it was not); the deliveries the disable
+        stopped are due again, unless the sink is no longer configured (nobody to send to)."""
+        with self.sessions.begin() as session:
+            return disabled_sinks.enable(
+                session, name, self.clock.now(), requeue=name in self.sinks
+            )
 
     def prune(self) -> int:
         """Apply the fetch-log retention; the rest of the audit trail is kept."""

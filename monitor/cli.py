@@ -39,10 +39,13 @@ from monitor.settings import (
 )
 from monitor.sinks.base import Alert
 from monitor.sinks.registry import sample_event
+from monitor.sinks_report import COLUMNS as SINK_COLUMNS
+from monitor.sinks_report import enable_message, sink_rows
 from monitor.status_report import attention, report_lines
 from monitor.store import migrate, queries
 from monitor.store.engine import database_errors, make_readonly_engine, make_session_factory
-from monitor.store.status import read_status
+from monitor.store.sink_states import disabled_sinks
+from monitor.store.status import deliveries_by_sink, read_status
 
 T = TypeVar("T")
 
@@ -369,9 +372,17 @@ def status(ctx: Context, fmt: str) -> None:
         raise click.exceptions.Exit(EXIT_FAILED)
 
 
-@cli.group()
-def sinks() -> None:
-    """Alert sinks."""
+@cli.group(invoke_without_command=True)
+@FORMAT
+@click.pass_context
+def sinks(click_context: click.Context, fmt: str) -> None:
+    """Alert sinks: each one's type, state (disabled after a 410 Gone) and deliveries waiting."""
+    if click_context.invoked_subcommand is not None:
+        return
+    ctx = click_context.ensure_object(Context)
+    configured = sink_configs(ctx.settings().sinks)
+    disabled, counts = _read(ctx, lambda s: (disabled_sinks(s), deliveries_by_sink(s)))
+    click.echo(output.render(sink_rows(configured, disabled, counts), SINK_COLUMNS, fmt))
 
 
 @sinks.command("test")
@@ -383,14 +394,40 @@ def sinks_test(ctx: Context, name: str) -> None:
     try:
         sink = app.sinks.get(name)
         if sink is None:
-            known = ", ".join(app.sinks) or "none configured"
-            raise ConfigError("sinks", f"no sink named {name!r} (configured: {known})")
+            raise _unknown_sink(app, name)
         outcome = sink.send([Alert(delivery_id=0, event=sample_event(app.clock.now()))])[0]
     finally:
         app.close()
     if not outcome.ok:
         raise MonitorError(f"sink {name!r} failed: {outcome.error}")
     click.echo(f"sink {name!r}: sample alert delivered")
+
+
+@sinks.command("enable")
+@click.argument("name")
+@NO_MIGRATE
+@pass_context
+def sinks_enable(ctx: Context, name: str, no_migrate: bool) -> None:
+    """Re-enable a sink disabled by a 410 Gone, once its receiver is fixed.
+
+    The deliveries the disable marked dead are due again: the next delivery round sends them
+    (same ids, so the receiver can drop any it has). A sink no longer configured only loses
+    its disabled state.
+    """
+    app = ctx.app()
+    try:
+        app.prepare_database(upgrade=not no_migrate)
+        enabled = app.enable_sink(name)
+    finally:
+        app.close()
+    if enabled is None and name not in app.sinks:
+        raise _unknown_sink(app, name)
+    click.echo(enable_message(name, enabled, configured=name in app.sinks))
+
+
+def _unknown_sink(app: App, name: str) -> ConfigError:
+    known = ", ".join(app.sinks) or "none configured"
+    return ConfigError("sinks", f"no sink named {name!r} (configured: {known})")
 
 
 @cli.group()

@@ -22,6 +22,7 @@ def attention(status: dict[str, Any], now: datetime) -> list[str]:
     dead = sum(counts["dead"] for counts in status["deliveries"].values())
     if dead:
         reasons.append(f"{dead} delivery(ies) dead")
+    reasons += [f"sink {_disabled(sink)}" for sink in status["disabled_sinks"]]
     cycles = status["cycles"]
     for kind, cycle in cycles.items():
         if cycle is not None and cycle["status"] == "failed":
@@ -83,7 +84,19 @@ def report_lines(status: dict[str, Any], reasons: list[str]) -> list[str]:
         f"  {sink:<20} " + ", ".join(f"{n} {state}" for state, n in counts.items())
         for sink, counts in status["deliveries"].items()
     ] or ["  none waiting"]
+    lines += _disabled_lines(status["disabled_sinks"])
     return lines
+
+
+def _disabled_lines(sinks: list[dict[str, Any]]) -> list[str]:
+    if not sinks:
+        return []
+    lines = ["", "disabled sinks (cqc-monitor sinks enable NAME, once the receiver is fixed):"]
+    return lines + [f"  {_disabled(sink)}" for sink in sinks]
+
+
+def _disabled(sink: dict[str, Any]) -> str:
+    return f"{sink['name']!r} disabled since {_when(sink['since'])}: {sink['reason'] or '410 Gone'}"
 
 
 def _cycle_line(kind: str, cycle: dict[str, Any] | None) -> str:

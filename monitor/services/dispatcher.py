@@ -4,7 +4,8 @@ Each sink drains its own queue on its own thread, claiming a batch at a time, so
 failing sink never delays another; one thread at most drains a sink, so a receiver that
 stalls never piles threads up either. Outcomes are recorded per delivery: ``sent``;
 ``failed`` with a backed-off ``next_attempt_at`` (never sooner than the receiver's
-Retry-After); ``dead`` once the error is permanent or the retry horizon has passed.
+Retry-After); ``dead`` once the error is permanent or the retry horizon has passed. A 410
+Gone disables the sink in the database, for every process (``disabled_sinks``).
 """
 
 from __future__ import annotations
@@ -23,13 +24,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.redaction import Redactor
 from monitor.retry_after import clamp_seconds
+from monitor.services import disabled_sinks
 from monitor.services.ports import Clock
 from monitor.sinks.base import Alert, SendOutcome, Sink
 from monitor.store import outbox
 
 log = structlog.get_logger(__name__)
-
-GONE = "receiver answered 410 Gone: endpoint removed, sink disabled"
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,6 @@ class Dispatcher:
         self.policy = policy
         self.owner = owner
         self.on_outcome = on_outcome
-        self.disabled: set[str] = set()  # sinks whose receiver answered 410 Gone
         self._draining = {name: threading.Lock() for name in self.sinks}
 
     def deliver_due(self) -> DispatchReport:
@@ -137,6 +136,10 @@ class Dispatcher:
         lease = self.policy.lease(self.sinks[name].config.deadline_seconds)
         while True:
             with self.sessions.begin() as session:
+                # Read before every batch, so a 410 met by another process stops this one too.
+                retired = disabled_sinks.retire_if_disabled(session, name, self.clock.now())
+                if retired is not None:
+                    return results + self._retired(name, retired)
                 claimed = outbox.claim_due(
                     session,
                     owner=self.owner,
@@ -149,12 +152,18 @@ class Dispatcher:
                 return results
             results += self._send_batch(name, claimed)
 
+    def _retired(self, name: str, dead: int) -> list[tuple[str, str]]:
+        """Due deliveries of a disabled sink, marked dead unsent (``sinks enable`` revives them)."""
+        if dead:
+            log.error("deliveries_for_disabled_sink", sink=name, dead=dead)
+        if self.on_outcome is not None:
+            for _ in range(dead):
+                self.on_outcome(name, "dead")
+        return [(name, "dead")] * dead
+
     def _send_batch(self, name: str, items: list[outbox.Claimed]) -> list[tuple[str, str]]:
         started = time.monotonic()
-        if name in self.disabled:
-            outcomes = {c.delivery_id: SendOutcome(c.delivery_id, False, GONE, True) for c in items}
-        else:
-            outcomes = self._send(name, items)
+        outcomes = self._send(name, items)
         duration_ms = (time.monotonic() - started) * 1000 / max(1, len(items))
         return self._record(name, items, outcomes, duration_ms)
 
@@ -177,31 +186,59 @@ class Dispatcher:
     ) -> list[tuple[str, str]]:
         now = self.clock.now()
         jitter = random.uniform(0.5, 1.0)  # full jitter spreads retries of many batches
-        results = []
+        gone = [o for o in outcomes.values() if o.disable_sink and not o.ok]
+        reason = (self.redact(gone[0].error) or "410 Gone") if gone else None
         with self.sessions.begin() as session:
-            for item in items:
-                outcome = outcomes.get(item.delivery_id) or SendOutcome(
-                    item.delivery_id, ok=False, error="sink returned no outcome"
-                )
-                outcome, (status, next_at) = self._judge(name, item, outcome, now, jitter)
-                outbox.record(
-                    session,
-                    item,
-                    owner=self.owner,
-                    status=status,
-                    now=now,
-                    next_attempt_at=next_at,
-                    # A receiver may echo a header value in its error body.
-                    error=None if outcome.ok else self.redact(outcome.error),
-                    duration_ms=duration_ms,
-                )
-                self._log(name, item, outcome, status)
-                results.append((name, status))
-            if name not in self.disabled and any(o.disable_sink for o in outcomes.values()):
-                self.disabled.add(name)
-                killed = outbox.kill_sink(session, name, now, GONE)
-                log.error("sink_disabled", sink=name, reason=GONE, other_deliveries_dead=killed)
+            if reason is not None:
+                # First, before any delivery row is locked: a replica that met the same 410
+                # waits on this row instead of deadlocking with this transaction.
+                disabled_sinks.disable(session, name, now, reason)
+            results = [
+                (name, self._record_one(session, name, item, outcomes, now, jitter, duration_ms))
+                for item in items
+            ]
+            if reason is not None:
+                # In the outcome's transaction: the state and the dead deliveries agree.
+                killed = disabled_sinks.retire_due(session, name, now)
+                log.error("sink_disabled", sink=name, reason=reason, other_deliveries_dead=killed)
         return results
+
+    def _record_one(
+        self,
+        session: Session,
+        name: str,
+        item: outbox.Claimed,
+        outcomes: dict[int, SendOutcome],
+        now: datetime,
+        jitter: float,
+        duration_ms: float,
+    ) -> str:
+        """Store one delivery's outcome; its status."""
+        outcome = outcomes.get(item.delivery_id) or SendOutcome(
+            item.delivery_id, ok=False, error="sink returned no outcome"
+        )
+        outcome, (status, next_at) = self._judge(name, item, outcome, now, jitter)
+        outbox.record(
+            session,
+            item,
+            owner=self.owner,
+            status=status,
+            now=now,
+            next_attempt_at=next_at,
+            error=self._error(outcome, status),
+            duration_ms=duration_ms,
+        )
+        self._log(name, item, outcome, status)
+        return status
+
+    def _error(self, outcome: SendOutcome, status: str) -> str | None:
+        if outcome.ok:
+            return None
+        error = self.redact(outcome.error)  # a receiver may echo a header value in its body
+        if outcome.disable_sink and status == "dead":
+            # Marked as stopped by the disable, so ``sinks enable`` re-queues it with the rest.
+            return disabled_sinks.DISABLED + (error or "410 Gone")
+        return error
 
     def _judge(
         self, name: str, item: outbox.Claimed, outcome: SendOutcome, now: datetime, jitter: float

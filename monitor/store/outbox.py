@@ -185,3 +185,26 @@ def kill_sink(session: Session, sink: str, now: datetime, reason: str) -> int:
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def requeue_dead(session: Session, sink: str, marker: str, now: datetime) -> int:
+    """Make the sink's dead deliveries whose error starts with ``marker`` due again at once.
+
+    The last error stays as it was (what stopped them) until the next attempt replaces it.
+    """
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.sink == sink,
+            Delivery.status == "dead",
+            Delivery.last_error.startswith(marker, autoescape=True),
+        )
+        .values(
+            status="pending",
+            updated_at=now,
+            next_attempt_at=now,
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

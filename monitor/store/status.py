@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from monitor.store.repository import get_watermark
 from monitor.store.runstate import WORKER_LEASE, location_state, location_states
+from monitor.store.sink_states import disabled_sinks
 from monitor.store.tables import Cycle, Delivery, JobState, Lease, Location
 
 # The change feed's watermark row (the review service's FEED; not imported: store never
@@ -31,6 +32,10 @@ def read_status(session: Session, now: datetime) -> dict[str, Any]:
         "locations": location_states(session),
         "failing": failing_locations(session),
         "deliveries": deliveries_by_sink(session),
+        "disabled_sinks": [
+            {"name": sink.name, "since": sink.since, "reason": sink.reason}
+            for sink in disabled_sinks(session)
+        ],
         "lease": worker_lease(session, now),
     }
 

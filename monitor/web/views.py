@@ -17,6 +17,7 @@ from monitor.store import dashboard_deliveries as delivery_store
 from monitor.store import dashboard_locations as locations_store
 from monitor.store import dashboard_queries as store
 from monitor.store.runstate import LOCATION_STATES
+from monitor.store.sink_states import disabled_sinks
 from monitor.web import params
 from monitor.web.location_page import location_context
 
@@ -154,9 +155,11 @@ def location(location_id: str) -> str:
 @pages.get("/deliveries")
 def deliveries() -> str:
     with _session() as session:
+        disabled = {sink.name: sink for sink in disabled_sinks(session)}
         sinks = [
             {
                 "backlog": backlog,
+                "disabled": disabled.get(backlog.sink),
                 "last_sent": delivery_store.last_sent(session, backlog.sink),
                 "queue": delivery_store.deliveries(
                     session, backlog.sink, store.QUEUED, 1, _PREVIEW

@@ -113,6 +113,7 @@ READ_ONLY = (
     ("history", docs.HENLEY),
     ("changes",),
     ("alerts",),
+    ("sinks",),
     ("config", "check"),
 )
 

@@ -138,6 +138,16 @@ def test_downloads_hold_exactly_the_rows_shown(demo_database: str) -> None:
     assert {event["severity"] for event in events} == {"critical"}
 
 
+def test_the_deliveries_page_says_which_sink_a_410_disabled(demo_database: str) -> None:
+    with serving(demo_database) as base:
+        page = client().get(base + "/deliveries", timeout=10).text
+    sections = dict(re.findall(r'-title">([^<]+)</h2>(.*?)</section>', page, flags=re.S))
+    assert "<strong>Disabled</strong> since" in sections["pager-webhook"]
+    assert "HTTP 410 Gone" in sections["pager-webhook"]
+    assert "<code>cqc-monitor sinks enable pager-webhook</code>" in sections["pager-webhook"]
+    assert "Disabled" not in sections["partner-webhook"]
+
+
 def test_a_database_behind_the_migrations_is_refused_and_left_alone(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     engine = make_engine(f"sqlite:///{path}")

@@ -1,0 +1,70 @@
+"""``cqc-monitor sinks``: each sink's state and queue, and what ``sinks enable`` reports.
+
+Pure functions of the configuration and what the store read, so they are tested with literals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from monitor.services.disabled_sinks import Enabled
+from monitor.sinks.base import SinkConfig
+from monitor.store.sink_states import DisabledSink
+
+COLUMNS = ("name", "type", "state", "since", "reason", "pending", "failed", "dead")
+QUEUE_STATES = ("pending", "failed", "dead")
+
+
+def sink_rows(
+    configured: Sequence[SinkConfig],
+    disabled: Sequence[DisabledSink],
+    deliveries: Mapping[str, Mapping[str, int]],
+) -> list[dict[str, Any]]:
+    """Configured sinks in configuration order, then any sink no longer configured that is
+    still disabled (``status`` names it until ``sinks enable`` clears it)."""
+    states = {sink.name: sink for sink in disabled}
+    kinds: dict[str, str | None] = {config.name: config.type for config in configured}
+    kinds.update({name: None for name in states if name not in kinds})
+    return [
+        _row(name, kind, states.get(name), deliveries.get(name, {})) for name, kind in kinds.items()
+    ]
+
+
+def _row(
+    name: str, kind: str | None, state: DisabledSink | None, counts: Mapping[str, int]
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": kind or "(not configured)",
+        "configured": kind is not None,
+        "state": "enabled" if state is None else "disabled",
+        "since": _iso(state.since) if state else None,
+        "reason": state.reason if state else None,
+        **{status: counts.get(status, 0) for status in QUEUE_STATES},
+    }
+
+
+def enable_message(name: str, enabled: Enabled | None, *, configured: bool) -> str:
+    """What ``sinks enable`` did, in one line (``enabled`` None: the sink was not disabled)."""
+    if enabled is None:
+        return f"sink {name!r} is not disabled: nothing to do"
+    was = f"disabled since {_when(enabled.was.since)}: {enabled.was.reason or '410 Gone'}"
+    if not configured:
+        return f"sink {name!r} cleared ({was}); it is not configured, so nothing was re-queued"
+    if not enabled.requeued:
+        return f"sink {name!r} enabled ({was}); no delivery was waiting for it"
+    return (
+        f"sink {name!r} enabled ({was}); re-queued {enabled.requeued} dead delivery(ies): "
+        "the running worker or `cqc-monitor deliver` sends them"
+    )
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def _iso(moment: datetime) -> str:
+    """As ``alerts`` and ``history`` print their times."""
+    return moment.isoformat().replace("+00:00", "Z")

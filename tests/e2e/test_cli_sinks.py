@@ -1,0 +1,93 @@
+"""A webhook retired with 410 Gone, seen by an operator: ``status`` and ``sinks`` say it is
+disabled, later processes send it nothing, ``sinks enable`` brings its alerts back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor.sim import Population, SimulatedCqc
+from tests.support import documents as docs
+from tests.support.cli import run_cli as cli
+from tests.support.cli import write_config
+from tests.support.webhook_receiver import WebhookReceiver
+
+pytestmark = pytest.mark.slow
+SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[tuple[SimulatedCqc, WebhookReceiver, Path]]:
+    simulator = SimulatedCqc(Population.from_documents(docs.all_real().values()))
+    with simulator.serve() as server, WebhookReceiver() as hook:
+        sinks = f"""
+[[sinks]]
+name = "retired"
+type = "webhook"
+url = "{hook.url}"
+secret = "{SECRET}"
+[[sinks]]
+name = "console"
+type = "console"
+events = ["registration_changed"]
+"""
+        config = write_config(tmp_path, server.base_url, locations=[docs.HENLEY], extra=sinks)
+        yield simulator, hook, config
+
+
+def test_a_410_disables_the_sink_until_sinks_enable_brings_its_alerts_back(
+    setup: tuple[SimulatedCqc, WebhookReceiver, Path],
+) -> None:
+    simulator, hook, config = setup
+    assert cli(config, "check", "--full").returncode == 0  # the silent baseline
+    hook.respond(410, body=b"this endpoint was retired")
+    simulator.set_rating(docs.HENLEY, "Overall", "Requires improvement", report_date="2026-11-20")
+    assert cli(config, "check", "--full").returncode == 0
+    assert len(hook.requests) == 1
+
+    # Another process (a later check) sends nothing to the gone endpoint.
+    simulator.set_rating(docs.HENLEY, "Safe", "Inadequate", report_date="2026-11-25")
+    later = cli(config, "check", "--full")
+    assert later.returncode == 0, later.stderr
+    assert "0 sent" in later.stdout and len(hook.requests) == 1
+
+    status = cli(config, "status")
+    assert status.returncode == 1
+    assert "sink 'retired' disabled since" in status.stdout
+    assert "this endpoint was retired" in status.stdout
+    report = json.loads(cli(config, "status", "--format", "json").stdout)
+    assert [sink["name"] for sink in report["disabled_sinks"]] == ["retired"]
+
+    listing = cli(config, "sinks")
+    assert listing.returncode == 0, listing.stderr
+    rows = {row["name"]: row for row in json.loads(cli(config, "sinks", "--format", "json").stdout)}
+    assert rows["console"]["state"] == "enabled"
+    dead = rows["retired"]["dead"]
+    assert (rows["retired"]["type"], rows["retired"]["state"]) == ("webhook", "disabled")
+    assert dead >= 2 and "disabled" in listing.stdout
+
+    enabled = cli(config, "sinks", "enable", "retired")
+    assert enabled.returncode == 0, enabled.stderr
+    assert f"re-queued {dead} dead delivery(ies)" in enabled.stdout
+    delivered = cli(config, "deliver")
+    assert f"{dead} sent" in delivered.stdout
+    assert len(hook.requests) == 1 + dead
+    assert cli(config, "status").returncode == 0
+
+
+def test_sinks_enable_names_what_it_cannot_enable(
+    setup: tuple[SimulatedCqc, WebhookReceiver, Path],
+) -> None:
+    _, _, config = setup
+    assert cli(config, "check").returncode == 0
+
+    unknown = cli(config, "sinks", "enable", "pager")
+    assert unknown.returncode == 2
+    assert "no sink named 'pager' (configured: retired, console)" in unknown.stderr
+
+    enabled = cli(config, "sinks", "enable", "retired")
+    assert enabled.returncode == 0
+    assert "sink 'retired' is not disabled: nothing to do" in enabled.stdout

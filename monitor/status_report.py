@@ -28,7 +28,7 @@ def attention(status: dict[str, Any], now: datetime) -> list[str]:
         if cycle is not None and cycle["status"] == "failed":
             why = cycle["error"] or "no reason recorded"
             reasons.append(f"the last {kind} cycle failed: {why}")
-        expiry = cycle["lease_expires_at"] if cycle is not None else None
+        expiry = cycle.get("lease_expires_at") if cycle is not None else None
         if expiry is not None and expiry < now:
             reasons.append(
                 f"{kind} cycle {cycle['id']} is running but {cycle['owner']} stopped renewing "
@@ -105,7 +105,7 @@ def _cycle_line(kind: str, cycle: dict[str, Any] | None) -> str:
     took = (
         f"{cycle['duration_seconds']}s"
         if cycle["duration_seconds"] is not None
-        else f"running on {cycle['owner']}"
+        else f"running on {cycle.get('owner') or 'an unknown process'}"
     )
     counts = ", ".join(f"{n} {name}" for name, n in cycle["counts"].items())
     return f"  {kind:<11} {cycle['status']} {_when(cycle['started_at'])} ({took}): {counts}"

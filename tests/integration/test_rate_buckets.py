@@ -19,14 +19,13 @@ from structlog.testing import capture_logs
 
 from monitor.store.engine import make_engine
 from monitor.store.migrate import upgrade
-from monitor.store.rate_buckets import RateBuckets
+from monitor.store.rate_buckets import RateBuckets, SharedRateLimiter
 from monitor.store.tables import RateBucket
 from tests.conftest import POSTGRES_URL, reset_postgres
 from tests.fakes import CountingLimiter
 from tests.support.cli import clean_environment
 
 ROOT = Path(__file__).resolve().parents[2]
-NOWHERE = "postgresql+psycopg://monitor@127.0.0.1:1/monitor"  # nothing listens on port 1
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(
@@ -92,6 +91,23 @@ def test_an_idle_bucket_banks_the_burst_and_no_more(postgres: Engine, buckets: R
 
     assert all(wait <= 0 for wait in waits[:2]), waits
     assert 90 < waits[2] <= 100 and 190 < waits[3] <= 200, waits
+
+
+def test_a_caller_waits_for_its_slot_holding_no_connection(buckets: RateBuckets) -> None:
+    waits: list[tuple[float, int]] = []
+    limiter = SharedRateLimiter(
+        buckets.engine,
+        "api",
+        SLOW_RATE,
+        fallback=never,
+        sleep=lambda seconds: waits.append((seconds, buckets.engine.pool.checkedout())),
+    )
+
+    limiter.acquire()
+    limiter.acquire()
+
+    ((seconds, connections_held),) = waits  # the first went at once
+    assert 90 < seconds <= 100 and connections_held == 0
 
 
 def test_each_source_has_a_bucket_of_its_own(buckets: RateBuckets) -> None:

@@ -33,10 +33,12 @@ from monitor.sinks.registry import make_sink
 from monitor.sources.api_client import CqcApiClient
 from monitor.sources.http import RetryPolicy as HttpRetryPolicy
 from monitor.sources.http import build_http_getter
+from monitor.sources.ratelimit import Limiter, RateLimiter
 from monitor.sources.web_client import CqcWebClient
 from monitor.store import migrate
 from monitor.store.engine import database_errors, make_engine, make_session_factory
 from monitor.store.queries import locations_of_providers
+from monitor.store.rate_buckets import RateBuckets
 from monitor.store.retention import prune_fetch_log
 from monitor.store.runstate import location_states, owner_alive
 from monitor.web.config import DashboardConfig
@@ -61,6 +63,7 @@ class App:
     sinks: dict[str, Sink] = field(default_factory=dict)
     owner: str = field(default_factory=owner_name)
     redact: Redactor = field(default_factory=Redactor)
+    rate_buckets: RateBuckets | None = None
 
     @property
     def replicated(self) -> bool:
@@ -182,6 +185,8 @@ class App:
         self.api.close()
         if self.web is not None:
             self.web.close()
+        if self.rate_buckets is not None:
+            self.rate_buckets.close()
         self.engine.dispose()
 
 
@@ -201,17 +206,30 @@ def build_app(
     )
     configs = sink_configs(settings.sinks)
     built = dict(sinks) if sinks is not None else {c.name: make_sink(c) for c in configs}
+    # SQLite is one worker: its own limiter is the whole deployment's.
+    buckets = RateBuckets(engine.url) if engine.dialect.name == "postgresql" else None
     return App(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         clock=clock or SystemClock(),
-        api=api or _api_client(settings),
-        web=web if web is not None else _web_client(settings),
+        api=api or _api_client(settings, buckets),
+        web=web if web is not None else _web_client(settings, buckets),
         sink_configs=configs,
         sinks=built,
         redact=Redactor(settings.secrets()),
+        rate_buckets=buckets,
     )
+
+
+def rate_limiter(buckets: RateBuckets | None, source: str, rate_per_second: float) -> Limiter:
+    """The rate of ``source`` ("api", "web"): on PostgreSQL the deployment's total, shared by
+    every process through the database; this process's own when the database is SQLite, or
+    for a request the database cannot pace."""
+    local = RateLimiter(rate_per_second)
+    if buckets is None:
+        return local
+    return buckets.limiter(source, rate_per_second, fallback=local.acquire)
 
 
 def dashboard_config(settings: Settings) -> DashboardConfig:
@@ -224,7 +242,7 @@ def dashboard_config(settings: Settings) -> DashboardConfig:
     )
 
 
-def _api_client(settings: Settings) -> CqcApiClient:
+def _api_client(settings: Settings, buckets: RateBuckets | None) -> CqcApiClient:
     api = settings.sources.cqc_api
     return CqcApiClient.create(
         base_url=api.base_url,
@@ -236,10 +254,11 @@ def _api_client(settings: Settings) -> CqcApiClient:
         deadline_seconds=api.deadline_seconds,
         max_response_bytes=api.max_response_bytes,
         retry=HttpRetryPolicy(max_attempts=api.max_attempts),
+        limiter=rate_limiter(buckets, "api", api.requests_per_second),
     )
 
 
-def _web_client(settings: Settings) -> CqcWebClient | None:
+def _web_client(settings: Settings, buckets: RateBuckets | None) -> CqcWebClient | None:
     web = settings.sources.cqc_web
     if not web.enabled:
         return None
@@ -250,5 +269,6 @@ def _web_client(settings: Settings) -> CqcWebClient | None:
         deadline_seconds=web.deadline_seconds,
         max_response_bytes=web.max_response_bytes,
         follow_redirects=True,
+        limiter=rate_limiter(buckets, "web", web.requests_per_second),
     )
     return CqcWebClient(getter, base_url=web.base_url)

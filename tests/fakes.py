@@ -91,3 +91,13 @@ class RecordingSink:
     @property
     def sent_event_ids(self) -> list[str]:
         return [a.event.id for batch in self.batches for a in batch]
+
+
+class CountingLimiter:
+    """A process-local rate limit (``Limiter``) that lets everything through and counts."""
+
+    def __init__(self) -> None:
+        self.acquired = 0
+
+    def acquire(self) -> None:
+        self.acquired += 1

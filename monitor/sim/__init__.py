@@ -7,7 +7,7 @@
 
 Same paths, paging envelope, change feed and auth header as the real API; fault injection
 (latency, status codes with Retry-After, hangs, malformed JSON, 404, endless paging);
-scripted timelines.
+scripted timelines; ``sim.requests.start()`` records when each request arrives.
 ``python -m monitor.sim --help`` runs it in the foreground.
 """
 
@@ -16,12 +16,14 @@ from monitor.sim.population import Population
 from monitor.sim.script import ManualClock, Step, Timeline, demo_story
 from monitor.sim.server import RunningServer
 from monitor.sim.simulator import SimulatedCqc
-from monitor.sim.wire import Response, Stats
+from monitor.sim.wire import Arrival, RequestLog, Response, Stats
 
 __all__ = [
+    "Arrival",
     "Faults",
     "ManualClock",
     "Population",
+    "RequestLog",
     "Response",
     "RunningServer",
     "SimulatedCqc",

@@ -48,6 +48,7 @@ class SimulatedCqc:
         self.clock = clock
         self.faults = Faults()
         self.stats = wire.Stats()
+        self.requests = wire.RequestLog()
         self.feed = ChangeFeed()
         self.timeline = Timeline(self)
         self._lock = threading.RLock()
@@ -264,6 +265,7 @@ class SimulatedCqc:
         pairs = parse_qsl(parts.query)
         query = dict(pairs)
         where = routes.classify(parts.path)
+        self.requests.record(where.kind, where.location_id)
         try:
             lowered = {k.lower(): v for k, v in headers.items()}
             response = self._respond(where, query, lowered, search.filters_of(pairs))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -111,3 +112,40 @@ class Stats:
     def reset(self) -> None:
         with self._lock:
             self._counts.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    at: float  # wall-clock seconds (time.time()), comparable with other processes' clocks
+    kind: str  # as Stats counts it: "location", "changes", "web"...
+    location_id: str | None
+
+
+class RequestLog:
+    """When each request arrived: the rate a client (or several) really sent.
+
+    Off until ``start()``: the benchmark makes millions of requests and keeps none of them.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._arrivals: list[Arrival] | None = None
+
+    def start(self) -> None:
+        """Record from now on (what was recorded before is dropped)."""
+        with self._lock:
+            self._arrivals = []
+
+    def record(self, kind: str, location_id: str | None) -> None:
+        if self._arrivals is None:  # the usual case: no lock, no clock
+            return
+        arrival = Arrival(time.time(), kind, location_id)
+        with self._lock:
+            if self._arrivals is not None:
+                self._arrivals.append(arrival)
+
+    def arrivals(self, kind: str | None = None) -> list[Arrival]:
+        """Requests of ``kind`` (None: every kind), in order of arrival."""
+        with self._lock:
+            recorded = list(self._arrivals or ())
+        return [a for a in recorded if kind in (None, a.kind)]

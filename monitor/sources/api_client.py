@@ -25,6 +25,7 @@ from monitor.sources.http import (
     build_http_getter,
 )
 from monitor.sources.paging import MAX_PAGES, PageWalk
+from monitor.sources.ratelimit import Limiter
 
 DEFAULT_BASE_URL = "https://api.service.cqc.org.uk/public/v1"
 MAX_PER_PAGE = 1000
@@ -127,8 +128,10 @@ class CqcApiClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        limiter: Limiter | None = None,
     ) -> CqcApiClient:
-        """A client with its own rate-limited getter, from plain configuration values."""
+        """A client with its own rate-limited getter, from plain configuration values
+        (``limiter``: a rate shared beyond this client, see :func:`build_http_getter`)."""
         getter = build_http_getter(
             requests_per_second=requests_per_second,
             concurrency=concurrency,
@@ -137,6 +140,7 @@ class CqcApiClient:
             max_response_bytes=max_response_bytes,
             retry=retry,
             sleep=sleep,
+            limiter=limiter,
         )
         return cls(
             getter, base_url=base_url, subscription_key=subscription_key, partner_code=partner_code

@@ -33,7 +33,7 @@ from monitor.errors import (
     TransientSourceError,
 )
 from monitor.retry_after import retry_after_seconds
-from monitor.sources.ratelimit import RateLimiter
+from monitor.sources.ratelimit import Limiter, RateLimiter
 
 USER_AGENT = f"cqc-monitor/{__version__} (+https://github.com/cqc-monitor)"
 DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024
@@ -97,7 +97,7 @@ class HttpGetter:
     def __init__(
         self,
         *,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         concurrency: int = 4,
         timeouts: Timeouts | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
@@ -187,14 +187,17 @@ def build_http_getter(
     retry: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
     follow_redirects: bool = False,
+    limiter: Limiter | None = None,
 ) -> HttpGetter:
     """An :class:`HttpGetter` from the plain values of a ``[sources.*]`` config section.
 
-    ``sleep`` is used for retry waits only; the rate limiter paces against the real clock.
-    Without ``deadline_seconds`` a request may take twice ``timeout_seconds`` in all.
+    ``limiter`` is the rate to share (the deployment's, on PostgreSQL); without it, this
+    getter paces itself at ``requests_per_second``. ``sleep`` is used for retry waits only;
+    the rate limiter paces against the real clock. Without ``deadline_seconds`` a request may
+    take twice ``timeout_seconds`` in all.
     """
     return HttpGetter(
-        limiter=RateLimiter(requests_per_second),
+        limiter=limiter or RateLimiter(requests_per_second),
         concurrency=concurrency,
         # A slow handshake is a dead host; give it less time than a slow body.
         timeouts=Timeouts(

@@ -1,14 +1,29 @@
-"""A thread-safe request rate limiter shared by every worker thread of one process."""
+"""Request rate limits: what the HTTP edge needs of one, and the process-local limiter.
+
+On PostgreSQL the store's shared bucket (``monitor.store.rate_buckets``) implements
+:class:`Limiter` too, so the configured rate is the whole deployment's; the bootstrap
+chooses which one a source gets.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
+
+
+class Limiter(Protocol):
+    """A request rate shared by every thread that holds it."""
+
+    def acquire(self) -> None:
+        """Block until this caller may send one request."""
+        ...
 
 
 class RateLimiter:
-    """Token bucket: at most ``burst`` requests at once, then ``rate_per_second`` on average.
+    """Token bucket for the threads of one process: at most ``burst`` requests at once, then
+    ``rate_per_second`` on average.
 
     Implemented as a reservation scheduler (the "generic cell rate algorithm", equivalent to a
     token bucket): each caller reserves the next free slot under the lock and then sleeps

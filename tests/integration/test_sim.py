@@ -187,6 +187,28 @@ def test_wrong_key_gets_the_real_401_body(server: RunningServer) -> None:
     assert by_query.status_code == 200
 
 
+def test_the_request_log_records_arrivals_only_once_started(
+    sim: SimulatedCqc, server: RunningServer, http: requests.Session
+) -> None:
+    get(http, server, f"/locations/{HENLEY}")
+    assert sim.requests.arrivals() == []
+
+    before = time.time()
+    sim.requests.start()
+    get(http, server, f"/locations/{LUCERNE}")
+    get(http, server, "/locations", perPage=5)
+    http.get(f"{server.web_base_url}/location/{ALLIED}/reports", timeout=5)
+
+    arrivals = sim.requests.arrivals()
+    assert [(a.kind, a.location_id) for a in arrivals] == [
+        ("location", LUCERNE),
+        ("locations", None),
+        ("web", ALLIED),
+    ]
+    assert before <= arrivals[0].at <= arrivals[1].at <= arrivals[2].at <= time.time()
+    assert [a.location_id for a in sim.requests.arrivals("location")] == [LUCERNE]
+
+
 # --- faults -----------------------------------------------------------------------------------
 
 

@@ -74,10 +74,11 @@ class CycleReport:
         }
 
     def summary(self) -> str:
+        events = self.events_total or len(self.events)
         return (
             f"{self.kind} cycle {self.cycle_id}: {self.locations} locations checked, "
             f"{self.changed} changed, {self.baselines} new, {self.unchanged} unchanged, "
-            f"{self.gone} gone, {self.errors} errors, {self.events_total or len(self.events)} events "
+            f"{self.gone} gone, {self.errors} errors, {events} events "
             f"in {self.duration_seconds:.1f}s"
             + (f", {self.new_in_watchlist} new in watchlist" if self.new_in_watchlist else "")
             + (f" ({self.page_errors} website pages unreadable)" if self.page_errors else "")

@@ -264,8 +264,10 @@ def test_a_killed_replicas_review_is_finished_by_another_exactly_once(
         )
         assert set(counts.values()) == {1}
 
-    # The simulator never saw more than the configured total, takeover included.
-    assert busiest_window(world.sim.arrivals, 2.0) <= RATE * 2 + 3
+    # The simulator never saw more than the configured total, takeover included. Arrival
+    # times carry the host's scheduling delays (requests sent on time can be read together),
+    # so the busiest 10 s may hold one second's worth more than 10 s of the rate, no more.
+    assert busiest_window(world.sim.arrivals, 10.0) <= RATE * (10 + 1) + 1
     for replica in survivors:
         assert replica.stop() == 0
 

@@ -7,14 +7,12 @@ paced processes together never above the configured rate.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import POSTGRES_URL
-from tests.support.cli import clean_environment
+from tests.support.cli import run_module
 
 pytestmark = [
     pytest.mark.slow,
@@ -23,27 +21,15 @@ pytestmark = [
         not POSTGRES_URL, reason="MONITOR_TEST_DATABASE_URL is not set (PostgreSQL)"
     ),
 ]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_rate_bucket_benchmark_reports_its_three_figures(tmp_path: Path) -> None:
     output = tmp_path / "rate_bucket.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.bench_rate_bucket",
-            *("--database", POSTGRES_URL, "--processes", "2", "--threads", "2"),
-            *("--seconds", "1", "--rate", "40", "--round-trips", "50", "--output", str(output)),
-        ],
-        cwd=ROOT,
-        env=clean_environment(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    done = run_module(
+        "bench.bench_rate_bucket",
+        *("--database", POSTGRES_URL, "--processes", "2", "--threads", "2"),
+        *("--seconds", "1", "--rate", "40", "--round-trips", "50", "--output", str(output)),
     )
-    assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(output.read_text(encoding="utf-8"))
     assert results["round_trip"]["acquisitions"] == 50
     assert results["ceiling"]["acquisitions"] > 0 and results["ceiling"]["fallbacks"] == 0

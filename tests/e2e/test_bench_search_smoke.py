@@ -7,16 +7,13 @@ query per search, pages asked for only as ids are consumed, one request per loca
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import clean_environment
+from tests.support.cli import run_module
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 SIZE = 1200  # two pages of 1,000
 
 
@@ -24,16 +21,7 @@ def test_the_search_benchmark_streams_pages_lazily_and_baselines_the_matches(
     tmp_path: Path,
 ) -> None:
     output = tmp_path / "search.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.search", "--size", str(SIZE), "--output", str(output)],
-        cwd=ROOT,
-        env=clean_environment(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = run_module("bench.search", "--size", str(SIZE), "--output", str(output))
     results = json.loads(output.read_text(encoding="utf-8"))
     for name in ("stream_cold", "stream_warm"):
         stream = results[name]

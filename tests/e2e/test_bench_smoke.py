@@ -7,17 +7,13 @@ what the sweeps did, which the monitor guarantees at any speed.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.cli import clean_environment
+from tests.support.cli import run_module
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 SIZE = 40
 
 
@@ -25,24 +21,13 @@ SIZE = 40
 def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
     folder = tmp_path_factory.mktemp("bench")
     output = folder / "report.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            *("--sizes", str(SIZE), "--memory-sizes", str(SIZE), str(SIZE + 20)),
-            *("--explicit-sizes", str(SIZE)),
-            *("--processing-runs", "1", "--no-micro", "--no-postgres"),
-            *("--output", str(output), "--workdir", str(folder / "work")),
-        ],
-        cwd=ROOT,
-        env=clean_environment(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    done = run_module(
+        "bench",
+        *("--sizes", str(SIZE), "--memory-sizes", str(SIZE), str(SIZE + 20)),
+        *("--explicit-sizes", str(SIZE)),
+        *("--processing-runs", "1", "--no-micro", "--no-postgres"),
+        *("--output", str(output), "--workdir", str(folder / "work")),
     )
-    assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(output.read_text(encoding="utf-8")), done.stdout
 
 

@@ -29,7 +29,8 @@ from monitor.sim import routes as sim_routes
 from monitor.store.engine import make_engine
 from monitor.store.tables import Cycle, EventRecord, FeedWatermark, Fetch, JobState
 from tests.conftest import POSTGRES_URL, reset_postgres
-from tests.support.replicas import Replica, environment, start_replica
+from tests.support.cli import clean_environment
+from tests.support.replicas import Replica, start_replica
 from tests.support.waiting import wait_for
 from tests.support.webhook_receiver import WebhookReceiver
 
@@ -147,7 +148,7 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
                 capture_output=True,
                 text=True,
                 timeout=600,
-                env=environment(),
+                env=clean_environment(),
             )
             assert checked.returncode == 0, checked.stderr[-2000:]
             yield built

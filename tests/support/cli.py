@@ -20,6 +20,25 @@ def clean_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return environ
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_module(module: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``python -m module args`` from the repository root, as a user runs a benchmark; the
+    run must succeed (its stderr's end is the failure message)."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=clean_environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
 def command(config: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "monitor", "--config", str(config), *args]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support.cli import clean_environment
 from tests.support.waiting import wait_for
 
 
@@ -50,17 +50,12 @@ class Replica:
             raise
 
 
-def environment() -> dict[str, str]:
-    """The test process's environment without settings meant for the test itself."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-
-
 def start_replica(config: Path, log: Path, *args: str) -> Replica:
     with log.open("wb") as stream:
         process = subprocess.Popen(
             [sys.executable, "-m", "monitor", "--config", str(config), "run", *args],
             stdout=subprocess.DEVNULL,
             stderr=stream,
-            env=environment(),
+            env=clean_environment(),
         )
     return Replica(process, log)

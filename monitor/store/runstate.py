@@ -56,7 +56,7 @@ def load_jobs(session: Session) -> dict[str, JobRecord]:
 
 def save_job(session: Session, job: str, **values: Any) -> None:
     """Insert or update one job's row; replicas writing the same job never collide."""
-    statement = _insert(session)(JobState).values(job=job, **values)
+    statement = dialect_insert(session)(JobState).values(job=job, **values)
     session.execute(statement.on_conflict_do_update(index_elements=["job"], set_=values))
 
 
@@ -136,7 +136,7 @@ def acquire_lease(
     alive = alive or owner_alive
     current = session.get(Lease, name, populate_existing=True)
     if current is None:
-        statement = _insert(session)(Lease).values(
+        statement = dialect_insert(session)(Lease).values(
             name=name, owner=owner, fence=1, expires_at=now + ttl, acquired_at=now
         )
         statement = statement.on_conflict_do_nothing(index_elements=["name"])
@@ -186,7 +186,7 @@ def release_lease(session: Session, owner: str, fence: int, *, name: str = WORKE
     )
 
 
-def _insert(session: Session) -> Any:
+def dialect_insert(session: Session) -> Any:
     """The dialect's INSERT, which has ON CONFLICT on both SQLite and PostgreSQL."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 

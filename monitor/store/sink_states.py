@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from monitor.store.runstate import dialect_insert
 from monitor.store.tables import SinkState
 
 DISABLED = "disabled"
@@ -26,7 +24,7 @@ class DisabledSink:
 
 def disable(session: Session, name: str, now: datetime, reason: str) -> None:
     """Mark a sink disabled; a sink already disabled keeps its first moment and reason."""
-    statement = _insert(session)(SinkState).values(
+    statement = dialect_insert(session)(SinkState).values(
         name=name, state=DISABLED, since=now, reason=reason
     )
     session.execute(statement.on_conflict_do_nothing(index_elements=["name"]))
@@ -55,8 +53,3 @@ def disabled_sinks(session: Session) -> list[DisabledSink]:
         select(SinkState).where(SinkState.state == DISABLED).order_by(SinkState.name)
     )
     return [DisabledSink(row.name, row.since, row.reason) for row in rows]
-
-
-def _insert(session: Session) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT on both SQLite and PostgreSQL."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

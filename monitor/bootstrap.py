@@ -67,8 +67,7 @@ class App:
 
     @property
     def replicated(self) -> bool:
-        """Several processes may share this database (PostgreSQL); SQLite has one worker."""
-        return self.engine.dialect.name == "postgresql"
+        return shared_by_replicas(self.engine)
 
     def routes(self, event: Event, searches: Collection[str] = ()) -> list[str]:
         return route(event, self.sink_configs, searches)
@@ -190,6 +189,11 @@ class App:
         self.engine.dispose()
 
 
+def shared_by_replicas(engine: Engine) -> bool:
+    """Several processes may share this database (PostgreSQL); SQLite has one worker."""
+    return engine.dialect.name == "postgresql"
+
+
 def build_app(
     settings: Settings,
     *,
@@ -207,7 +211,7 @@ def build_app(
     configs = sink_configs(settings.sinks)
     built = dict(sinks) if sinks is not None else {c.name: make_sink(c) for c in configs}
     # SQLite is one worker: its own limiter is the whole deployment's.
-    buckets = RateBuckets(engine.url) if engine.dialect.name == "postgresql" else None
+    buckets = RateBuckets(engine.url) if shared_by_replicas(engine) else None
     return App(
         settings=settings,
         engine=engine,

@@ -63,7 +63,7 @@ class Worker:
         self.heartbeat = Heartbeat(stale_after=max(30.0, 6 * self.options.heartbeat_seconds))
         self.metrics = Metrics(self._figures)
         # SQLite: one worker per file. PostgreSQL: replicas share work through slot keys.
-        self.single_worker = app.engine.dialect.name == "sqlite"
+        self.single_worker = not app.replicated
         self.fence: int | None = None
         self.dashboard: Dashboard | None = None  # on the health port when [server] dashboard
         self._cut_short = threading.Event()

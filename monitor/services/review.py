@@ -212,8 +212,7 @@ class ReviewService:
             if self._record_end(lease, status, self.redact(str(exc))) is False:
                 # Failed because the cycle was no longer ours (the database ended this
                 # frozen session, say): the new owner says how it ends.
-                with self.sessions() as session:
-                    lost = CycleLostError(cycles.lost_message(session, lease))
+                lost = self._lost(lease)
                 bound.warning("cycle_lost", reason=str(lost), written_here=report.locations)
                 raise lost from exc
             bound.error("cycle_failed", error=str(exc), **report.counts())
@@ -240,6 +239,11 @@ class ReviewService:
                 error=short_error(exc),
             )
             return None
+
+    def _lost(self, lease: CycleLease) -> CycleLostError:
+        """The error of a cycle this process no longer owns, saying who does."""
+        with self.sessions() as session:
+            return CycleLostError(cycles.lost_message(session, lease))
 
     def register_configured(self) -> int:
         """Record today as the day configured ids entered the watchlist, before any cycle:
@@ -296,8 +300,7 @@ class ReviewService:
                     # Queued fetches would only delay the end and spend API quota.
                     pool.shutdown(wait=False, cancel_futures=True)
                     if keeper.lost.is_set():
-                        with self.sessions() as session:
-                            raise CycleLostError(cycles.lost_message(session, lease))
+                        raise self._lost(lease)
                     raise CycleAbandoned("shutting down: cycle abandoned, will run again")
                 batch.append(gathered)
                 if len(batch) >= self.options.batch_size:

@@ -56,7 +56,7 @@ def processing(spec: dict[str, Any]) -> dict[str, Any]:
     """CPU per location of a baseline, a steady and a 1%-changed full review."""
     from monitor.bootstrap import build_app
     from monitor.logs import configure_logging
-    from monitor.settings import settings_from_dict
+    from monitor.settings.model import settings_from_dict
 
     configure_logging("warning", "json")
     population = Population.generate(spec["size"], seed=spec.get("seed", 0))

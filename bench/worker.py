@@ -25,7 +25,7 @@ def sweep(spec: dict[str, Any]) -> dict[str, Any]:
     """One cycle over HTTP against the simulator; figures cover the cycle only."""
     from monitor.bootstrap import build_app
     from monitor.logs import configure_logging
-    from monitor.settings import settings_from_dict
+    from monitor.settings.model import settings_from_dict
 
     configure_logging("info", "json", stream=sys.stderr)
     app = build_app(settings_from_dict(settings_data(spec)))

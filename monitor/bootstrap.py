@@ -27,7 +27,7 @@ from monitor.services.review import ReviewOptions, ReviewService
 from monitor.services.routing import route
 from monitor.services.searches import SearchSource, SearchWatch
 from monitor.services.targets import Watchlist
-from monitor.settings import Settings, sink_configs
+from monitor.settings.model import Settings, sink_configs
 from monitor.sinks.base import Sink, SinkConfig
 from monitor.sinks.registry import make_sink
 from monitor.sources.api_client import CqcApiClient

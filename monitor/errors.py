@@ -18,7 +18,7 @@
     │       └── RateLimitedError      429, carries Retry-After
 
 Third-party exceptions (requests, smtplib, SQLAlchemy) are translated at the adapter
-edge; only ``cli.py`` maps errors to exit codes.
+edge; only ``monitor.cli`` maps errors to exit codes.
 """
 
 from __future__ import annotations

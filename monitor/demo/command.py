@@ -35,7 +35,7 @@ from monitor.demo.story import (
     tell,
 )
 from monitor.logs import configure_logging
-from monitor.settings import Settings, settings_from_dict, sink_configs
+from monitor.settings.model import Settings, settings_from_dict, sink_configs
 from monitor.sim import Population, SimulatedCqc
 from monitor.sinks.base import Sink, SinkConfig
 from monitor.sinks.console import ConsoleConfig, ConsoleSink

@@ -18,9 +18,9 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import Engine
 
 from monitor.errors import StorageError
-from monitor.serving import BackgroundServer
 from monitor.store import migrate
 from monitor.store.engine import database_errors, database_file
+from monitor.web.serving import BackgroundServer
 
 Probe = Callable[[], tuple[bool, dict[str, Any]]]
 # Answers a request for any other path (the dashboard, when it is on).

@@ -33,7 +33,7 @@ from monitor.runtime.schedule import Schedule
 from monitor.runtime.signals import StopSignals
 from monitor.runtime.slots import cycle_triggers
 from monitor.services.cycle_lease import renewal_interval
-from monitor.settings import mask_url
+from monitor.settings.model import mask_url
 from monitor.store import runstate
 from monitor.store.engine import database_errors, database_file
 

@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.net.retry_after import clamp_seconds
 from monitor.redaction import Redactor
-from monitor.retry_after import clamp_seconds
 from monitor.services import disabled_sinks
 from monitor.services.ports import Clock
 from monitor.sinks.base import Alert, SendOutcome, Sink

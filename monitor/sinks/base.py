@@ -9,8 +9,8 @@ from typing import Any, Literal, Protocol
 from pydantic import Field, model_validator
 
 from monitor.config_model import ConfigModel
-from monitor.deadline import twice_the_timeout
 from monitor.domain.events import Event
+from monitor.net.deadline import twice_the_timeout
 
 MinSeverity = Literal["info", "warning", "critical"]
 

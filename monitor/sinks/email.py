@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from monitor.deadline import current, shutdown_socket, within
+from monitor.net.deadline import current, shutdown_socket, within
 from monitor.sinks.base import Alert, SendOutcome, SinkConfig
 from monitor.sinks.email_render import render_email
 

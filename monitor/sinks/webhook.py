@@ -18,8 +18,8 @@ from pydantic import Field, SecretStr, field_validator
 from standardwebhooks import Webhook
 
 from monitor.config_model import header_name, header_value
-from monitor.deadline import Deadline, DeadlineAdapter, within
-from monitor.retry_after import retry_after_seconds
+from monitor.net.deadline import Deadline, DeadlineAdapter, within
+from monitor.net.retry_after import retry_after_seconds
 from monitor.sinks.base import Alert, SendOutcome, SinkConfig
 
 log = structlog.get_logger(__name__)

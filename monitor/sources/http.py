@@ -22,7 +22,6 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 from tenacity.wait import wait_exponential_jitter
 
 from monitor import __version__
-from monitor.deadline import DEADLINE_PER_TIMEOUT, Deadline, DeadlineAdapter, within
 from monitor.errors import (
     AuthenticationError,
     MonitorError,
@@ -32,7 +31,8 @@ from monitor.errors import (
     SourceError,
     TransientSourceError,
 )
-from monitor.retry_after import retry_after_seconds
+from monitor.net.deadline import DEADLINE_PER_TIMEOUT, Deadline, DeadlineAdapter, within
+from monitor.net.retry_after import retry_after_seconds
 from monitor.sources.ratelimit import Limiter, RateLimiter
 
 USER_AGENT = f"cqc-monitor/{__version__} (+https://github.com/cqc-monitor)"

@@ -17,12 +17,12 @@ from wsgiref.simple_server import ServerHandler
 from sqlalchemy import Engine
 
 from monitor.errors import StorageError
-from monitor.serving import BackgroundServer
 from monitor.store import migrate
 from monitor.store.engine import database_errors, make_readonly_engine, make_session_factory
 from monitor.web.app import create_app
 from monitor.web.config import DashboardConfig
 from monitor.web.security import WsgiApp
+from monitor.web.serving import BackgroundServer
 
 
 class Dashboard:

@@ -25,7 +25,7 @@ SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 REVIEW_THEN_HANG = """
 import sys, time
 from monitor.bootstrap import build_app
-from monitor.settings import load_settings
+from monitor.settings.model import load_settings
 app = build_app(load_settings(sys.argv[1]))
 app.prepare_database()
 report = app.review().run("full")

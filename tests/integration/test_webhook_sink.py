@@ -12,7 +12,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from monitor.errors import ConfigError
-from monitor.retry_after import DEFAULT_LIMIT
+from monitor.net.retry_after import DEFAULT_LIMIT
 from monitor.sinks.registry import build_sink
 from monitor.sinks.webhook import WebhookSink
 from tests.support.events import alerts, deregistered_event, inspection_event, rating_event

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.bootstrap import App, build_app
-from monitor.settings import Settings, settings_from_dict
+from monitor.settings.model import Settings, settings_from_dict
 
 
 def settings_for(database_url: str, **sections: Any) -> Settings:

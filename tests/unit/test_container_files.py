@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 import yaml
 
-from monitor.cli import cli
-from monitor.settings import ServerSettings
+from monitor.cli.main import cli
+from monitor.settings.model import ServerSettings
 
 ROOT = Path(__file__).parents[2]
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")

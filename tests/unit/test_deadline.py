@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from monitor.deadline import Deadline, Watchdog, current, within
+from monitor.net.deadline import Deadline, Watchdog, current, within
 
 
 def test_a_deadline_cuts_what_it_watches_when_it_passes() -> None:

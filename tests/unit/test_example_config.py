@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from monitor.settings import Settings, load_settings, sink_configs
+from monitor.settings.model import Settings, load_settings, sink_configs
 
 EXAMPLE = Path(__file__).parents[2] / "config" / "monitor.example.toml"
 ENV = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.healthcheck import health_url, verdict
-from monitor.settings import ServerSettings
+from monitor.cli.healthcheck import health_url, verdict
+from monitor.settings.model import ServerSettings
 
 
 @pytest.mark.parametrize(

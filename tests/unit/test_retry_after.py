@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.retry_after import DEFAULT_LIMIT, clamp_seconds, retry_after_seconds
+from monitor.net.retry_after import DEFAULT_LIMIT, clamp_seconds, retry_after_seconds
 
 NOW = datetime(2025, 11, 3, 7, 0, 0, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ import pytest
 
 from monitor.domain.search import Search
 from monitor.errors import ConfigError
-from monitor.settings import load_settings, sink_configs
+from monitor.settings.model import load_settings, sink_configs
 
 HEAD = """
 [sources.cqc_api]

@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from monitor.errors import ConfigError
-from monitor.settings import Settings, load_settings, mask_url
+from monitor.settings.model import Settings, load_settings, mask_url
 
 MINIMAL = """
 [sources.cqc_api]

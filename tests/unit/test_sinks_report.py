@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from monitor.cli.sinks_report import enable_message, sink_rows
+from monitor.cli.status_report import attention, report_lines
 from monitor.services.disabled_sinks import Enabled
 from monitor.sinks.base import SinkConfig
-from monitor.sinks_report import enable_message, sink_rows
-from monitor.status_report import attention, report_lines
 from monitor.store.sink_states import DisabledSink
 
 SINCE = datetime(2026, 11, 29, 7, 1, 2, tzinfo=UTC)

@@ -21,9 +21,9 @@ from pydantic import (
 
 from monitor.config_model import ConfigModel, check_text, header_value, http_url
 from monitor.cron import build_trigger
-from monitor.deadline import twice_the_timeout
 from monitor.errors import ConfigError, ConfigErrors, CronError, combined, raise_config_errors
-from monitor.search_settings import SearchSettings, check_sink_searches, unique_names
+from monitor.net.deadline import twice_the_timeout
+from monitor.settings.searches import SearchSettings, check_sink_searches, unique_names
 from monitor.sinks.base import SinkConfig
 from monitor.sinks.registry import parse_sink_config
 from monitor.store.engine import check_database_url

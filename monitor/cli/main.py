@@ -19,6 +19,10 @@ from sqlalchemy.orm import Session
 
 from monitor import output
 from monitor.bootstrap import App, build_app
+from monitor.cli.search import resolve_searches
+from monitor.cli.sinks_report import COLUMNS as SINK_COLUMNS
+from monitor.cli.sinks_report import enable_message, sink_rows
+from monitor.cli.status_report import attention, report_lines
 from monitor.domain.events import EVENT_TYPES
 from monitor.errors import ConfigError, Interrupted, MonitorError, StorageError
 from monitor.logs import configure_logging
@@ -26,10 +30,9 @@ from monitor.redaction import MASK, Redactor
 from monitor.runtime.progress import LoggedProgress
 from monitor.runtime.signals import StopSignals
 from monitor.runtime.worker import Worker, WorkerOptions
-from monitor.search_cli import resolve_searches
 from monitor.services.progress import Progress
 from monitor.services.review import CycleAbandoned
-from monitor.settings import (
+from monitor.settings.model import (
     Settings,
     checked_cqc_id,
     load_settings,
@@ -39,9 +42,6 @@ from monitor.settings import (
 )
 from monitor.sinks.base import Alert
 from monitor.sinks.registry import sample_event
-from monitor.sinks_report import COLUMNS as SINK_COLUMNS
-from monitor.sinks_report import enable_message, sink_rows
-from monitor.status_report import attention, report_lines
 from monitor.store import migrate, queries
 from monitor.store.engine import database_errors, make_readonly_engine, make_session_factory
 from monitor.store.sink_states import disabled_sinks
@@ -89,8 +89,8 @@ class _Commands(click.Group):
 
     _LAZY: ClassVar[dict[str, tuple[str, str]]] = {
         "demo": ("monitor.demo.command", "demo_command"),
-        "dashboard": ("monitor.dashboard_cli", "dashboard_command"),
-        "healthcheck": ("monitor.healthcheck", "healthcheck_command"),
+        "dashboard": ("monitor.cli.dashboard", "dashboard_command"),
+        "healthcheck": ("monitor.cli.healthcheck", "healthcheck_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -175,7 +175,7 @@ def check(
 def _progress(settings: Settings) -> Progress:
     """A live bar on a terminal; elsewhere (a cron job, a log file) ``cycle_progress`` lines."""
     if sys.stderr.isatty():
-        from monitor.cli_progress import BarProgress  # rich loads only for a terminal
+        from monitor.cli.progress import BarProgress  # rich loads only for a terminal
 
         return BarProgress(sys.stderr)
     return LoggedProgress(settings.logging.progress_seconds)

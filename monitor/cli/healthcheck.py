@@ -15,7 +15,7 @@ from typing import Protocol
 import click
 
 from monitor.errors import ConfigError, MonitorError
-from monitor.settings import ServerSettings, Settings
+from monitor.settings.model import ServerSettings, Settings
 
 PATH = "/healthz"
 # Addresses that mean "every interface": the worker is then reachable on loopback.

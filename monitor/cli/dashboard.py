@@ -18,7 +18,9 @@ from werkzeug.security import generate_password_hash
 from monitor.bootstrap import dashboard_config
 from monitor.logs import configure_logging
 from monitor.runtime.signals import StopSignals
-from monitor.settings.model import ServerSettings, Settings, resolve_config_path
+from monitor.settings.files import resolve_config_path
+from monitor.settings.model import Settings
+from monitor.settings.sections import ServerSettings
 from monitor.web.config import DashboardConfig
 
 DEFAULT_HOST = "127.0.0.1"

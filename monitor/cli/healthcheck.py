@@ -15,7 +15,8 @@ from typing import Protocol
 import click
 
 from monitor.errors import ConfigError, MonitorError
-from monitor.settings.model import ServerSettings, Settings
+from monitor.settings.model import Settings
+from monitor.settings.sections import ServerSettings
 
 PATH = "/healthz"
 # Addresses that mean "every interface": the worker is then reachable on loopback.

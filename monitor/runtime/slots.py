@@ -13,7 +13,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.cron import build_trigger
-from monitor.settings.model import ScheduleSettings
+from monitor.settings.sections import ScheduleSettings
 from monitor.store.runstate import JobRecord
 
 # Interval slots count from a fixed instant so they are the same slots after a restart.

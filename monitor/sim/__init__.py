@@ -13,9 +13,10 @@ scripted timelines; ``sim.requests.start()`` records when each request arrives.
 
 from monitor.sim.faults import Faults
 from monitor.sim.population import Population
-from monitor.sim.script import ManualClock, Step, Timeline, demo_story
+from monitor.sim.script import ManualClock, Step, Timeline
 from monitor.sim.server import RunningServer
 from monitor.sim.simulator import SimulatedCqc
+from monitor.sim.story import demo_story
 from monitor.sim.wire import Arrival, RequestLog, Response, Stats
 
 __all__ = [

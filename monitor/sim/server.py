@@ -5,16 +5,22 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from collections.abc import Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from monitor.sim import wire
 from monitor.sim.routes import API_PREFIX
 
-if TYPE_CHECKING:
-    from monitor.sim.simulator import SimulatedCqc
+
+class Handler(Protocol):
+    """What the server asks of the simulator it serves (``SimulatedCqc``, which imports
+    this module to serve itself)."""
+
+    def handle(self, target: str, headers: Mapping[str, str]) -> wire.Response: ...
+
 
 _MAX_HEADERS = 100
 _MAX_LINE = 65536
@@ -25,7 +31,7 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], sim: SimulatedCqc) -> None:
+    def __init__(self, address: tuple[str, int], sim: Handler) -> None:
         super().__init__(address, _Handler)
         self.sim = sim
         self.stopping = threading.Event()
@@ -180,5 +186,5 @@ class RunningServer:
         self.stop()
 
 
-def start(sim: SimulatedCqc, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+def start(sim: Handler, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     return RunningServer(_Server((host, port), sim)).start()

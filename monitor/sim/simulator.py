@@ -50,7 +50,7 @@ class SimulatedCqc:
         self.stats = wire.Stats()
         self.requests = wire.RequestLog()
         self.feed = ChangeFeed()
-        self.timeline = Timeline(self)
+        self.timeline: Timeline[SimulatedCqc] = Timeline(self)
         self._lock = threading.RLock()
         self._links = random.Random(0)  # report link ids, reproducible run to run
         self.index = search.SearchIndex(population)
@@ -248,13 +248,13 @@ class SimulatedCqc:
 
     # --- scripted timeline ------------------------------------------------------------------
 
-    def schedule(self, steps: list[Step]) -> None:
+    def schedule(self, steps: list[Step[SimulatedCqc]]) -> None:
         self.timeline.schedule(steps)
 
-    def advance(self) -> Step | None:
+    def advance(self) -> Step[SimulatedCqc] | None:
         return self.timeline.advance()
 
-    def advance_to(self, step: int | str) -> list[Step]:
+    def advance_to(self, step: int | str) -> list[Step[SimulatedCqc]]:
         return self.timeline.advance_to(step)
 
     # --- requests ---------------------------------------------------------------------------

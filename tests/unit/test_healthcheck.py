@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.cli.healthcheck import health_url, verdict
-from monitor.settings.model import ServerSettings
+from monitor.settings.sections import ServerSettings
 
 
 @pytest.mark.parametrize(

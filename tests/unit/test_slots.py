@@ -17,7 +17,7 @@ from monitor.runtime.slots import (
     retry_delay,
     slot_key,
 )
-from monitor.settings.model import ScheduleSettings
+from monitor.settings.sections import ScheduleSettings
 from monitor.store.runstate import JobRecord
 
 LONDON = ZoneInfo("Europe/London")

@@ -1,0 +1,149 @@
+"""The audit trail, read-only: ``history`` (one location), ``changes`` (events) and
+``alerts`` (deliveries to sinks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from monitor import output
+from monitor.cli.common import FORMAT, Context, pass_context, read
+from monitor.domain.events import EVENT_TYPES
+from monitor.errors import MonitorError
+from monitor.store import queries
+
+
+@click.command()
+@click.argument("location_id")
+@FORMAT
+@pass_context
+def history(ctx: Context, location_id: str, fmt: str) -> None:
+    """A location's audit trail: snapshots, ratings over time, events, deliveries."""
+    rows = read(ctx, lambda s: queries.history(s, location_id))
+    if not rows:
+        watched = read(ctx, lambda s: queries.watched_since(s, location_id))
+        if watched is not None:
+            since = watched.date().isoformat()
+            raise MonitorError(
+                f"no history for {location_id} yet: watched since {since}, "
+                "it is fetched by the next cycle"
+            )
+        raise MonitorError(f"no history for {location_id}: it has never been checked")
+    if fmt == "table":
+        click.echo(output.history_table(rows))
+    else:
+        flat, columns = _flat(rows)
+        click.echo(output.render(flat, columns, fmt, raw=rows))
+
+
+def _flat(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """History for a spreadsheet: one column per key question (as CQC names them), not JSON."""
+    questions = list(dict.fromkeys(q for row in rows for q in row.get("ratings") or {}))
+    flat = []
+    for row in rows:
+        event = row.get("event") or {}
+        flat.append(
+            {
+                **row,
+                **(row.get("ratings") or {}),
+                "event_id": event.get("id") or row.get("event_id"),
+                "type": event.get("type") or row.get("event_type"),
+                "summary": event.get("summary") or row.get("event_summary"),
+                "error": row.get("error") or row.get("last_error"),
+            }
+        )
+    columns = ("at", "kind", "snapshot_id", *questions, "event_id", "type", "summary")
+    return flat, (*columns, "sink", "status", "error")
+
+
+@click.command()
+@click.option("--since", metavar="DATE", help="Only events detected on or after this date.")
+@click.option("--location", "location_id", metavar="ID")
+@click.option("--type", "event_type", type=click.Choice(EVENT_TYPES))
+@FORMAT
+@pass_context
+def changes(
+    ctx: Context, since: str | None, location_id: str | None, event_type: str | None, fmt: str
+) -> None:
+    """Change events, newest first."""
+    moment = _parse_since(since)
+    events = read(
+        ctx,
+        lambda s: queries.changes(s, since=moment, location_id=location_id, event_type=event_type),
+    )
+    rows = [
+        {
+            "detected_at": e["detected_at"],
+            "severity": e["severity"],
+            "type": e["type"],
+            "location_id": e["location"]["id"],
+            "location": e["location"]["name"],
+            "summary": e["summary"],
+            "id": e["id"],
+        }
+        for e in events
+    ]
+    columns: tuple[str, ...] = ("detected_at", "severity", "type", "location_id", "summary")
+    if fmt == "csv":
+        rows = [
+            change for row, e in zip(rows, events, strict=True) for change in _per_rating(row, e)
+        ]
+        columns = (*columns, "location", "id", *_RATING_COLUMNS)
+    click.echo(output.render(rows, columns, fmt, raw=events))
+
+
+_RATING_COLUMNS = ("question", "service", "old", "new", "direction")
+
+
+def _per_rating(row: dict[str, Any], event: dict[str, Any]) -> list[dict[str, Any]]:
+    """A rating change is one CSV row per changed rating; any other event is one row."""
+    changes = (
+        (event.get("details") or {}).get("changes") or []
+        if event["type"] == "rating_changed"
+        else []
+    )
+    if not changes:
+        return [row]
+    return [{**row, **{c: change.get(c) for c in _RATING_COLUMNS}} for change in changes]
+
+
+def _parse_since(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a date such as 2026-01-31", param_hint="--since"
+        ) from None
+    # A bare date or time means UTC, the zone every stored time is in. Converting here, not
+    # in the query, turns a moment UTC cannot hold (year 10000) into a usage error.
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        raise click.BadParameter(
+            f"{text!r} is outside the dates UTC can represent (years 1 to 9999)",
+            param_hint="--since",
+        ) from None
+
+
+@click.command()
+@click.option("--status", type=click.Choice(("pending", "sent", "failed", "dead")))
+@FORMAT
+@pass_context
+def alerts(ctx: Context, status: str | None, fmt: str) -> None:
+    """Deliveries of alerts to sinks, newest first."""
+    rows = read(ctx, lambda s: queries.alerts(s, status=status))
+    columns = (
+        "id",
+        "created_at",
+        "sink",
+        "status",
+        "attempts",
+        "event_type",
+        "location_id",
+        "last_error",
+    )
+    click.echo(output.render(rows, columns, fmt))

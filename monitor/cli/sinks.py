@@ -1,0 +1,75 @@
+"""``sinks``: the alert sinks and their state; ``sinks test`` and ``sinks enable``."""
+
+from __future__ import annotations
+
+import click
+
+from monitor import output
+from monitor.bootstrap import App
+from monitor.cli.common import FORMAT, NO_MIGRATE, Context, pass_context, read
+from monitor.cli.sinks_report import COLUMNS as SINK_COLUMNS
+from monitor.cli.sinks_report import enable_message, sink_rows
+from monitor.errors import ConfigError, MonitorError
+from monitor.settings.model import sink_configs
+from monitor.sinks.base import Alert
+from monitor.sinks.registry import sample_event
+from monitor.store.sink_states import disabled_sinks
+from monitor.store.status import deliveries_by_sink
+
+
+@click.group(invoke_without_command=True)
+@FORMAT
+@click.pass_context
+def sinks(click_context: click.Context, fmt: str) -> None:
+    """Alert sinks: each one's type, state (disabled after a 410 Gone) and deliveries waiting."""
+    if click_context.invoked_subcommand is not None:
+        return
+    ctx = click_context.ensure_object(Context)
+    configured = sink_configs(ctx.settings().sinks)
+    disabled, counts = read(ctx, lambda s: (disabled_sinks(s), deliveries_by_sink(s)))
+    click.echo(output.render(sink_rows(configured, disabled, counts), SINK_COLUMNS, fmt))
+
+
+@sinks.command("test")
+@click.argument("name")
+@pass_context
+def sinks_test(ctx: Context, name: str) -> None:
+    """Send a realistic sample alert through one sink and report the outcome."""
+    app = ctx.app()
+    try:
+        sink = app.sinks.get(name)
+        if sink is None:
+            raise _unknown_sink(app, name)
+        outcome = sink.send([Alert(delivery_id=0, event=sample_event(app.clock.now()))])[0]
+    finally:
+        app.close()
+    if not outcome.ok:
+        raise MonitorError(f"sink {name!r} failed: {outcome.error}")
+    click.echo(f"sink {name!r}: sample alert delivered")
+
+
+@sinks.command("enable")
+@click.argument("name")
+@NO_MIGRATE
+@pass_context
+def sinks_enable(ctx: Context, name: str, no_migrate: bool) -> None:
+    """Re-enable a sink disabled by a 410 Gone, once its receiver is fixed.
+
+    The deliveries the disable marked dead are due again: the next delivery round sends them
+    (same ids, so the receiver can drop any it has). A sink no longer configured only loses
+    its disabled state.
+    """
+    app = ctx.app()
+    try:
+        app.prepare_database(upgrade=not no_migrate)
+        enabled = app.enable_sink(name)
+    finally:
+        app.close()
+    if enabled is None and name not in app.sinks:
+        raise _unknown_sink(app, name)
+    click.echo(enable_message(name, enabled, configured=name in app.sinks))
+
+
+def _unknown_sink(app: App, name: str) -> ConfigError:
+    known = ", ".join(app.sinks) or "none configured"
+    return ConfigError("sinks", f"no sink named {name!r} (configured: {known})")

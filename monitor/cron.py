@@ -4,17 +4,22 @@ APScheduler numbers weekdays from Monday (0 = mon) while crontab numbers them fr
 (0 or 7 = Sunday), and APScheduler ANDs day-of-month with day-of-week where cron ORs them
 when both are restricted. Operators write crontab, so we translate: weekday numbers become
 explicit names and a restricted day pair becomes an ``OrTrigger``.
+
+Every command validates the ``[schedule]`` strings, while only ``run`` schedules anything:
+``check_expression`` gives APScheduler's verdict without loading it for the plain numbers,
+ranges, steps and lists that schedules are made of, and asks APScheduler about the rest.
 """
 
 from __future__ import annotations
 
-from datetime import tzinfo
-
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.combining import OrTrigger
-from apscheduler.triggers.cron import CronTrigger
+import re
+from datetime import UTC, tzinfo
+from typing import TYPE_CHECKING
 
 from monitor.errors import CronError
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.base import BaseTrigger
 
 _DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _NAME_NUMBERS = {name: number for number, name in enumerate(_DAY_NAMES)}
@@ -29,12 +34,19 @@ _MACROS = {
 }
 
 
+# APScheduler's bounds of the fields a plain expression may hold (its MIN_VALUES, MAX_VALUES).
+_BOUNDS = {"minute": (0, 59), "hour": (0, 23), "day": (1, 31), "month": (1, 12)}
+# APScheduler's AllExpression and RangeExpression, ASCII digits only: ``*``, ``*/s``, ``a``,
+# ``a-b``, ``a/s``, ``a-b/s``.
+_PLAIN = re.compile(r"(?:\*|(?P<first>[0-9]+)(?:-(?P<last>[0-9]+))?)(?:/(?P<step>[0-9]+))?")
+
+
 def build_trigger(expression: str, timezone: tzinfo) -> BaseTrigger:
     """A trigger firing exactly when crontab would fire ``expression``."""
-    fields = _MACROS.get(expression.strip(), expression).split()
-    if len(fields) != 5:
-        raise CronError(f"{expression!r} must have 5 fields: minute hour day month weekday")
-    minute, hour, day, month, weekday = fields
+    from apscheduler.triggers.combining import OrTrigger
+    from apscheduler.triggers.cron import CronTrigger
+
+    minute, hour, day, month, weekday = _fields(expression)
     weekdays = _weekday_names(weekday)
     try:
         if day != "*" and weekday != "*":
@@ -60,6 +72,46 @@ def build_trigger(expression: str, timezone: tzinfo) -> BaseTrigger:
         )
     except ValueError as exc:
         raise CronError(f"{expression!r}: {exc}") from exc
+
+
+def check_expression(expression: str) -> None:
+    """CronError when ``build_trigger`` would refuse ``expression``, with its words."""
+    *dated, weekday = _fields(expression)
+    _weekday_names(weekday)
+    if all(_plain(text, name) for text, name in zip(dated, _BOUNDS, strict=True)):
+        return
+    build_trigger(expression, UTC)  # names, ``last``, ``2nd fri``, or a mistake: its verdict
+
+
+def _fields(expression: str) -> list[str]:
+    fields = _MACROS.get(expression.strip(), expression).split()
+    if len(fields) != 5:
+        raise CronError(f"{expression!r} must have 5 fields: minute hour day month weekday")
+    return fields
+
+
+def _plain(field: str, name: str) -> bool:
+    """True when every part of ``field`` is a plain expression APScheduler's CronTrigger
+    accepts for ``name``: the checks of its ``validate_range``, in its arithmetic."""
+    low, high = _BOUNDS[name]
+    for part in re.split(" *, *", field.strip()):
+        match = _PLAIN.fullmatch(part)
+        if match is None:
+            return False
+        step = int(match["step"]) if match["step"] else None
+        if step == 0:
+            return False
+        if match["first"] is None:  # *, */step
+            if step and step > high - low:
+                return False
+            continue
+        first = int(match["first"])
+        last = int(match["last"]) if match["last"] else (first if step is None else None)
+        if (last is not None and (first > last or last > high)) or first < low:
+            return False
+        if step and step > (last or high) - first:
+            return False
+    return True
 
 
 def _weekday_names(field: str) -> str:

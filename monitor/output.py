@@ -11,10 +11,6 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 FORMATS = ("table", "json", "csv")
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection); OWASP's
 # advice is a leading single quote, which makes the cell text.
@@ -56,6 +52,11 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     words, and a word too long for its column ends in ``…`` — a rating word never does."""
     if not rows:
         return "(nothing to show)"
+    # rich only for a table: JSON and CSV, and every command that prints neither, go without.
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="")
     for index, column in enumerate(columns):

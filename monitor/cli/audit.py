@@ -12,7 +12,6 @@ from monitor import output
 from monitor.cli.common import FORMAT, Context, pass_context, read
 from monitor.domain.events import EVENT_TYPES
 from monitor.errors import MonitorError
-from monitor.store import queries
 
 
 @click.command()
@@ -21,6 +20,8 @@ from monitor.store import queries
 @pass_context
 def history(ctx: Context, location_id: str, fmt: str) -> None:
     """A location's audit trail: snapshots, ratings over time, events, deliveries."""
+    from monitor.store import queries
+
     rows = read(ctx, lambda s: queries.history(s, location_id))
     if not rows:
         watched = read(ctx, lambda s: queries.watched_since(s, location_id))
@@ -68,6 +69,8 @@ def changes(
     ctx: Context, since: str | None, location_id: str | None, event_type: str | None, fmt: str
 ) -> None:
     """Change events, newest first."""
+    from monitor.store import queries
+
     moment = _parse_since(since)
     events = read(
         ctx,
@@ -135,6 +138,8 @@ def _parse_since(text: str | None) -> datetime | None:
 @pass_context
 def alerts(ctx: Context, status: str | None, fmt: str) -> None:
     """Deliveries of alerts to sinks, newest first."""
+    from monitor.store import queries
+
     rows = read(ctx, lambda s: queries.alerts(s, status=status))
     columns = (
         "id",

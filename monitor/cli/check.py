@@ -7,18 +7,17 @@ import os
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 import click
 
 from monitor.cli.common import NO_MIGRATE, Context, pass_context
 from monitor.errors import Interrupted, MonitorError
-from monitor.runtime.progress import LoggedProgress
 from monitor.runtime.signals import StopSignals
-from monitor.runtime.worker import Worker, WorkerOptions
-from monitor.services.progress import Progress
-from monitor.services.review import CycleAbandoned
-from monitor.settings.model import Settings
-from monitor.settings.sections import checked_cqc_id
+
+if TYPE_CHECKING:
+    from monitor.services.progress import Progress
+    from monitor.settings.model import Settings
 
 
 @click.command()
@@ -43,6 +42,8 @@ def check(
     what was written stands); the exit status is then 128 + the signal (143, 130). A second
     signal exits at once: the next cycle marks the one left running abandoned.
     """
+    from monitor.services.review import CycleAbandoned
+
     app = ctx.app()
     stop = threading.Event()
     delivered = False
@@ -79,10 +80,16 @@ def _progress(settings: Settings) -> Progress:
         from monitor.cli.progress import BarProgress  # rich loads only for a terminal
 
         return BarProgress(sys.stderr)
+    from monitor.runtime.progress import LoggedProgress
+
     return LoggedProgress(settings.logging.progress_seconds)
 
 
 def _cqc_ids(values: tuple[str, ...]) -> tuple[str, ...]:
+    if not values:
+        return values
+    from monitor.settings.sections import checked_cqc_id
+
     try:
         return tuple(checked_cqc_id(value) for value in values)
     except ValueError as exc:
@@ -113,6 +120,8 @@ def _exit_now(number: int) -> None:
 @pass_context
 def run(ctx: Context, grace: float | None, no_migrate: bool) -> None:
     """Run the worker: scheduled cycles, alert delivery, /healthz, /readyz and /metrics."""
+    from monitor.runtime.worker import Worker, WorkerOptions  # APScheduler loads only here
+
     if grace is None:
         grace = ctx.settings().schedule.grace_seconds
     worker = Worker(ctx.app(), WorkerOptions(grace_seconds=grace, migrate=not no_migrate))

@@ -1,24 +1,28 @@
 """What the command modules share: the context (configuration, secrets, logging), the
-``--format`` and ``--no-migrate`` options, and read-only access to the database."""
+``--format`` and ``--no-migrate`` options, and read-only access to the database.
+
+Every command module is imported to list it in ``--help``: the heavy libraries (SQLAlchemy,
+pydantic, structlog) are imported here, and in the commands, only when they are used.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from monitor import output
-from monitor.bootstrap import App, build_app
 from monitor.errors import StorageError
-from monitor.logs import configure_logging
 from monitor.redaction import Redactor
-from monitor.settings.model import Settings, load_settings
-from monitor.store import migrate
-from monitor.store.engine import make_readonly_engine, make_session_factory
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from monitor.bootstrap import App
+    from monitor.settings.model import Settings
 
 T = TypeVar("T")
 
@@ -42,6 +46,9 @@ class Context:
 
     def settings(self) -> Settings:
         if self._settings is None:
+            from monitor.logs import configure_logging
+            from monitor.settings.model import load_settings
+
             self._settings = load_settings(self.config_path)
             self.redact = Redactor(self._settings.secrets())
             logging = self._settings.logging
@@ -49,6 +56,8 @@ class Context:
         return self._settings
 
     def app(self, **overrides: Any) -> App:
+        from monitor.bootstrap import build_app
+
         return build_app(self.settings(), **overrides)
 
 
@@ -57,6 +66,9 @@ pass_context = click.make_pass_decorator(Context)
 
 def read(ctx: Context, query: Callable[[Session], T]) -> T:
     """Read commands open the database read-only and never migrate it."""
+    from monitor.store import migrate
+    from monitor.store.engine import make_session_factory
+
     engine = readonly_engine(ctx.settings().database.url)
     try:
         migrate.require_current(engine)
@@ -67,6 +79,8 @@ def read(ctx: Context, query: Callable[[Session], T]) -> T:
 
 
 def readonly_engine(url: str) -> Engine:
+    from monitor.store.engine import make_readonly_engine
+
     try:
         return make_readonly_engine(url)
     except StorageError as exc:  # no SQLite file yet

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from monitor.cli.common import Context, pass_context
-from monitor.cli.search import resolve_searches
 from monitor.errors import StorageError
 from monitor.redaction import MASK
-from monitor.settings.model import Settings, mask_url, mask_url_path, sink_configs
-from monitor.store import migrate
-from monitor.store.engine import database_errors, make_readonly_engine
+
+if TYPE_CHECKING:
+    from monitor.settings.model import Settings
 
 
 @click.group()
@@ -29,6 +28,8 @@ def config() -> None:
 @pass_context
 def config_check(ctx: Context, resolve: bool) -> None:
     """Validate the configuration and print it resolved, secrets masked."""
+    from monitor.settings.model import mask_url, sink_configs
+
     settings = ctx.settings()
     data = settings.model_dump(mode="json", exclude={"sinks", "path"})
     data["database"]["url"] = mask_url(settings.database.url)
@@ -38,6 +39,8 @@ def config_check(ctx: Context, resolve: bool) -> None:
     data["watch"]["file_ids"] = len(settings.watch_file_ids())
     _check_schema(settings.database.url)
     if resolve:
+        from monitor.cli.search import resolve_searches  # the API client loads only here
+
         resolve_searches(ctx.app(), data["watch"]["search"])
     click.echo(f"# {settings.path}: valid")
     click.echo(json.dumps(data, indent=2))
@@ -59,6 +62,9 @@ def _useless(settings: Settings) -> list[str]:
 
 def _check_schema(url: str) -> None:
     """A database behind the migrations fails the check; none yet (or unreachable) is a note."""
+    from monitor.store import migrate
+    from monitor.store.engine import database_errors, make_readonly_engine
+
     try:
         engine = make_readonly_engine(url)
     except StorageError:
@@ -84,6 +90,8 @@ def _check_schema(url: str) -> None:
 def _mask_sink(section: dict[str, Any]) -> dict[str, Any]:
     """Webhook paths often carry tokens: show only where they point. Header values are masked
     when the header's name says it carries a credential; a plain ``X-Team`` stays readable."""
+    from monitor.settings.model import mask_url_path
+
     if isinstance(section.get("url"), str):
         section["url"] = mask_url_path(section["url"])
     if isinstance(section.get("headers"), dict):

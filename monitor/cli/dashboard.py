@@ -10,18 +10,17 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import click
-from werkzeug.security import generate_password_hash
 
-from monitor.bootstrap import dashboard_config
-from monitor.logs import configure_logging
 from monitor.runtime.signals import StopSignals
 from monitor.settings.files import resolve_config_path
-from monitor.settings.model import Settings
-from monitor.settings.sections import ServerSettings
-from monitor.web.config import DashboardConfig
+
+if TYPE_CHECKING:
+    from monitor.settings.model import Settings
+    from monitor.settings.sections import ServerSettings
+    from monitor.web.config import DashboardConfig
 
 DEFAULT_HOST = "127.0.0.1"
 
@@ -76,6 +75,11 @@ def _resolve(
     context: _Configured, database: str | None
 ) -> tuple[ServerSettings, str, DashboardConfig]:
     """[server] settings, database URL and dashboard configuration for this invocation."""
+    from monitor.bootstrap import dashboard_config
+    from monitor.logs import configure_logging
+    from monitor.settings.sections import ServerSettings
+    from monitor.web.config import DashboardConfig
+
     explicit = context.config_path or os.environ.get("MONITOR_CONFIG")
     if database and not explicit and not resolve_config_path(None).exists():
         configure_logging("warning", "auto")
@@ -108,6 +112,8 @@ def _serve(server: Any) -> None:
 @click.option("--stdin", "from_stdin", is_flag=True, help="Read the password from standard input.")
 def hash_password(from_stdin: bool) -> None:
     """Print a password hash for [server] dashboard_users (the password is never stored)."""
+    from werkzeug.security import generate_password_hash
+
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from monitor.cli.common import Context, pass_context
-from monitor.store import migrate
 
 
 @click.group()
@@ -17,6 +16,8 @@ def db() -> None:
 @pass_context
 def db_upgrade(ctx: Context) -> None:
     """Apply database migrations (Alembic) up to the latest."""
+    from monitor.store import migrate
+
     app = ctx.app()
     try:
         migrate.upgrade(app.engine)

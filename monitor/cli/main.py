@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 import click
 
 from monitor.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Context
 from monitor.errors import ConfigError, Interrupted, MonitorError, StorageError
-from monitor.store.engine import database_errors
 
 # Every command: its name, and the module and attribute that define it. A command group is
 # one module of its own; adding one is a line here. Each module is imported only when its
@@ -63,6 +64,21 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     ctx.obj.config_path = config_path
 
 
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """The store's translation of database errors, for whatever escapes a command. Only a
+    command that loaded SQLAlchemy can raise one: the others do not load it for this."""
+    try:
+        yield
+    except Exception:
+        if "sqlalchemy" not in sys.modules:
+            raise
+        from monitor.store.engine import database_errors
+
+        with database_errors():
+            raise
+
+
 def main(argv: list[str] | None = None) -> None:
     context = Context()
 
@@ -73,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         # Whatever the database says on the way out, in the store's words: one line, exit 1.
         # Outside standalone mode click returns (not raises) the code of ``click.exceptions.Exit``.
-        with database_errors():
+        with _store_errors():
             code = cli.main(args=argv, prog_name="cqc-monitor", standalone_mode=False, obj=context)
         if isinstance(code, int) and code != EXIT_OK:
             sys.exit(code)

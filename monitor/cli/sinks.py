@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from monitor import output
-from monitor.bootstrap import App
 from monitor.cli.common import FORMAT, NO_MIGRATE, Context, pass_context, read
 from monitor.cli.sinks_report import COLUMNS as SINK_COLUMNS
 from monitor.cli.sinks_report import enable_message, sink_rows
 from monitor.errors import ConfigError, MonitorError
-from monitor.settings.model import sink_configs
-from monitor.sinks.base import Alert
-from monitor.sinks.registry import sample_event
-from monitor.store.sink_states import disabled_sinks
-from monitor.store.status import deliveries_by_sink
+
+if TYPE_CHECKING:
+    from monitor.bootstrap import App
 
 
 @click.group(invoke_without_command=True)
@@ -24,6 +23,10 @@ def sinks(click_context: click.Context, fmt: str) -> None:
     """Alert sinks: each one's type, state (disabled after a 410 Gone) and deliveries waiting."""
     if click_context.invoked_subcommand is not None:
         return
+    from monitor.settings.model import sink_configs
+    from monitor.store.sink_states import disabled_sinks
+    from monitor.store.status import deliveries_by_sink
+
     ctx = click_context.ensure_object(Context)
     configured = sink_configs(ctx.settings().sinks)
     disabled, counts = read(ctx, lambda s: (disabled_sinks(s), deliveries_by_sink(s)))
@@ -35,6 +38,9 @@ def sinks(click_context: click.Context, fmt: str) -> None:
 @pass_context
 def sinks_test(ctx: Context, name: str) -> None:
     """Send a realistic sample alert through one sink and report the outcome."""
+    from monitor.sinks.base import Alert
+    from monitor.sinks.registry import sample_event
+
     app = ctx.app()
     try:
         sink = app.sinks.get(name)

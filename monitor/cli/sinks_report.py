@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.services.disabled_sinks import Enabled
-from monitor.sinks.base import SinkConfig
-from monitor.store.sink_states import DisabledSink
+if TYPE_CHECKING:
+    from monitor.services.disabled_sinks import Enabled
+    from monitor.sinks.base import SinkConfig
+    from monitor.store.sink_states import DisabledSink
 
 COLUMNS = ("name", "type", "state", "since", "reason", "pending", "failed", "dead")
 QUEUE_STATES = ("pending", "failed", "dead")

@@ -9,9 +9,6 @@ import click
 
 from monitor.cli.common import EXIT_FAILED, Context, iso, pass_context, readonly_engine
 from monitor.cli.status_report import attention, report_lines
-from monitor.store import migrate
-from monitor.store.engine import make_session_factory
-from monitor.store.status import read_status
 
 
 @click.command()
@@ -21,6 +18,10 @@ from monitor.store.status import read_status
 @pass_context
 def status(ctx: Context, fmt: str) -> None:
     """What the worker and its data look like now; exit 1 when something needs attention."""
+    from monitor.store import migrate
+    from monitor.store.engine import make_session_factory
+    from monitor.store.status import read_status
+
     engine = readonly_engine(ctx.settings().database.url)
     try:
         migrate.require_current(engine)

@@ -17,30 +17,18 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import requests
 
-from monitor.bootstrap import build_app
-from monitor.demo.delivery import EmlEmailSink, OutputFolder, WebhookReceiver
-from monitor.demo.story import (
-    AREA_SEARCH,
-    HARLEY,
-    HENLEY,
-    LUCERNE,
-    WEBHOOK_SINK,
-    Stage,
-    StoryClock,
-    tell,
-)
-from monitor.logs import configure_logging
-from monitor.settings.model import Settings, settings_from_dict, sink_configs
-from monitor.sim import Population, SimulatedCqc
-from monitor.sinks.base import Sink, SinkConfig
-from monitor.sinks.console import ConsoleConfig, ConsoleSink
-from monitor.sinks.email import EmailConfig
-from monitor.sinks.webhook import WebhookConfig, WebhookSink
+# The command is listed by every ``cqc-monitor --help``: what it runs (the simulator, the
+# worker, the sinks) is imported only when it runs.
+if TYPE_CHECKING:
+    from monitor.demo.delivery import OutputFolder
+    from monitor.demo.story import StoryClock
+    from monitor.settings.model import Settings
+    from monitor.sim import SimulatedCqc
+    from monitor.sinks.base import Sink, SinkConfig
 
 SIM_KEY = "demo-subscription-key"
 DATABASE_FILE = "monitor.db"
@@ -67,6 +55,8 @@ PAUSE_SECONDS = 1.5
 @click.option("--verbose", is_flag=True, help="Show the worker's log lines on stderr.")
 def demo_command(output: Path | None, size: int, fast: bool, verbose: bool) -> None:
     """Offline end-to-end demonstration against a simulated CQC API."""
+    from monitor.logs import configure_logging
+
     root = _output_root(output)
     configure_logging("info" if verbose else "error", "console")
     _bypass_proxies_for_loopback()
@@ -78,6 +68,11 @@ def run_demo(
     root: Path, *, size: int = 40, pause: float = 0.0, echo: Callable[[str], None] = print
 ) -> None:
     """Plays the whole story; the database and the alerts land in ``root`` (which must exist)."""
+    from monitor.bootstrap import build_app
+    from monitor.demo.delivery import OutputFolder, WebhookReceiver
+    from monitor.demo.story import HARLEY, HENLEY, LUCERNE, Stage, StoryClock, tell
+    from monitor.sim import Population, SimulatedCqc
+
     folder = OutputFolder(root)
     clock = StoryClock()
     sim = SimulatedCqc(
@@ -117,6 +112,9 @@ def demo_settings(
     retired_webhook_url: str | None = None,
 ) -> Settings:
     """The configuration a user would write, pointed at the local simulator and receiver."""
+    from monitor.demo.story import AREA_SEARCH, WEBHOOK_SINK
+    from monitor.settings.model import settings_from_dict
+
     email = {"type": "email", "host": "smtp.example.org", "from": "cqc-monitor@example.org"}
     sinks: list[dict[str, Any]] = [
         {**email, "name": "ops-email", "to": ["ops@example.org"]},
@@ -167,6 +165,14 @@ def demo_settings(
 
 def demo_sinks(settings: Settings, folder: OutputFolder, clock: StoryClock) -> dict[str, Sink]:
     """The real sinks, except that email goes to ``.eml`` files instead of an SMTP server."""
+    import requests
+
+    from monitor.demo.delivery import EmlEmailSink
+    from monitor.settings.model import sink_configs
+    from monitor.sinks.console import ConsoleConfig, ConsoleSink
+    from monitor.sinks.email import EmailConfig
+    from monitor.sinks.webhook import WebhookConfig, WebhookSink
+
     # Loopback only: an HTTP(S)_PROXY from the environment must not capture the receiver.
     session = requests.Session()
     session.trust_env = False
@@ -191,6 +197,8 @@ def _introduce(
     database_url: str,
     api_url: str,
 ) -> None:
+    from monitor.demo.story import WEBHOOK_SINK
+
     echo(f"simulated CQC API: {api_url} ({len(sim.population)} locations, website pages on)")
     echo(f"database: {database_url} (kept: browse it with the dashboard afterwards)")
     echo("watching:")

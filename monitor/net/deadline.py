@@ -9,7 +9,8 @@ read wakes with an error, which the caller reports as a timeout because ``deadli
         session.get(url)
 
 One watchdog thread serves every deadline of the process, so arming one per request is cheap.
-Shared by the CQC client and the sinks, which must not import each other.
+Shared by the CQC client and the sinks, which must not import each other. The standard
+library only: the settings use ``twice_the_timeout``; ``adapter`` binds deadlines to requests.
 """
 
 from __future__ import annotations
@@ -22,12 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
-from functools import partial
 from typing import Any
-
-from requests.adapters import HTTPAdapter
-from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, ProxyManager
-from urllib3.connection import HTTPConnection, HTTPSConnection
 
 # How a section's deadline defaults from its per-read timeout when it is not configured.
 DEADLINE_PER_TIMEOUT = 2.0
@@ -179,61 +175,3 @@ def twice_the_timeout(section: Any, timeout_default: float) -> Any:
     if isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0:
         return {**section, "deadline_seconds": DEADLINE_PER_TIMEOUT * timeout}
     return section  # the bad timeout is reported by validation
-
-
-# --- requests and urllib3 ----------------------------------------------------------------------
-
-
-class _GuardedConnection(HTTPConnection):
-    """A connection that the calling thread's deadline may shut down."""
-
-    _deadline: Deadline | None = None
-
-    def connect(self) -> None:
-        super().connect()
-        self._guard()  # a deadline that passed during the connect cuts at once
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        self._guard()  # a pooled connection serves a new exchange
-        super().request(*args, **kwargs)
-
-    def _guard(self) -> None:
-        deadline = current()
-        self._deadline = deadline
-        if deadline is not None:
-            # The socket itself, not the attribute: http.client sets ``sock`` to None once the
-            # response owns the connection, while the body is still being read from it.
-            deadline.on_expiry(partial(self._cut, deadline, self.sock))
-
-    def _cut(self, deadline: Deadline, sock: object) -> None:
-        if self._deadline is deadline:  # by now the pool may have lent it to another exchange
-            shutdown_socket(sock)
-
-
-class _GuardedHTTPSConnection(_GuardedConnection, HTTPSConnection):
-    pass
-
-
-class _GuardedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedConnection
-
-
-class _GuardedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
-
-
-_POOLS: dict[str, type[HTTPConnectionPool]] = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
-
-
-class DeadlineAdapter(HTTPAdapter):
-    """A requests adapter whose connections obey the deadline of :func:`within`."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOLS
-
-    def proxy_manager_for(self, proxy: Any, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if isinstance(manager, ProxyManager):  # SOCKS managers bring their own connections
-            manager.pool_classes_by_scheme = _POOLS
-        return manager

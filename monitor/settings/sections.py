@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from monitor.config_model import ConfigModel, header_value, http_url
-from monitor.cron import build_trigger
+from monitor.cron import check_expression
 from monitor.errors import CronError
 from monitor.net.deadline import twice_the_timeout
 from monitor.settings.searches import SearchSettings, unique_names
@@ -145,7 +145,7 @@ class ScheduleSettings(_Section):
     @classmethod
     def _cron(cls, value: str) -> str:
         try:
-            build_trigger(value, ZoneInfo("UTC"))
+            check_expression(value)
         except CronError as exc:
             raise ValueError(str(exc)) from None
         return value

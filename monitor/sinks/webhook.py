@@ -9,18 +9,21 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-import requests
 import structlog
 from pydantic import Field, SecretStr, field_validator
-from standardwebhooks import Webhook
 
 from monitor.config_model import header_name, header_value
-from monitor.net.deadline import Deadline, DeadlineAdapter, within
+from monitor.net.deadline import Deadline, within
 from monitor.net.retry_after import retry_after_seconds
 from monitor.sinks.base import Alert, SendOutcome, SinkConfig
+
+# The configuration is read by every command that loads the settings; the HTTP client and
+# the signer only by those that build the sink to send.
+if TYPE_CHECKING:
+    import requests
 
 log = structlog.get_logger(__name__)
 
@@ -99,6 +102,11 @@ class WebhookSink:
         session: requests.Session | None = None,
         clock: Clock = _utc_now,
     ) -> None:
+        import requests
+        from standardwebhooks import Webhook
+
+        from monitor.net.adapter import DeadlineAdapter
+
         self.name = config.name
         self.config = config
         self._signer = Webhook(secret_key(config.secret.get_secret_value()))
@@ -131,7 +139,9 @@ class WebhookSink:
     def _error(self, exc: Exception, deadline: Deadline) -> str:
         if deadline.expired:  # whatever the library raised once its socket was shut
             return deadline.describe()
-        if isinstance(exc, requests.Timeout):
+        from requests import Timeout
+
+        if isinstance(exc, Timeout):
             return f"timed out after {self.config.timeout_seconds:g}s"
         return f"{type(exc).__name__}: {_hide_path(str(exc))}"
 

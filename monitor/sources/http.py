@@ -31,7 +31,8 @@ from monitor.errors import (
     SourceError,
     TransientSourceError,
 )
-from monitor.net.deadline import DEADLINE_PER_TIMEOUT, Deadline, DeadlineAdapter, within
+from monitor.net.adapter import DeadlineAdapter
+from monitor.net.deadline import DEADLINE_PER_TIMEOUT, Deadline, within
 from monitor.net.retry_after import retry_after_seconds
 from monitor.sources.ratelimit import Limiter, RateLimiter
 

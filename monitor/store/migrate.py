@@ -1,24 +1,34 @@
-"""Alembic, driven from code: ``db upgrade``, ``/readyz`` and the test suite share it."""
+"""Alembic, driven from code: ``db upgrade``, ``/readyz`` and the test suite share it.
+
+Every command asks whether the schema is at head; few ever change it. The answer is read
+without Alembic (its version table, and the revision ids of the scripts, read as text), so
+Alembic and the scripts' imports load only to migrate, or when the answer is not plain (no
+single head, several rows in the version table): then Alembic's own verdict is the answer.
+"""
 
 from __future__ import annotations
 
+import ast
+from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from monitor.errors import StorageError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 SchemaState = Literal["current", "empty", "behind", "newer"]
 # Inside the package, so an installed wheel carries what ``db upgrade`` runs.
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -30,6 +40,8 @@ _MIGRATION_LOCK = 4_711_000_042
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     if engine.dialect.name != "postgresql":
         command.upgrade(alembic_config(engine), revision)
         return
@@ -46,12 +58,67 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def head_revision(engine: Engine) -> str | None:
+    head = script_head()
+    if head is not None:
+        return head
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
+        if len(rows) <= 1:
+            return str(rows[0][0]) if rows else None
+        from alembic.runtime.migration import MigrationContext  # several heads: its error
+
         return MigrationContext.configure(connection).get_current_revision()
+
+
+@cache
+def script_head() -> str | None:
+    """The one head of the migration scripts, read from their ``revision`` and
+    ``down_revision`` assignments; None when Alembic must say (a merge, branches, a value
+    that is not a plain string)."""
+    revisions: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        if path.name.startswith(("__init__", ".#")):
+            continue
+        found = _revision_ids(path)
+        if found is None:
+            return None
+        revisions[found[0]] = found[1]
+    downs = set(revisions.values()) - {None}
+    if not downs <= set(revisions):  # a missing script: Alembic names it
+        return None
+    heads = set(revisions) - downs
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _revision_ids(path: Path) -> tuple[str, str | None] | None:
+    """(revision, down_revision) of a script when both are literals and it is no merge."""
+    values: dict[str, object] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        target: ast.expr
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            try:
+                values[target.id] = ast.literal_eval(value)
+            except ValueError:  # not a literal: Alembic reads what it means
+                values[target.id] = ...
+    revision, down = values.get("revision"), values.get("down_revision")
+    plain = values.get("branch_labels") is None and values.get("depends_on") is None
+    if isinstance(revision, str) and (down is None or isinstance(down, str)) and plain:
+        return revision, down
+    return None
 
 
 def is_at_head(engine: Engine) -> bool:
@@ -64,6 +131,8 @@ def schema_state(engine: Engine) -> SchemaState:
         return "current"
     if current is None:
         return "empty"
+    from alembic.script import ScriptDirectory
+
     known = {
         script.revision
         for script in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()

@@ -7,8 +7,10 @@ import threading
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
+from monitor.errors import StorageError
 from monitor.store import migrate
 from monitor.store.engine import make_engine
 from monitor.store.tables import Base
@@ -34,6 +36,27 @@ def test_upgrade_is_idempotent_and_at_head(engine: Engine) -> None:
         "deliveries",
         "feed_watermarks",
     } <= tables
+
+
+def test_the_schema_is_read_as_alembic_reads_it(engine: Engine) -> None:
+    # Commands compare the version table with the scripts' head without loading Alembic.
+    scripts = ScriptDirectory.from_config(migrate.alembic_config(engine))
+    assert migrate.script_head() == scripts.get_current_head() is not None
+    with engine.connect() as connection:
+        recorded = MigrationContext.configure(connection).get_current_revision()
+    assert migrate.current_revision(engine) == recorded == scripts.get_current_head()
+
+
+def test_a_database_behind_the_scripts_is_read_at_its_own_revision(tmp_path: object) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/behind.db")
+    try:
+        migrate.upgrade(engine, "0002")
+        assert migrate.current_revision(engine) == "0002"
+        assert migrate.schema_state(engine) == "behind"
+        with pytest.raises(StorageError, match="behind this version's"):
+            migrate.require_current(engine)
+    finally:
+        engine.dispose()
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: object) -> None:

@@ -1,7 +1,8 @@
 """``python -m bench [--quick]``: run the benchmark suite, write a JSON report, print tables.
 
-    python -m bench --quick          # make bench: sweeps at N=2,000; memory at 2,000 and 50,000;
-                                     # an explicit watchlist of 20,000 ids
+    python -m bench --quick          # make bench: command-line start-up; sweeps at N=2,000;
+                                     # memory at 2,000 and 50,000; an explicit watchlist of
+                                     # 20,000 ids
     python -m bench                  # make bench-full: sweeps at N=2,000 and 20,000 too
     python -m bench --sizes 5000 --memory-sizes 5000 --no-micro
 
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import report, startup
 from bench.measure import ROOT, run_module
 from bench.sweeps import SweepPlan, run_baseline, run_explicit_memory, run_sweeps
 
@@ -47,6 +48,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--postgres-url", default=_postgres_from_env())
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-micro", action="store_true", help="skip per-document figures")
+    parser.add_argument(
+        "--startup-runs", type=int, default=7, help="runs of each command's start-up (7; 0: none)"
+    )
     parser.add_argument("--output", type=Path, help="JSON report (bench/results/<mode>.json)")
     parser.add_argument("--workdir", type=Path, help="databases and logs (a temporary folder)")
     args = parser.parse_args(argv)
@@ -75,6 +79,9 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "options": {"concurrency": args.concurrency, "sizes": args.sizes},
     }
     started = time.monotonic()
+    if args.startup_runs:
+        _say("Command-line start-up")
+        results["startup"] = startup.run(args.startup_runs)
     if not args.no_micro:
         _say("Per-document figures")
         from bench import micro

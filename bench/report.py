@@ -8,6 +8,8 @@ import sqlite3
 from importlib import metadata
 from typing import Any
 
+from bench import startup
+
 SWEEP_ORDER = (
     "baseline",
     "steady",
@@ -54,6 +56,8 @@ def floor_rate(sweep: dict[str, Any]) -> float:
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target of the issue, with what was measured and whether it was met."""
     found: list[dict[str, Any]] = []
+    if "startup" in results:
+        found += startup_targets(results["startup"])
     for size, sweep in results.get("sweeps", {}).items():
         found += _sweep_targets(size, sweep)
     for step, figures in results.get("processing", {}).get("steps", {}).items():
@@ -73,6 +77,22 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             ratio = figures[step]["peak_rss_mb"] / walk
             name = f"{step} peak RSS within 25% of the register walk (N={size})"
             found.append(_target(name, ratio, ratio <= 1.25, "×"))
+    return found
+
+
+def startup_targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """The start-up targets: each command's median wall time, and peak RSS where one is set."""
+    found = []
+    for name, seconds, megabytes in startup.TARGETS:
+        command = figures["commands"].get(name)
+        if command is None:
+            continue
+        wall = command["median_s"]
+        found.append(_target(f"{name} ≤ {seconds} s (median)", wall, wall <= seconds, "s"))
+        if megabytes is not None:
+            peak = command["peak_rss_mb"]
+            label = f"{name} ≤ {megabytes:.0f} MB peak RSS"
+            found.append(_target(label, peak, peak <= megabytes, "MB"))
     return found
 
 
@@ -102,6 +122,8 @@ def _target(name: str, measured: float, met: bool, unit: str) -> dict[str, Any]:
 
 def render(results: dict[str, Any]) -> str:
     lines: list[str] = []
+    if "startup" in results:
+        lines += startup.render(results["startup"])
     for size, sweep in results.get("sweeps", {}).items():
         lines += _sweep_table(size, sweep)
     if results.get("memory"):

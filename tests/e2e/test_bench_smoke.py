@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bench.startup import COMMANDS
 from tests.support.cli import run_module
 
 pytestmark = pytest.mark.slow
@@ -25,7 +26,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], st
         "bench",
         *("--sizes", str(SIZE), "--memory-sizes", str(SIZE), str(SIZE + 20)),
         *("--explicit-sizes", str(SIZE)),
-        *("--processing-runs", "1", "--no-micro", "--no-postgres"),
+        *("--processing-runs", "1", "--no-micro", "--no-postgres", "--startup-runs", "1"),
         *("--output", str(output), "--workdir", str(folder / "work")),
     )
     return json.loads(output.read_text(encoding="utf-8")), done.stdout
@@ -38,6 +39,18 @@ def test_the_table_and_the_targets_are_printed(report: tuple[dict[str, Any], str
     names = [target["target"] for target in results["targets"]]
     assert any(name.startswith("steady review ≥ 0.6 × floor") for name in names)
     assert any(name.startswith("peak RSS < 200 MB") for name in names)
+
+
+def test_the_start_up_of_each_command_is_measured(report: tuple[dict[str, Any], str]) -> None:
+    results, printed = report
+    commands = results["startup"]["commands"]
+    assert list(commands) == [name for name, _, _ in COMMANDS]
+    for figures in commands.values():
+        assert 0 < figures["best_s"] <= figures["median_s"] <= figures["worst_s"]
+        assert figures["peak_rss_mb"] > 0
+    assert "Command-line start-up" in printed
+    names = [target["target"] for target in results["targets"]]
+    assert "healthcheck ≤ 40 MB peak RSS" in names and "--help ≤ 0.25 s (median)" in names
 
 
 def test_baseline_stores_every_location_and_steady_stores_nothing(

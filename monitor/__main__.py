@@ -1,5 +1,5 @@
 """``python -m monitor`` is ``cqc-monitor``."""
 
-from monitor.cli.main import main
+from monitor.cli.main import console
 
-main()
+console()

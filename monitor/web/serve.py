@@ -17,7 +17,7 @@ from wsgiref.simple_server import ServerHandler
 from sqlalchemy import Engine
 
 from monitor.errors import StorageError
-from monitor.serving import BackgroundServer
+from monitor.serving import DISCONNECTS, BackgroundServer, log_disconnect
 from monitor.store import migrate
 from monitor.store.engine import database_errors, make_readonly_engine, make_session_factory
 from monitor.web.app import create_app
@@ -67,6 +67,13 @@ class _Handler(ServerHandler):
 
     def log_exception(self, exc_info: Any) -> None:
         pass  # the app logs its own failures; a client hanging up is not one
+
+    def finish_response(self) -> None:
+        try:
+            super().finish_response()
+        except DISCONNECTS as exc:
+            log_disconnect(self.environ.get("REMOTE_ADDR"), exc)
+            raise  # wsgiref ends the request quietly
 
 
 def run_wsgi(app: WsgiApp, request: BaseHTTPRequestHandler) -> None:

@@ -72,7 +72,7 @@ class _Handler(ServerHandler):
         try:
             super().finish_response()
         except DISCONNECTS as exc:
-            log_disconnect(self.environ.get("REMOTE_ADDR"), exc)
+            log_disconnect(self.base_env.get("REMOTE_ADDR"), exc)
             raise  # wsgiref ends the request quietly
 
 

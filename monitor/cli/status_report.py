@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from monitor.domain.search_health import search_attention, search_lines
+
 # Data older than these needs attention: the daily poll missed two days, or the monthly full
 # review missed its month (35 days leaves room for a month of 31 days and a late start).
 STALE_AFTER = {"incremental": timedelta(days=2), "full": timedelta(days=35)}
@@ -19,6 +21,7 @@ def attention(status: dict[str, Any], now: datetime) -> list[str]:
     failing = status["failing"]
     if failing:
         reasons.append(f"{len(failing)} location(s) failing")
+    reasons += search_attention(status.get("failing_searches", []))
     dead = sum(counts["dead"] for counts in status["deliveries"].values())
     if dead:
         reasons.append(f"{dead} delivery(ies) dead")
@@ -79,6 +82,7 @@ def report_lines(status: dict[str, Any], reasons: list[str]) -> list[str]:
         f"  failing {f['id']} {f['name'] or ''} since {_when(f['since'])}: {f['last_error'] or ''}"
         for f in status["failing"]
     ]
+    lines += search_lines(status.get("failing_searches", []))
     lines += ["", "deliveries:"]
     lines += [
         f"  {sink:<20} " + ", ".join(f"{n} {state}" for state, n in counts.items())

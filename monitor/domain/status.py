@@ -24,7 +24,7 @@ def monitor_failing(
     ref: LocationRef, *, failures: int, last_error: str, streak_started: str, detected_at: str
 ) -> Event:
     summary = f"{ref.name} could not be checked in {failures} consecutive cycles: {last_error}"
-    return _streak_event(
+    return streak_event(
         "monitor_failing",
         "warning",
         summary,
@@ -40,12 +40,12 @@ def monitor_recovered(
     ref: LocationRef, *, failures: int, last_error: str, streak_started: str, detected_at: str
 ) -> Event:
     summary = f"{ref.name} can be checked again after {failures} failed cycles."
-    return _streak_event(
+    return streak_event(
         "monitor_recovered", "info", summary, ref, failures, last_error, streak_started, detected_at
     )
 
 
-def _streak_event(
+def streak_event(
     kind: str,
     severity: str,
     summary: str,
@@ -54,7 +54,9 @@ def _streak_event(
     last_error: str,
     streak_started: str,
     detected_at: str,
+    **details: object,
 ) -> Event:
+    """``monitor_failing`` or ``monitor_recovered`` for one failure streak of ``ref``."""
     return Event(
         # One notice of each kind per failure streak, however often the streak is re-detected.
         id=event_id(ref.id, kind, streak_started),
@@ -63,5 +65,5 @@ def _streak_event(
         detected_at=detected_at,
         location=ref,
         summary=summary,
-        details={"consecutive_failures": failures, "last_error": last_error},
+        details={**details, "consecutive_failures": failures, "last_error": last_error},
     )

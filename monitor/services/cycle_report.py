@@ -29,6 +29,7 @@ class CycleReport:
     errors: int = 0
     gone: int = 0
     page_errors: int = 0  # website pages that failed while the API document was fine
+    search_errors: int = 0  # saved searches the cycle meant to resolve and could not
     new_in_watchlist: int = 0  # watched ids without a baseline yet, fetched this cycle
     events: list[Event] = field(default_factory=list)  # written by this process
     events_total: int = 0  # written for the cycle by every process that ran it
@@ -52,6 +53,7 @@ class CycleReport:
         for name in _COUNTERS.values():
             setattr(self, name, totals.get(name, getattr(self, name)))
         self.locations = totals.get("locations", self.locations)
+        self.search_errors = totals.get("search_errors", self.search_errors)
         self.events_total = totals.get("events", len(self.events))
 
     def note_failure(self, location_id: str, reason: str | None) -> None:
@@ -69,6 +71,7 @@ class CycleReport:
             "errors": self.errors,
             "gone": self.gone,
             "page_errors": self.page_errors,
+            "search_errors": self.search_errors,
             "new_in_watchlist": self.new_in_watchlist,
             "events": self.events_total or len(self.events),
         }
@@ -82,7 +85,16 @@ class CycleReport:
             f"in {self.duration_seconds:.1f}s"
             + (f", {self.new_in_watchlist} new in watchlist" if self.new_in_watchlist else "")
             + (f" ({self.page_errors} website pages unreadable)" if self.page_errors else "")
+            + (
+                f"; {_searches(self.search_errors)} could not be resolved"
+                if self.search_errors
+                else ""
+            )
         )
+
+
+def _searches(count: int) -> str:
+    return f"{count} saved search{'es' if count != 1 else ''}"
 
 
 _COUNTERS = {

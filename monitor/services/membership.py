@@ -104,7 +104,7 @@ class SearchJudge:
         ids = [item.decision.state.id for item in items]
         settled = Settled([], rows=load_memberships(session, ids, self.names), router=router)
         for gathered, item in zip(batch, items, strict=True):
-            self._settle_one(gathered, item, settled, _stamp(now) or "")
+            self._settle_one(gathered, item, settled, stamp(now) or "")
         return settled
 
     def _settle_one(
@@ -154,10 +154,18 @@ class SearchJudge:
         member = row is not None and row.state == "member"
         return Standing(
             search,
-            member_since=_stamp(row.joined_at) if member and row else None,
-            left_at=_stamp(row.left_at) if row else None,
+            member_since=stamp(row.joined_at) if member and row else None,
+            left_at=stamp(row.left_at) if row else None,
             baseline_day=self.baseline_days.get(search.name),
         )
+
+
+@dataclass
+class SearchOutcome:
+    """What a cycle's resolutions of saved searches came to, for its completion to record."""
+
+    failed: int = 0  # searches the cycle meant to resolve and could not
+    events: list[tuple[str, Event]] = field(default_factory=list)  # (search, its event)
 
 
 class Plan:
@@ -185,12 +193,13 @@ class Plan:
             return Settled(items, router=router)
         return self.judge.settle(session, batch, items, router, now)
 
-    def finish(self, session: Session, now: datetime) -> None:
-        return None
+    def finish(self, session: Session, now: datetime, failing_after: int) -> SearchOutcome:
+        return SearchOutcome()
 
 
 IDLE = Plan()
 
 
-def _stamp(moment: datetime | None) -> str | None:
+def stamp(moment: datetime | None) -> str | None:
+    """An event's ``detected_at``: ISO 8601 in UTC, with a Z."""
     return moment.isoformat().replace("+00:00", "Z") if moment else None

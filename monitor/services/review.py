@@ -36,6 +36,7 @@ from monitor.services.throughput import pipelined, process_pacing
 from monitor.sources.api_document import redacted_payload
 from monitor.store import cycles, outbox
 from monitor.store.cycles import CycleLease, TakenCycle
+from monitor.store.memberships import record_search_events
 from monitor.store.repository import (
     Applied,
     apply,
@@ -199,7 +200,7 @@ class ReviewService:
                 # The watermark moves only with the cycle's completion, in one transaction.
                 with self.sessions.begin() as session:
                     cycles.hold(session, lease)
-                    self._plan.finish(session, self.clock.now())
+                    self._record_searches(session, lease, report)
                     self._advance_watermark(session, only, started, report)
                     cycles.finish(session, lease, self.clock.now())
                     report.adopt(cycles.totals(session, lease.cycle_id))
@@ -223,6 +224,20 @@ class ReviewService:
             "cycle_completed", duration_s=round(report.duration_seconds, 3), **report.counts()
         )
         return report
+
+    def _record_searches(self, session: Session, lease: CycleLease, report: CycleReport) -> None:
+        """The saved searches' share of the cycle's completion: how many could not be
+        resolved, and the events about a search itself, routed to the sinks that follow it."""
+        now = self.clock.now()
+        outcome = self._plan.finish(session, now, self.options.policy.failing_after)
+        written = []
+        for search, event in outcome.events:
+            for new in record_search_events(session, search, [event], lease.cycle_id, now):
+                outbox.enqueue(session, new, self.routes(new, {search}), now)
+                written.append(new)
+        report.events += written
+        figures = {"search_errors": outcome.failed, "events": len(written)}
+        cycles.add_counts(session, lease, figures)
 
     def _record_end(self, lease: CycleLease, status: str, error: str) -> bool | None:
         """Whether the end was recorded (False: the lease is another's; None: unknown)."""

@@ -18,9 +18,16 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.search import Search
+from monitor.domain.search_health import after_failure, after_resolution
 from monitor.errors import AuthenticationError, SourceError
-from monitor.services.membership import Plan, SearchJudge
-from monitor.store.memberships import mark_resolved, member_ids, sync_searches
+from monitor.services.membership import Plan, SearchJudge, SearchOutcome, stamp
+from monitor.store.memberships import (
+    load_health,
+    mark_resolved,
+    member_ids,
+    save_health,
+    sync_searches,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -64,10 +71,12 @@ class SearchWatch:
     def plan(self, kind: str, watched: Sequence[str], started: datetime) -> CyclePlan:
         with self.sessions.begin() as session:
             states = sync_searches(session, self.searches, started)
-        unresolved = [s for s in self.searches if not states[s.name].resolved]
+        # Every cycle asks again for a search never resolved, or whose last resolution
+        # failed (as a failing location is fetched again by every cycle).
+        due = [s for s in self.searches if not states[s.name].resolved or states[s.name].failing]
         # The register walk of a full review sees every location: nothing to ask the API.
         walked = self.everything and kind == "full"
-        resolve = [] if walked else list(self.searches if kind == "full" else unresolved)
+        resolve = [] if walked else list(self.searches if kind == "full" else due)
         judge = SearchJudge(self.searches, states, watched=None if self.everything else watched)
         return CyclePlan(self, judge, resolve, walked=walked, full=kind == "full")
 
@@ -88,6 +97,7 @@ class CyclePlan(Plan):
         self.watch = watch
         self.resolve = resolve
         self.resolved: list[str] = watch.names if walked else []
+        self.failures: dict[str, str] = {}  # search → why the API could not list it
         self.walked = walked
         self.full = full
         self._feed: dict[str, None] = {}  # change-feed ids not watched yet
@@ -119,9 +129,35 @@ class CyclePlan(Plan):
             self.judge.note_target(location_id)
             yield location_id
 
-    def finish(self, session: Session, now: datetime) -> None:
+    def finish(self, session: Session, now: datetime, failing_after: int) -> SearchOutcome:
+        """Record which searches were resolved, and each attempted search's failure streak:
+        its monitor_failing or monitor_recovered, if this cycle brings one."""
         mark_resolved(session, self.resolved, now)
-        log.info("searches_settled", resolved=self.resolved, **self.judge.counts())
+        attempted = [*self.resolved, *self.failures]
+        outcome = SearchOutcome(failed=len(self.failures))
+        streaks = []
+        for health in load_health(session, attempted).values():
+            error = self.failures.get(health.name)
+            if error is None:
+                streak, events = after_resolution(health, detected_at=stamp(now) or "")
+            else:
+                streak, events = after_failure(
+                    health,
+                    error,
+                    now=now,
+                    failing_after=failing_after,
+                    detected_at=stamp(now) or "",
+                )
+            streaks.append(streak)
+            outcome.events += [(health.name, event) for event in events]
+        save_health(session, streaks)
+        log.info(
+            "searches_settled",
+            resolved=self.resolved,
+            unresolved=sorted(self.failures),
+            **self.judge.counts(),
+        )
+        return outcome
 
     def _feed_ids(self) -> Iterator[str]:
         # Read when ``base`` is exhausted, and so is the feed it filtered.
@@ -134,9 +170,10 @@ class CyclePlan(Plan):
             except AuthenticationError:
                 raise
             except SourceError as exc:
-                # One search the API cannot list now must not cost the rest of the cycle;
-                # it stays unresolved and the next cycle asks again.
+                # One search the API cannot list now must not cost the rest of the cycle: it
+                # is counted, its members stay watched, and the next cycle asks again.
                 log.error("search_unavailable", search=search.name, error=str(exc))
+                self.failures[search.name] = str(exc)
                 continue
             self.resolved.append(search.name)
             # Members the API no longer lists are judged too: they may have left (or the

@@ -180,8 +180,9 @@ def date_label(event: Event) -> str:
 
 
 def links(event: Event) -> list[tuple[str, str]]:
-    """(label, url) pairs: the CQC location page and, when there is one, the report."""
-    found = [("CQC location page", event.location.url)]
+    """(label, url) pairs: the CQC location page and, when there is one, the report. An
+    event about a saved search has no page (its ``url`` is empty)."""
+    found = [("CQC location page", event.location.url)] if event.location.url else []
     if event.details.get("report_url"):
         found.append(("Inspection report", str(event.details["report_url"])))
     return found

@@ -29,7 +29,16 @@ log = structlog.get_logger(__name__)
 
 # The figures a cycle row accumulates, batch by batch, in the batch's own transaction: they
 # stay right whichever replica wrote which batch.
-COUNTED = ("locations", "changed", "unchanged", "baselines", "errors", "gone", "events")
+COUNTED = (
+    "locations",
+    "changed",
+    "unchanged",
+    "baselines",
+    "errors",
+    "gone",
+    "events",
+    "search_errors",
+)
 GONE = "the process running the cycle ended before it finished"
 EXPIRED = "the process running the cycle stopped renewing its lease"
 

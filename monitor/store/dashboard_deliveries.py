@@ -27,7 +27,7 @@ class DeliveryRow:
     event_id: str
     event_type: str
     severity: str
-    location_id: str
+    location_id: str | None  # None: the event is about a saved search
     summary: str
 
 

@@ -60,6 +60,7 @@ class CycleRow:
     errors: int
     gone: int
     events: int
+    search_errors: int
     error: str | None
 
 
@@ -185,13 +186,18 @@ class ChangeRow:
     detected_at: datetime
     severity: str
     type: str
-    location_id: str
+    location_id: str | None  # None: the event is about a saved search
     summary: str
     payload: dict[str, Any]  # the event exactly as delivered
 
     @property
     def location_name(self) -> str:
-        return str((self.payload.get("location") or {}).get("name") or self.location_id)
+        return str((self.payload.get("location") or {}).get("name") or self.subject_id)
+
+    @property
+    def subject_id(self) -> str:
+        """The location's id, or ``search:NAME`` for an event about a saved search."""
+        return self.location_id or str((self.payload.get("location") or {}).get("id") or "")
 
     @property
     def provider_id(self) -> str | None:

@@ -9,7 +9,10 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from monitor.domain.events import Event
 from monitor.domain.search import Search
+from monitor.domain.search_health import SearchHealth
+from monitor.store.repository import insert_event, stored_event_ids
 from monitor.store.tables import SavedSearch, SearchMember
 
 _CHUNK = 1000  # ids per IN (...) list
@@ -20,6 +23,7 @@ class SearchState:
     name: str
     since: datetime  # when the search, with its current filters, entered the watchlist
     resolved: bool  # a resolution has completed since
+    failing: bool = False  # the last attempt to resolve it failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,7 @@ def sync_searches(
     for name, stored in rows.items():
         if name not in configured:  # forgotten: if it comes back, it starts afresh
             stored.fingerprint, stored.resolved_at = "", None
+            _clear_failures(stored)
     states = {}
     for search in searches:
         row = rows.get(search.name)
@@ -56,9 +61,17 @@ def sync_searches(
         if row.fingerprint != search.fingerprint():
             row.fingerprint, row.filters = search.fingerprint(), dict(search.filters)
             row.since, row.resolved_at = now, None
-        states[search.name] = SearchState(search.name, row.since, row.resolved_at is not None)
+            _clear_failures(row)
+        states[search.name] = SearchState(
+            search.name, row.since, row.resolved_at is not None, row.consecutive_failures > 0
+        )
     session.flush()
     return states
+
+
+def _clear_failures(row: SavedSearch) -> None:
+    row.consecutive_failures, row.failing_since = 0, None
+    row.failing_alerted, row.last_error = False, None
 
 
 def mark_resolved(session: Session, names: Sequence[str], now: datetime) -> None:
@@ -66,6 +79,48 @@ def mark_resolved(session: Session, names: Sequence[str], now: datetime) -> None
         session.execute(
             update(SavedSearch).where(SavedSearch.name.in_(list(names))).values(resolved_at=now)
         )
+
+
+def load_health(session: Session, names: Sequence[str]) -> dict[str, SearchHealth]:
+    """The failure streak of each of these searches (a search not stored yet has none)."""
+    rows = session.scalars(select(SavedSearch).where(SavedSearch.name.in_(list(names))))
+    found = {
+        row.name: SearchHealth(
+            row.name,
+            row.consecutive_failures,
+            row.failing_since,
+            row.failing_alerted,
+            row.last_error,
+        )
+        for row in rows
+    }
+    return {name: found.get(name, SearchHealth(name)) for name in names}
+
+
+def save_health(session: Session, health: Sequence[SearchHealth]) -> None:
+    for item in health:
+        session.execute(
+            update(SavedSearch)
+            .where(SavedSearch.name == item.name)
+            .values(
+                consecutive_failures=item.consecutive_failures,
+                failing_since=item.failing_since,
+                failing_alerted=item.failing_alerted,
+                last_error=item.last_error,
+            )
+        )
+
+
+def record_search_events(
+    session: Session, search: str, events: Sequence[Event], cycle_id: int | None, now: datetime
+) -> list[Event]:
+    """Events about a search itself (no location row): those not stored yet are written and
+    returned, so a cycle run again after a crash alerts once."""
+    existing = stored_event_ids(session, [event.id for event in events])
+    new = [event for event in events if event.id not in existing]
+    for event in new:
+        insert_event(session, event, cycle_id=cycle_id, now=now, search=search)
+    return new
 
 
 def member_ids(session: Session, names: Sequence[str]) -> list[str]:

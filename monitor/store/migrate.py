@@ -9,6 +9,10 @@ single head, several rows in the version table): then Alembic's own verdict is t
 from __future__ import annotations
 
 import ast
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -16,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy import Engine, inspect, text
 
 from monitor.errors import StorageError
+from monitor.store.engine import database_file
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -40,10 +45,13 @@ _MIGRATION_LOCK = 4_711_000_042
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to ``revision``; processes upgrading one database at once take turns, and
+    each one after the first finds the schema already there."""
     from alembic import command
 
     if engine.dialect.name != "postgresql":
-        command.upgrade(alembic_config(engine), revision)
+        with _sqlite_upgrade_lock(engine):
+            command.upgrade(alembic_config(engine), revision)
         return
     with engine.connect() as connection:
         connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
@@ -55,6 +63,33 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         finally:
             connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
             connection.commit()
+
+
+@contextmanager
+def _sqlite_upgrade_lock(engine: Engine) -> Iterator[None]:
+    """An exclusive lock on a file beside the database, held while Alembic runs.
+
+    Not the database file itself: closing any descriptor of that file drops the POSIX locks
+    SQLite holds on it in this process. Not ``BEGIN EXCLUSIVE`` either: Alembic's batch
+    migrations commit as they go and would wait at most SQLite's busy timeout, where this
+    waits, like PostgreSQL's advisory lock, as long as the first upgrade takes. The kernel
+    releases the lock if the process dies; the empty file stays, so every process always
+    locks the same one.
+    """
+    opened = database_file(engine)
+    if opened is None:  # in memory: no other process can see it
+        yield
+        return
+    lock = opened.path.with_name(opened.path.name + ".upgrade-lock")
+    try:
+        descriptor = os.open(lock, os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError as exc:
+        raise StorageError(f"cannot lock {lock} for the upgrade: {exc.strerror}") from None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # and with it the lock
 
 
 def head_revision(engine: Engine) -> str | None:

@@ -6,10 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
+from monitor.domain.search_health import SEARCH_ID_PREFIX as SEARCH_PREFIX
 from monitor.store.tables import Delivery, EventRecord, Fetch, Location, SnapshotRecord
+
+# Whom an event is about: its location's id, or ``search:NAME`` for one about a saved search
+# (as the event's own ``location.id`` says).
+_SUBJECT = func.coalesce(EventRecord.location_id, literal(SEARCH_PREFIX) + EventRecord.search)
 
 
 def changes(
@@ -26,7 +31,9 @@ def changes(
     )
     if since is not None:
         query = query.where(EventRecord.detected_at >= since)
-    if location_id:
+    if location_id and location_id.startswith(SEARCH_PREFIX):
+        query = query.where(EventRecord.search == location_id.removeprefix(SEARCH_PREFIX))
+    elif location_id:
         query = query.where(EventRecord.location_id == location_id)
     if event_type:
         query = query.where(EventRecord.type == event_type)
@@ -37,7 +44,7 @@ def changes(
 
 def alerts(session: Session, *, status: str | None = None) -> list[dict[str, Any]]:
     query = (
-        select(Delivery, EventRecord.type, EventRecord.location_id, EventRecord.summary)
+        select(Delivery, EventRecord.type, _SUBJECT, EventRecord.summary)
         .join(EventRecord, EventRecord.id == Delivery.event_id)
         .order_by(Delivery.created_at.desc(), Delivery.id.desc())
     )

@@ -244,11 +244,7 @@ def _insert_events(
     candidates = [(item, event) for item in items for event in item.decision.events]
     if not candidates:
         return []
-    existing = set(
-        session.scalars(
-            select(EventRecord.id).where(EventRecord.id.in_([e.id for _, e in candidates]))
-        )
-    )
+    existing = stored_event_ids(session, [event.id for _, event in candidates])
     written: list[Event] = []
     for item, event in candidates:
         if event.id in existing:
@@ -256,22 +252,52 @@ def _insert_events(
         existing.add(event.id)
         location_id = item.decision.state.id
         before = known.get(location_id)
-        session.execute(
-            insert(EventRecord).values(
-                id=event.id,
-                location_id=location_id,
-                cycle_id=cycle_id,
-                type=event.type,
-                severity=event.severity,
-                detected_at=now,
-                summary=event.summary,
-                payload=event.to_dict(),
-                before_snapshot_id=before.last_snapshot_id if before else None,
-                after_snapshot_id=snapshot_ids.get(location_id),
-            )
+        insert_event(
+            session,
+            event,
+            cycle_id=cycle_id,
+            now=now,
+            location_id=location_id,
+            before=before.last_snapshot_id if before else None,
+            after=snapshot_ids.get(location_id),
         )
         written.append(event)
     return written
+
+
+def stored_event_ids(session: Session, ids: Sequence[str]) -> set[str]:
+    """Which of these events are stored already."""
+    return set(session.scalars(select(EventRecord.id).where(EventRecord.id.in_(list(ids)))))
+
+
+def insert_event(
+    session: Session,
+    event: Event,
+    *,
+    cycle_id: int | None,
+    now: datetime,
+    location_id: str | None = None,
+    search: str | None = None,
+    before: int | None = None,
+    after: int | None = None,
+) -> None:
+    """One event row: about a location (with its snapshots before and after), or about a
+    saved search (``search``; no location)."""
+    session.execute(
+        insert(EventRecord).values(
+            id=event.id,
+            location_id=location_id,
+            search=search,
+            cycle_id=cycle_id,
+            type=event.type,
+            severity=event.severity,
+            detected_at=now,
+            summary=event.summary,
+            payload=event.to_dict(),
+            before_snapshot_id=before,
+            after_snapshot_id=after,
+        )
+    )
 
 
 def _insert_fetches(session: Session, items: Sequence[Applied], cycle_id: int | None) -> None:

@@ -11,16 +11,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor.store.cycles import COUNTED
 from monitor.store.repository import get_watermark
 from monitor.store.runstate import WORKER_LEASE, location_state, location_states
 from monitor.store.sink_states import disabled_sinks
-from monitor.store.tables import Cycle, Delivery, JobState, Lease, Location
+from monitor.store.tables import Cycle, Delivery, JobState, Lease, Location, SavedSearch
 
 # The change feed's watermark row (the review service's FEED; not imported: store never
 # imports services).
 FEED_WATERMARK = "changes/location"
 CYCLE_KINDS = ("incremental", "full")
-_CYCLE_COUNTS = ("locations", "changed", "unchanged", "baselines", "errors", "gone", "events")
+_CYCLE_COUNTS = COUNTED
 DELIVERY_STATES = ("pending", "failed", "dead")
 
 
@@ -31,6 +32,7 @@ def read_status(session: Session, now: datetime) -> dict[str, Any]:
         "feed_watermark": get_watermark(session, FEED_WATERMARK),
         "locations": location_states(session),
         "failing": failing_locations(session),
+        "failing_searches": failing_searches(session),
         "deliveries": deliveries_by_sink(session),
         "disabled_sinks": [
             {"name": sink.name, "since": sink.since, "reason": sink.reason}
@@ -95,6 +97,30 @@ def failing_locations(session: Session) -> list[dict[str, Any]]:
     return [
         {
             "id": row.id,
+            "name": row.name,
+            "since": row.failing_since,
+            "failures": row.consecutive_failures,
+            "last_error": row.last_error,
+        }
+        for row in rows
+    ]
+
+
+def failing_searches(session: Session) -> list[dict[str, Any]]:
+    """Saved searches whose last resolution failed (their members stay watched), longest
+    failing first."""
+    rows = session.execute(
+        select(
+            SavedSearch.name,
+            SavedSearch.failing_since,
+            SavedSearch.consecutive_failures,
+            SavedSearch.last_error,
+        )
+        .where(SavedSearch.consecutive_failures > 0)
+        .order_by(SavedSearch.failing_since, SavedSearch.name)
+    )
+    return [
+        {
             "name": row.name,
             "since": row.failing_since,
             "failures": row.consecutive_failures,

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -111,6 +112,13 @@ class SavedSearch(Base):
     # completes, joining is silent except for services registered on or after that day.
     since: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Cycles in a row whose resolution of the search failed (the API could not list it);
+    # its members stay watched meanwhile. As a location's: monitor_failing once, then
+    # monitor_recovered.
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    failing_alerted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class SearchMember(Base):
@@ -150,6 +158,8 @@ class Cycle(Base):
     errors: Mapped[int] = mapped_column(Integer, default=0)
     gone: Mapped[int] = mapped_column(Integer, default=0)
     events: Mapped[int] = mapped_column(Integer, default=0)
+    # Saved searches the cycle meant to resolve and could not.
+    search_errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     requests: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     # The running cycle's lease: its owner renews it while it works; once it has expired
@@ -195,11 +205,17 @@ class SnapshotRecord(Base):
 
 
 class EventRecord(Base):
+    """An event as delivered. About a location, or (``monitor_failing`` /
+    ``monitor_recovered`` of a saved search the API cannot list) about a search: then
+    ``location_id`` is null, ``search`` names it, and the payload's ``location`` reads
+    ``{"id": "search:NAME", "name": "Saved search NAME", "provider_id": null, "url": ""}``."""
+
     __tablename__ = "events"
     __table_args__ = (Index("ix_events_location_id_detected_at", "location_id", "detected_at"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
+    location_id: Mapped[str | None] = mapped_column(ForeignKey("locations.id"))
+    search: Mapped[str | None] = mapped_column(ForeignKey("searches.name"))
     cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))
     type: Mapped[str] = mapped_column(String(32), index=True)
     severity: Mapped[str] = mapped_column(String(16))

@@ -16,12 +16,22 @@ from jinja2 import StrictUndefined
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, Unauthorized
 
-from monitor.web import filters
+from monitor.web import filters, params
 from monitor.web.config import DashboardConfig
-from monitor.web.security import SECURITY_HEADERS, Authenticator, ForwardedPrefix
+from monitor.web.security import (
+    SECURITY_HEADERS,
+    Authenticator,
+    ForwardedPrefix,
+    Routes,
+    local_location,
+)
 from monitor.web.views import pages
 
 READ_METHODS = ("GET", "HEAD")
+
+
+class _Dashboard(Flask):
+    url_map_class = Routes
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,7 @@ def create_app(
 ) -> Flask:
     config = config or DashboardConfig()
     prefix = config.path_prefix
-    app = Flask(__name__, static_url_path=f"{prefix}/static")
+    app = _Dashboard(__name__, static_url_path=f"{prefix}/static")
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     app.jinja_env.undefined = StrictUndefined  # a typo in a template fails, never shows blank
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
@@ -63,16 +73,20 @@ def dependencies() -> Dependencies:
 
 
 def _guard() -> None:
-    """Before any view or static file: reading only, and only with credentials when asked."""
+    """Before any view or static file: reading only, only with credentials when asked, and
+    only parameters and ids a view can use."""
     if request.method not in READ_METHODS:
         raise MethodNotAllowed(valid_methods=list(READ_METHODS))
     auth = dependencies().auth
     if not auth.allows(request.authorization):
         raise Unauthorized(www_authenticate=auth.challenge)
+    params.check_request()
 
 
 def _secure(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
+    if "Location" in response.headers:
+        response.headers["Location"] = local_location(response.headers["Location"])
     if request.endpoint != "static":
         # Pages show the audit trail: no shared cache or back-button copy should keep them.
         response.headers["Cache-Control"] = "no-store"

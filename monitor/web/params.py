@@ -5,7 +5,8 @@ A value the dashboard cannot use is a 400 naming the parameter, never a guess.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import request
@@ -21,6 +22,22 @@ PAGE_SIZES = (25, 50, 100, 500)
 RATINGS = (*SCALE, *NON_RATINGS)
 _MAX_TEXT = 200
 _MAX_PAGE = 1_000_000
+# Control characters (a tab aside) never belong in a search or an id; NUL would reach
+# PostgreSQL, which refuses it in text.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def check_request() -> None:
+    """Every query parameter and path id of the request, checked once before any view
+    reads it: at most ``_MAX_TEXT`` characters, no control character."""
+    values: Iterable[tuple[str, str]] = request.args.items(multi=True)
+    for name, value in (*values, *(request.view_args or {}).items()):
+        if not isinstance(value, str):
+            continue
+        if len(value) > _MAX_TEXT:
+            raise BadRequest(f"{name[:40]}: at most {_MAX_TEXT} characters")
+        if _CONTROL.search(value) or _CONTROL.search(name):
+            raise BadRequest(f"{_CONTROL.sub('?', name[:40])}: contains a control character")
 
 
 def page_number() -> int:
@@ -40,10 +57,8 @@ def page_size(default: int) -> int:
 
 
 def text(name: str) -> str:
-    value = request.args.get(name, "").strip()
-    if len(value) > _MAX_TEXT:
-        raise BadRequest(f"{name}: at most {_MAX_TEXT} characters")
-    return value
+    """A parameter as typed, trimmed (``check_request`` has bounded and checked it)."""
+    return request.args.get(name, "").strip()
 
 
 def choices(name: str, allowed: Sequence[str]) -> tuple[str, ...]:

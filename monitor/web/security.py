@@ -10,8 +10,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from werkzeug.datastructures import Authorization, WWWAuthenticate
+from werkzeug.routing import Map
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from monitor.web.config import DashboardConfig
@@ -79,8 +81,26 @@ class Authenticator:
         return True
 
 
-# A prefix a reverse proxy announces: path segments of safe characters only.
-_PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
+class Routes(Map):
+    """URL rules that never redirect: werkzeug builds a slash redirect (``//`` merged, a
+    trailing ``/`` added) as an absolute URL from the request's Host header, which the
+    client chooses. A doubled slash is simply not found; a missing trailing slash matches."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.update(merge_slashes=False, strict_slashes=False)
+        super().__init__(*args, **kwargs)
+
+
+def local_location(location: str) -> str:
+    """A redirect target reduced to a path on this server: never another host (``//host``
+    included), whatever built it."""
+    parts = urlsplit(location)
+    return urlunsplit(("", "", "/" + parts.path.lstrip("/"), parts.query, parts.fragment))
+
+
+# A prefix a reverse proxy announces: path segments of safe characters, none of them a
+# "." or ".." that would walk out of the path the proxy serves.
+_PREFIX = re.compile(r"^(/(?!\.{1,2}(?:/|$))[A-Za-z0-9._~-]+)+$")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

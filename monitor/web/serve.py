@@ -22,7 +22,7 @@ from monitor.store.engine import database_errors, make_readonly_engine, make_ses
 from monitor.web.app import create_app
 from monitor.web.config import DashboardConfig
 from monitor.web.security import WsgiApp
-from monitor.web.serving import BackgroundServer
+from monitor.web.serving import DISCONNECTS, BackgroundServer, log_disconnect
 
 
 class Dashboard:
@@ -67,6 +67,13 @@ class _Handler(ServerHandler):
 
     def log_exception(self, exc_info: Any) -> None:
         pass  # the app logs its own failures; a client hanging up is not one
+
+    def finish_response(self) -> None:
+        try:
+            super().finish_response()
+        except DISCONNECTS as exc:
+            log_disconnect(self.base_env.get("REMOTE_ADDR"), exc)
+            raise  # wsgiref ends the request quietly
 
 
 def run_wsgi(app: WsgiApp, request: BaseHTTPRequestHandler) -> None:

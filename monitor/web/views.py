@@ -168,7 +168,19 @@ def deliveries() -> str:
             }
             for backlog in store.backlog(session)
         ]
-    return render_template("deliveries.html", sinks=sinks, now=_now())
+    return render_template("deliveries.html", sinks=attention_first(sinks), now=_now())
+
+
+def attention_first(sinks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sinks needing attention lead: disabled, then with dead deliveries, then with failed
+    ones retrying; the rest after, each group in its own order."""
+
+    def urgency(sink: dict[str, Any]) -> int:
+        backlog = sink["backlog"]
+        flags = (sink["disabled"] is not None, backlog.dead > 0, backlog.failed > 0, True)
+        return flags.index(True)
+
+    return sorted(sinks, key=urgency)
 
 
 @pages.get("/deliveries/<sink>/<kind>")

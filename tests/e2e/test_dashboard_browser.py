@@ -2,12 +2,15 @@
 
 The database is the demo's story; each test looks for what a person would, screenshots every
 page it visits into its output folder, and fails on any message the browser logs as an error.
+Every page is also measured at desktop width and on a phone (390 CSS pixels, as an iPhone
+14): nothing scrolls sideways or hides beyond the screen's edge, and no rating word is cut.
 Skipped, with the reason, where Chromium and chromedriver are not installed (`.ci/run`
 installs them).
 """
 
 from __future__ import annotations
 
+import base64
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +40,97 @@ from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 DEADLINE = 30  # seconds: generous, the browser is waited for, never timed
+DESKTOP = (1280, 1000)
+PHONE = (390, 844)
+CARDS_BELOW = 864  # CSS pixels: the stylesheet's 54rem
+PAGES = (
+    ("/", "overview", "Overview"),
+    ("/changes", "changes", "Changes"),
+    ("/locations", "locations", "Locations"),
+    (f"/locations/{docs.HENLEY}", "location", "Henley House"),
+    ("/deliveries", "deliveries", "Deliveries"),
+    ("/deliveries/pager-webhook/dead", "sink", "pager-webhook: dead deliveries"),
+)
+# What a reader would find wrong with the layout, measured in the page: each problem names
+# the element and its text. ``arguments[0]``: whether to look for tall empty cells too (a
+# desktop table row is as tall as its tallest cell; a card's cell has no reason to be).
+LAYOUT_PROBLEMS = """
+const cards = arguments[0];
+const problems = [];
+const width = document.documentElement.clientWidth;
+// Shown: laid out, and not inside a visually hidden box (1px, for screen readers only).
+const tucked = (el) => {
+  const box = el.getBoundingClientRect();
+  return getComputedStyle(el).position === "absolute" && box.width <= 1 && box.height <= 1;
+};
+const shown = (el) => {
+  if (el.getClientRects().length === 0 || el.getBoundingClientRect().width <= 2) return false;
+  for (let around = el; around; around = around.parentElement) if (tucked(around)) return false;
+  return true;
+};
+const name = (el) => {
+  const text = (el.innerText || el.textContent || "").trim().replace(/\\s+/g, " ");
+  return `${el.tagName.toLowerCase()}.${String(el.className)} "${text.slice(0, 50)}"`;
+};
+if (document.documentElement.scrollWidth > width + 1) {
+  problems.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
+}
+for (const el of document.querySelectorAll("body *")) {
+  const overflow = getComputedStyle(el).overflowX;
+  if (overflow !== "visible" && el.scrollWidth > el.clientWidth + 1 && shown(el)) {
+    problems.push(`hides ${el.scrollWidth - el.clientWidth}px sideways: ${name(el)}`);
+  }
+}
+for (const cell of document.querySelectorAll("main td, main th")) {
+  if (!shown(cell) || !cell.innerText.trim()) continue;
+  const box = cell.getBoundingClientRect();
+  if (box.left < -1 || box.right > width + 1) {
+    const where = `${Math.round(box.left)}..${Math.round(box.right)}`;
+    problems.push(`off the screen (${where}): ${name(cell)}`);
+  }
+  if (!cards || cell.tagName !== "TD" || !cell.closest(".table-wrap")) continue;
+  const style = getComputedStyle(cell);
+  const label = cell.dataset.label;
+  if (!label || getComputedStyle(cell, "::before").content !== JSON.stringify(label)) {
+    problems.push(`a card's cell without its label: ${name(cell)}`);
+  }
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  const inner = box.height - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+  const empty = inner - range.getBoundingClientRect().height;
+  if (empty > 1.5 * parseFloat(style.lineHeight)) {
+    problems.push(`${Math.round(empty)}px of empty cell: ${name(cell)}`);
+  }
+}
+const badges = "main .rating, main .severity, main .state, main .status";
+for (const badge of document.querySelectorAll(badges)) {
+  if (!shown(badge)) continue;
+  const box = badge.getBoundingClientRect();
+  if (badge.scrollWidth > badge.clientWidth + 1) problems.push(`cut word: ${name(badge)}`);
+  for (let around = badge.parentElement; around; around = around.parentElement) {
+    if (getComputedStyle(around).overflowX === "visible") continue;
+    const edge = around.getBoundingClientRect();
+    if (box.left < edge.left - 1 || box.right > edge.right + 1) {
+      problems.push(`cut by ${name(around).slice(0, 40)}: ${name(badge)}`);
+    }
+  }
+  if (box.left < -1 || box.right > width + 1) problems.push(`off the screen: ${name(badge)}`);
+}
+// A rating may wrap between its words ("Requires / improvement"), never within one.
+for (const badge of document.querySelectorAll("main .rating")) {
+  const text = badge.firstChild;
+  if (!shown(badge) || !text || text.nodeType !== Node.TEXT_NODE) continue;
+  let at = 0;
+  for (const word of text.data.split(" ")) {
+    const range = document.createRange();
+    range.setStart(text, at);
+    range.setEnd(text, at + word.length);
+    if (word && range.getClientRects().length > 1) problems.push(`split "${word}": ${name(badge)}`);
+    at += word.length + 1;
+  }
+}
+return problems;
+"""
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +177,30 @@ class Visit:
     def heading(self) -> str:
         return str(self.driver.find_element(By.TAG_NAME, "h1").text)
 
+    def as_phone(self) -> None:
+        """A phone's screen: 390 CSS pixels wide, touch, overlay scroll bars."""
+        width, height = PHONE
+        metrics = {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True}
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+
+    def layout_problems(self, *, cards: bool) -> list[str]:
+        found: list[str] = self.driver.execute_script(LAYOUT_PROBLEMS, cards)
+        return found
+
+    def whole_page(self, name: str) -> Path:
+        """A screenshot of the whole page, not only what the window shows."""
+        shot = self.driver.execute_cdp_cmd(
+            "Page.captureScreenshot", {"captureBeyondViewport": True}
+        )
+        path = self.folder / f"{name}.png"
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return path
+
 
 @pytest.fixture
 def visit(browser: WebDriver, base_url: str, tmp_path: Path) -> Iterator[Visit]:
-    browser.set_window_size(1280, 1000)
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.set_window_size(*DESKTOP)
     pages = Visit(browser, base_url, tmp_path)
     yield pages
     assert pages.errors == [], "the browser logged errors"
@@ -94,14 +208,7 @@ def visit(browser: WebDriver, base_url: str, tmp_path: Path) -> Iterator[Visit]:
 
 
 def test_every_page_loads_cleanly(visit: Visit) -> None:
-    for path, name, heading in (
-        ("/", "overview", "Overview"),
-        ("/changes", "changes", "Changes"),
-        ("/locations", "locations", "Locations"),
-        (f"/locations/{docs.HENLEY}", "location", "Henley House"),
-        ("/deliveries", "deliveries", "Deliveries"),
-        ("/deliveries/pager-webhook/dead", "sink", "pager-webhook: dead deliveries"),
-    ):
+    for path, name, heading in PAGES:
         visit.open(path, name)
         assert visit.heading() == heading
         assert (visit.folder / f"{name}.png").stat().st_size > 10_000
@@ -175,15 +282,93 @@ def test_locations_search_and_sort(visit: Visit) -> None:
     )
 
 
-def test_keyboard_and_phone(visit: Visit) -> None:
+def test_keyboard(visit: Visit) -> None:
     page = visit.open("/changes", "changes")
     page.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
     focused = page.switch_to.active_element
     assert focused.text == "Skip to content"
-    page.set_window_size(390, 844)
-    for path, name in (("/", "overview-phone"), (f"/locations/{docs.HENLEY}", "location-phone")):
-        page = visit.open(path, name)
-        wide = page.execute_script(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert wide <= 1, f"{path} scrolls sideways on a phone"
+
+
+@pytest.mark.parametrize("path", [path for path, _, _ in PAGES])
+def test_every_page_shows_all_its_columns_at_desktop_width(visit: Visit, path: str) -> None:
+    name = dict((p, n) for p, n, _ in PAGES)[path]
+    visit.open(path, f"{name}-desktop")
+    assert visit.layout_problems(cards=False) == []
+    assert visit.whole_page(f"{name}-desktop-whole").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("path", [path for path, _, _ in PAGES])
+def test_on_a_phone_every_table_is_cards_with_every_cell_on_screen(visit: Visit, path: str) -> None:
+    name = dict((p, n) for p, n, _ in PAGES)[path]
+    visit.as_phone()
+    page = visit.open(path, f"{name}-phone")
+    assert page.execute_script("return window.innerWidth") == PHONE[0]
+    assert visit.layout_problems(cards=True) == []
+    assert visit.whole_page(f"{name}-phone-whole").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("path", [path for path, _, _ in PAGES])
+def test_at_every_width_between_nothing_hides_sideways(visit: Visit, path: str) -> None:
+    """From the narrowest phone to a desk: tables turn to cards where they would not fit."""
+    name = dict((p, n) for p, n, _ in PAGES)[path]
+    visit.open(path, name)
+    for width in (320, 360, 414, 600, 700, 768, 834, 900, 1024):
+        metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": True}
+        visit.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+        assert visit.layout_problems(cards=width < CARDS_BELOW) == [], width
+
+
+def test_on_a_phone_a_change_shows_its_summary_and_location(visit: Visit) -> None:
+    visit.as_phone()
+    page = visit.open("/changes?severity=critical&type=rating_changed", "changes-phone-critical")
+    row = page.find_element(By.CSS_SELECTOR, "table.changes tbody tr")
+    cells = {
+        cell.get_attribute("data-label"): cell for cell in row.find_elements(By.TAG_NAME, "td")
+    }
+    assert set(cells) == {"Detected", "Severity", "Type", "Location", "Summary"}
+    for label in ("Location", "Summary"):
+        assert cells[label].is_displayed()
+    assert cells["Location"].text.startswith("Henley House")
+    assert "Overall: Good → Requires improvement" in cells["Summary"].text
+    # A card is about as tall as what it says: not one word per line down a narrow column.
+    assert row.size["height"] < 0.8 * PHONE[1]
+
+
+def test_on_a_phone_the_rating_grid_shows_every_word_whole(visit: Visit) -> None:
+    visit.as_phone()
+    page = visit.open(f"/locations/{docs.HENLEY}", "henley-phone")
+    badges = page.find_elements(By.CSS_SELECTOR, "table.grid .rating")
+    words = [badge.text for badge in badges]
+    assert "Requires improvement" in words and "Inadequate" in words
+    width = PHONE[0]
+    for badge in badges:
+        left, right = badge.location["x"], badge.location["x"] + badge.size["width"]
+        assert left >= 0 and right <= width, badge.text
+    overall = page.find_element(By.CSS_SELECTOR, "table.grid td[data-label=Overall]")
+    assert "Requires improvement" in overall.text
+
+
+def test_on_a_phone_locations_keep_their_overall_and_state_and_can_be_sorted(
+    visit: Visit,
+) -> None:
+    visit.as_phone()
+    page = visit.open("/locations", "locations-phone")
+    for row in page.find_elements(By.CSS_SELECTOR, "table.locations tbody tr"):
+        for label in ("Overall", "State"):
+            cell = row.find_element(By.CSS_SELECTOR, f"td[data-label={label}]")
+            assert cell.is_displayed() and cell.text.strip(), (label, row.text)
+    page.find_element(By.LINK_TEXT, "Overall").click()
+    page = visit.settled("locations-phone-by-rating")
+    assert "sort=rating" in page.current_url
+
+
+def test_deliveries_lists_the_sinks_needing_attention_first(visit: Visit) -> None:
+    page = visit.open("/deliveries", "deliveries")
+    names = [h2.text for h2 in page.find_elements(By.CSS_SELECTOR, "main section h2")]
+    assert names[0] == "pager-webhook", names  # disabled by a 410, two dead
+    assert sorted(names[1:]) == names[1:]
+    overview = visit.open("/", "overview")
+    overview.find_element(By.LINK_TEXT, "pager-webhook").click()
+    page = visit.settled("deliveries-from-overview")
+    target = page.execute_script("return document.querySelector(':target h2').textContent")
+    assert target == "pager-webhook"

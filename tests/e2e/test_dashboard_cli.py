@@ -6,6 +6,8 @@ import hashlib
 import json
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -175,3 +177,62 @@ def test_run_serves_the_dashboard_only_when_enabled(tmp_path: Path, enabled: boo
             else:
                 assert page.status_code == 404 and page.json() == {"status": "not found"}
             assert stop(child) == 0
+
+
+def _hang_up(port: int, request: bytes) -> None:
+    """Send ``request`` and drop the connection at once with a reset, as a client that
+    gives up (a closed tab, a probe's timeout) does, before the answer is read."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.sendall(request)
+
+
+def test_clients_that_hang_up_leave_one_debug_line_and_no_traceback(tmp_path: Path) -> None:
+    sim = SimulatedCqc(Population.from_documents([docs.real(docs.HENLEY)]))
+    with sim.serve() as api:
+        config = run_config(tmp_path, api.base_url, "dashboard = true")
+        text = config.read_text().replace('format = "json"', 'format = "json"\nlevel = "debug"')
+        config.write_text(text)
+        log = tmp_path / "worker.log"
+        with process(["--config", str(config), "run"], tmp_path, log) as child:
+            port = health_port(log)
+            for path in (
+                "/metrics",
+                "/healthz",
+                "/readyz",
+                "/",
+                "/changes",
+                "/static/dashboard.css",
+            ):
+                for _ in range(3):
+                    _hang_up(port, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                    _hang_up(port, f"GET {path} HTTP/1.1\r\nHost: x\r\n".encode())  # unfinished
+            wait_for(lambda: "client_disconnected" in log.read_text(), what="a disconnect logged")
+            # The server goes on answering.
+            assert client().get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+            assert stop(child) == 0
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    assert not [line for line in lines if not line.startswith("{")], "only JSON lines on stderr"
+    records = [json.loads(line) for line in lines]
+    disconnects = [r for r in records if r["event"] == "client_disconnected"]
+    assert disconnects and all(r["level"] == "debug" for r in disconnects)
+    assert all("exception" not in r and "Traceback" not in json.dumps(r) for r in disconnects)
+    assert {r["error"] for r in disconnects} <= {"BrokenPipeError", "ConnectionResetError"}
+
+
+def test_the_standalone_dashboard_prints_no_traceback_for_a_hang_up(
+    demo_database: str, tmp_path: Path
+) -> None:
+    args = ["dashboard", "--database", demo_database, "--port", "0"]
+    log = tmp_path / "stderr.log"
+    with process(args, tmp_path, log) as child:
+        assert child.stdout is not None
+        base = child.stdout.readline().split(": ", 1)[1].strip().rstrip("/")
+        port = int(base.rsplit(":", 1)[1])
+        for path in ("/", "/locations", "/static/dashboard.css"):
+            for _ in range(3):
+                _hang_up(port, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                _hang_up(port, f"GET {path} HTTP/1.1\r\n".encode())
+        assert client().get(base + "/changes", timeout=10).status_code == 200
+        assert stop(child) == 0
+    assert "Traceback" not in log.read_text() and "Exception occurred" not in log.read_text()

@@ -16,13 +16,18 @@ from sqlalchemy import select
 
 from monitor.bootstrap import App
 from monitor.domain.events import Event
+from monitor.domain.search_health import search_attention
 from monitor.services.cycle_report import CycleReport
 from monitor.sim import Population, SimulatedCqc
-from monitor.store.tables import Fetch, Location, SearchMember
+from monitor.store import queries
+from monitor.store.status import failing_searches as read_status_searches
+from monitor.store.status import read_status
+from monitor.store.tables import Cycle, EventRecord, Fetch, Location, SearchMember
 from tests.fakes import FakeClock, RecordingSink
 from tests.support import documents as docs
 from tests.support.apps import app_for, settings_for
 from tests.support.cli import run_cli, write_config
+from tests.support.dashboard import client, serving
 
 pytestmark = pytest.mark.slow
 
@@ -343,3 +348,115 @@ def test_a_providers_services_in_one_region(register: World) -> None:
 
     expected = register.expected(lambda d: d["providerId"] == provider and d["region"] == "East")
     assert len(expected) == 2 and register.members("group-east") == expected
+
+
+def test_a_search_that_cannot_be_resolved_is_counted_shown_and_alerted(world: World) -> None:
+    world.poll("full", days=0)
+    assert world.members("suffolk-care-homes") == [docs.HENLEY]
+    # The listing claims a billion pages: no walk of it can be trusted to end.
+    world.sim.faults.endless_paging(path_prefix="/locations")
+
+    monthly = world.poll("full")
+
+    assert monthly.search_errors == 1
+    assert "1 saved search could not be resolved" in monthly.summary()
+    assert cycle_row(world, monthly.cycle_id)["search_errors"] == 1
+    assert world.members("suffolk-care-homes") == [docs.HENLEY]  # its members are kept
+    assert failing_searches(world) == [("suffolk-care-homes", 1)]
+    assert world.delivered() == []
+    # Retried by every daily poll, like a failing location; the third failure in a row is
+    # one monitor_failing, to every sink and to the sinks that follow the search.
+    polls = [world.poll(), world.poll(), world.poll()]
+
+    assert [poll.search_errors for poll in polls] == [1, 1, 1]
+    (failing,) = world.delivered()
+    assert failing.type == "monitor_failing" and failing.severity == "warning"
+    assert failing.location.id == "search:suffolk-care-homes"
+    assert failing.location.name == "Saved search suffolk-care-homes"
+    assert failing.details["search"] == "suffolk-care-homes"
+    assert failing.details["consecutive_failures"] == 3
+    assert "claims" in failing.details["last_error"]
+    assert failing.summary.startswith(
+        "Saved search suffolk-care-homes could not be resolved in 3 consecutive cycles: "
+    )
+    assert world.delivered(sink=world.area_sink) == [failing]
+    assert failing.id in {event.id for event in polls[1].events}
+    assert failing_searches(world) == [("suffolk-care-homes", 4)]
+    assert world.members("suffolk-care-homes") == [docs.HENLEY]
+    with world.app().sessions() as session:
+        status = read_status(session, world.clock.now())
+        stored = session.get(EventRecord, failing.id)
+    assert stored is not None and (stored.location_id, stored.search) == (
+        None,
+        "suffolk-care-homes",
+    )
+    assert search_attention(status["failing_searches"]) == [
+        "saved search 'suffolk-care-homes' cannot be resolved (4 cycles in a row since "
+        f"{status['failing_searches'][0]['since']:%Y-%m-%d %H:%M:%S}Z): "
+        + failing.details["last_error"]
+    ]
+
+    # Shown where changes and deliveries are: by the search's name, linked to no location.
+    with world.app().sessions() as session:
+        assert queries.changes(session, location_id="search:suffolk-care-homes") == [
+            failing.to_dict()
+        ]
+        told = {row["sink"]: row["location_id"] for row in queries.alerts(session)}
+    assert told == {"ops": "search:suffolk-care-homes", "area": "search:suffolk-care-homes"}
+    with serving(world.database_url) as base:
+        page = client().get(base + "/changes?type=monitor_failing", timeout=10)
+        overview = client().get(base + "/", timeout=10)
+        sinks = client().get(base + "/deliveries", timeout=10)
+    assert page.status_code == 200 and "Saved search suffolk-care-homes" in page.text
+    assert "/locations/search" not in page.text
+    assert "1 saved search unresolved" in overview.text
+    assert sinks.status_code == 200
+
+    world.sim.faults.clear()
+    recovered = world.poll()
+
+    assert recovered.search_errors == 0
+    (back,) = world.delivered("monitor_recovered")
+    assert (back.location.id, back.details["consecutive_failures"]) == (
+        "search:suffolk-care-homes",
+        4,
+    )
+    assert failing_searches(world) == []
+    assert world.members("suffolk-care-homes") == [docs.HENLEY]
+    world.poll()
+    assert len(world.delivered()) == 2  # once each
+
+
+def cycle_row(world: World, cycle_id: int) -> dict[str, Any]:
+    with world.app().sessions() as session:
+        cycle = session.get(Cycle, cycle_id)
+        assert cycle is not None
+        return {"status": cycle.status, "search_errors": cycle.search_errors}
+
+
+def failing_searches(world: World) -> list[tuple[str, int]]:
+    with world.app().sessions() as session:
+        return [(row["name"], row["failures"]) for row in read_status_searches(session)]
+
+
+def test_check_says_which_search_failed_and_status_lists_it(tmp_path: Path, world: World) -> None:
+    search = '[[watch.search]]\nname = "suffolk-care-homes"\nlocalAuthority = "Suffolk"\n'
+    config = write_config(tmp_path, world.base_url, locations=[], extra=search)
+    assert run_cli(config, "check", "--full", "--no-deliver").returncode == 0
+    world.sim.faults.endless_paging(path_prefix="/locations")
+
+    checked = run_cli(config, "check", "--full", "--no-deliver")
+
+    assert checked.returncode == 0, checked.stderr  # the members were all checked
+    assert "1 saved search could not be resolved" in checked.stdout
+    logged = [json.loads(line) for line in checked.stderr.splitlines() if line.startswith("{")]
+    (completed,) = [line for line in logged if line["event"] == "cycle_completed"]
+    assert completed["search_errors"] == 1
+    shown = run_cli(config, "status", "--format", "json")
+    status = json.loads(shown.stdout)
+    assert status["cycles"]["full"]["counts"]["search_errors"] == 1
+    (failing,) = status["failing_searches"]
+    assert (failing["name"], failing["failures"]) == ("suffolk-care-homes", 1)
+    assert "claims" in failing["last_error"]
+    assert shown.returncode == 1, shown.stderr  # a search that cannot be resolved needs a look
+    assert any("suffolk-care-homes" in reason for reason in status["attention"])

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 from sqlalchemy import Engine
+from structlog.testing import capture_logs
 
 from monitor.runtime.health import DatabaseProbe, HealthServer, Heartbeat
 from monitor.runtime.metrics import Metrics
@@ -237,3 +238,30 @@ def test_metrics_still_answer_when_the_database_is_down(
 
 def test_unknown_paths_are_not_found(serve: Callable[..., str]) -> None:
     assert get(serve() + "/nope").status_code == 404
+
+
+def test_a_request_that_fails_is_logged_as_one_record_not_printed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def broken(_request: Any) -> None:
+        raise RuntimeError("the delegate broke")
+
+    server = HealthServer(
+        "127.0.0.1",
+        0,
+        alive=Heartbeat().probe,
+        ready=lambda: (True, {}),
+        metrics=Metrics().render,
+        other=broken,
+    ).start()
+    try:
+        with capture_logs() as logs:
+            with pytest.raises(requests.ConnectionError):
+                get(f"http://127.0.0.1:{server.port}/dashboard")
+            # The server still answers, and said what happened in the log.
+            assert get(f"http://127.0.0.1:{server.port}/healthz").status_code == 200
+    finally:
+        server.stop()
+    failed = [entry for entry in logs if entry["event"] == "request_failed"]
+    assert len(failed) == 1 and failed[0]["log_level"] == "error" and failed[0]["exc_info"]
+    assert "Traceback" not in capsys.readouterr().err

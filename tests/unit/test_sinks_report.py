@@ -53,6 +53,7 @@ def healthy_status(**changes: Any) -> dict[str, Any]:
     completed = {"status": "completed", "last_completed_at": SINCE, "error": None}
     status: dict[str, Any] = {
         "failing": [],
+        "failing_searches": [],
         "deliveries": {},
         "disabled_sinks": [],
         "cycles": {"incremental": dict(completed), "full": dict(completed)},

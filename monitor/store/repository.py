@@ -256,22 +256,44 @@ def _insert_events(
         existing.add(event.id)
         location_id = item.decision.state.id
         before = known.get(location_id)
-        session.execute(
-            insert(EventRecord).values(
-                id=event.id,
-                location_id=location_id,
-                cycle_id=cycle_id,
-                type=event.type,
-                severity=event.severity,
-                detected_at=now,
-                summary=event.summary,
-                payload=event.to_dict(),
-                before_snapshot_id=before.last_snapshot_id if before else None,
-                after_snapshot_id=snapshot_ids.get(location_id),
-            )
+        insert_event(
+            session,
+            event,
+            location_id=location_id,
+            cycle_id=cycle_id,
+            now=now,
+            before=before.last_snapshot_id if before else None,
+            after=snapshot_ids.get(location_id),
         )
         written.append(event)
     return written
+
+
+def insert_event(
+    session: Session,
+    event: Event,
+    *,
+    location_id: str,
+    cycle_id: int | None,
+    now: datetime,
+    before: int | None = None,
+    after: int | None = None,
+) -> None:
+    """One event row, the event exactly as it will be delivered in ``payload``."""
+    session.execute(
+        insert(EventRecord).values(
+            id=event.id,
+            location_id=location_id,
+            cycle_id=cycle_id,
+            type=event.type,
+            severity=event.severity,
+            detected_at=now,
+            summary=event.summary,
+            payload=event.to_dict(),
+            before_snapshot_id=before,
+            after_snapshot_id=after,
+        )
+    )
 
 
 def _insert_fetches(session: Session, items: Sequence[Applied], cycle_id: int | None) -> None:

@@ -6,7 +6,8 @@ same keys under the same parent reuses them. Path sets are interned, so the thou
 documents of a cycle share a few hundred sets and a cycle's tally counts sets, not paths.
 
 Hostile documents are bounded: nothing deeper than ``MAX_DEPTH`` containers, no path longer
-than ``MAX_PATH`` characters, at most ``MAX_PATHS`` paths per document, and the caches stop
+than ``MAX_PATH`` characters, at most ``MAX_KEYS`` keys of one object and about ``MAX_PATHS``
+paths per document, and the caches stop
 growing at ``MAX_CACHED`` paths and ``MAX_SETS`` path sets (the walk still works, only slower).
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from monitor.domain.vocabulary import field_of
@@ -21,6 +23,7 @@ from monitor.domain.vocabulary import field_of
 MAX_DEPTH = 32
 MAX_PATH = 250
 MAX_PATHS = 2_000
+MAX_KEYS = 1_000  # keys read of one object (CQC's largest has about 60)
 MAX_CACHED = 50_000
 MAX_SETS = 5_000
 MAX_VALUE = 200
@@ -75,7 +78,8 @@ class ShapeReader:
                 table = children.get(prefix)
                 if table is None:
                     table = self._table(prefix)
-                for key, value in node.items():
+                pairs = node.items() if len(node) <= MAX_KEYS else islice(node.items(), MAX_KEYS)
+                for key, value in pairs:
                     entry = table.get(key)
                     if entry is None:
                         entry = self._entry(table, prefix, key)

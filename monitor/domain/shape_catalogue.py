@@ -201,7 +201,6 @@ _ITEM_READ: Tree = {
     "assessmentPlanId": None,
     "assessmentPlanPublishedDateTime": None,
     "assessmentDate": None,
-    "name": None,
     "rating": None,
     "status": None,
     "organisationId": None,
@@ -229,7 +228,7 @@ _LOCATION_READ: Tree = {
     },
     "assessment[]": {
         "assessmentPlanPublishedDateTime": None,
-        "ratings": {"overall[]": _ITEM_READ, "asgRatings[]": _ITEM_READ},
+        "ratings": {"overall[]": _ITEM_READ, "asgRatings[]": {"name": None, **_ITEM_READ}},
     },
     "reports[]": dict.fromkeys(
         ("linkId", "reportUri", "reportDate", "firstVisitDate", "reportType")

@@ -33,6 +33,11 @@ MAX_EXAMPLES = 5
 MAX_LISTED = 50  # paths or values listed in one event; the rest are counted
 
 PATH_ADDED, PATH_MISSING, VALUE_ADDED = "path_added", "path_missing", "value_added"
+CHANGE_WORDS = {
+    PATH_ADDED: "new field",
+    PATH_MISSING: "field no longer present",
+    VALUE_ADDED: "new value",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +111,13 @@ class _Kind:
     sets: Counter[frozenset[str]] = field(default_factory=Counter)
     examples: dict[frozenset[str], list[str]] = field(default_factory=dict)
 
-    def counts(self) -> Counts:
-        paths: Counter[str] = Counter()
-        for path_set, documents in self.sets.items():
-            for path in path_set:
-                paths[path] += documents
-        return Counts(self.documents, paths)
+
+def _counts(documents: int, sets: Mapping[frozenset[str], int]) -> Counts:
+    paths: Counter[str] = Counter()
+    for path_set, count in sets.items():
+        for path in path_set:
+            paths[path] += count
+    return Counts(documents, paths)
 
 
 @dataclass(slots=True)
@@ -135,30 +141,36 @@ class ShapeTally:
     def __init__(self, known: Known, *, learning: bool) -> None:
         self.known = known
         self.learning = learning
-        self._cycle: dict[str, _Kind] = {}  # the whole cycle: for the missing-path rule
-        self._fresh: dict[str, _Kind] = {}  # since counts were last written
-        self._values: Counter[tuple[str, str]] = Counter()  # since counts were last written
-        self._value_paths: dict[tuple[str, str], str] = {}  # where each value was first seen
+        self._kinds: dict[str, _Kind] = {}  # the whole cycle
+        self._values: Counter[tuple[str, str]] = Counter()  # (vocabulary, value) → documents
+        self._value_paths: dict[tuple[str, str], str] = {}  # a path where each value was seen
+        # What the counts held when they were last handed over to be written.
+        self._written: dict[str, tuple[int, Counter[frozenset[str]]]] = {}
+        self._written_values: Counter[tuple[str, str]] = Counter()
         # Not known, not yet recorded: novelty key → (novelty, example ids)
         self.pending: dict[str, tuple[Novelty, list[str]]] = {}
+        self._checked_values: set[tuple[str, str]] = set()
         self._pending_values: set[tuple[str, str]] = set()
         self._new: dict[tuple[str, frozenset[str]], tuple[int, frozenset[str]]] = {}
 
     def add(self, kind: str, document_id: str, reading: Reading) -> None:
         paths, values = reading.paths, reading.values
-        for tallies in (self._cycle, self._fresh):
-            tally = tallies.get(kind) or tallies.setdefault(kind, _Kind())
-            tally.documents += 1
-            tally.sets[paths] += 1
-            examples = tally.examples.setdefault(paths, [])
-            if len(examples) < MAX_EXAMPLES:
-                examples.append(document_id)
+        tally = self._kinds.get(kind) or self._kinds.setdefault(kind, _Kind())
+        tally.documents += 1
+        tally.sets[paths] += 1
+        examples = tally.examples.get(paths)
+        if examples is None:
+            tally.examples[paths] = [document_id]
+        elif len(examples) < MAX_EXAMPLES:
+            examples.append(document_id)
         self._values.update(iter(values))
-        for key in values.keys() - self._value_paths.keys():
-            self._value_paths[key] = values[key]
-            self._check_value(kind, key, values[key])
+        self._value_paths.update(values)
         if self.learning:
             return
+        unseen = values.keys() - self._checked_values
+        for key in unseen:
+            self._checked_values.add(key)
+            self._check_value(kind, key, values[key])
         for path in self._new_paths(kind, paths):
             self._note(Novelty(PATH_ADDED, kind, path), document_id)
         if self._pending_values:
@@ -174,7 +186,7 @@ class ShapeTally:
         return cached[1]
 
     def _check_value(self, kind: str, key: tuple[str, str], path: str) -> None:
-        if self.learning or not self.known.is_new_value(*key):
+        if not self.known.is_new_value(*key):
             return
         self._pending_values.add(key)
         self._note(Novelty(VALUE_ADDED, kind, path, *key), None)
@@ -192,11 +204,11 @@ class ShapeTally:
         if self.learning:
             return []
         found = []
-        for kind, tally in self._cycle.items():
+        for kind, tally in self._kinds.items():
             prior = before.get(kind, Counts())
             if tally.documents < MIN_DOCUMENTS or prior.documents < MIN_DOCUMENTS:
                 continue
-            now = tally.counts()
+            now = _counts(tally.documents, tally.sets)
             for path in sorted(READ.get(kind, ())):
                 share = now.share(path)
                 if prior.share(path) > PRESENT_BEFORE and share < ABSENT_NOW:
@@ -224,17 +236,24 @@ class ShapeTally:
 
     def fresh(self) -> Fresh:
         """What was read since the last call: its counts are to be written now."""
-        kinds = {kind: tally.counts() for kind, tally in self._fresh.items()}
-        values = dict(self._values)
+        kinds = {}
+        for kind, tally in self._kinds.items():
+            documents, sets = self._written.get(kind, (0, Counter()))
+            if tally.documents > documents:
+                kinds[kind] = _counts(tally.documents - documents, tally.sets - sets)
+            self._written[kind] = (tally.documents, Counter(tally.sets))
+        values = self._values - self._written_values
+        self._written_values = Counter(self._values)
         paths = {key: self._value_paths[key] for key in values}
-        self._fresh = {}
-        self._values = Counter()
-        return Fresh(kinds, values, paths)
+        return Fresh(kinds, dict(values), paths)
 
     @property
     def unwritten(self) -> int:
         """Documents read since counts were last written."""
-        return sum(tally.documents for tally in self._fresh.values())
+        return sum(
+            tally.documents - self._written.get(kind, (0, None))[0]
+            for kind, tally in self._kinds.items()
+        )
 
 
 def page_example(kind: str, doc: Mapping[str, Any]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -22,6 +22,7 @@ from monitor.domain.shape_watch import VALUE_ADDED, Counts, Fresh, Novelty
 from monitor.domain.snapshot import LOCATION_PAGE
 from monitor.domain.vocabulary import value_key
 from monitor.store.runstate import dialect_insert
+from monitor.store.runstate import unacknowledged_changes as unacknowledged
 from monitor.store.tables import (
     Location,
     SourceChange,
@@ -239,17 +240,6 @@ def change_row(row: SourceChange) -> dict[str, Any]:
     }
 
 
-def unacknowledged(session: Session) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(SourceChange)
-            .where(SourceChange.acknowledged_at.is_(None))
-        )
-        or 0
-    )
-
-
 def acknowledge(
     session: Session, now: datetime, by: str | None = None, ids: Sequence[int] | None = None
 ) -> int:
@@ -295,3 +285,30 @@ def shape_report(session: Session) -> dict[str, Any]:
         "values": values,
         "unacknowledged": unacknowledged(session),
     }
+
+
+RECENT = timedelta(days=30)  # what ``status`` and the dashboard list
+
+
+def status(session: Session, now: datetime) -> dict[str, Any]:
+    """The shape watch's part of ``status``: whether the shape is learned, the changes of the
+    last 30 days (and any older not acknowledged), and how many are not acknowledged."""
+    return {
+        "learned_at": learned_at(session),
+        "changes": changes(session, now - RECENT),
+        "unacknowledged": unacknowledged(session),
+    }
+
+
+def panel(session: Session, now: datetime) -> dict[str, Any]:
+    """The dashboard's "CQC data shape" panel: ``status`` plus documents read by kind."""
+    kinds = {
+        row.kind: {"documents": row.documents, "paths": 0}
+        for row in session.scalars(select(SourceShapeKind))
+    }
+    rows = session.execute(
+        select(SourceShapePath.kind, func.count()).group_by(SourceShapePath.kind)
+    )
+    for kind, count in rows:
+        kinds.setdefault(kind, {"documents": 0, "paths": 0})["paths"] = count
+    return {**status(session, now), "kinds": kinds}

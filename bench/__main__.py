@@ -105,11 +105,12 @@ def _processing(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     runs: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
     for run_number in range(args.processing_runs):
         for shape_watch in (True, False):  # interleaved: the machine's load hits both alike
+            label = "" if shape_watch else "-without-shape-watch"
             spec = {
                 "source": "memory",
                 "size": size,
                 "changed": max(1, round(size * 0.01)),
-                "database_url": f"sqlite:///{workdir / f'processing-{run_number}-{shape_watch}.db'}",
+                "database_url": f"sqlite:///{workdir / f'processing-{run_number}{label}.db'}",
                 "concurrency": args.concurrency,
                 "shape_watch": shape_watch,
             }

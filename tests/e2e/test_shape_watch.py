@@ -27,7 +27,7 @@ from monitor.store.tables import EventRecord, Location, SourceChange
 from tests.conftest import POSTGRES_URL, reset_postgres
 from tests.fakes import FakeClock
 from tests.support import documents as docs
-from tests.support.apps import app_for, settings_for
+from tests.support.apps import app_for, settings_for, simulator_source
 from tests.support.cli import clean_environment, command
 from tests.support.webhook_receiver import WebhookReceiver
 
@@ -49,13 +49,7 @@ class World:
     def app(self, **watch: Any) -> App:
         settings = settings_for(
             self.database_url,
-            sources={
-                "cqc_api": {
-                    "base_url": self.base_url,
-                    "subscription_key": "sim-key",
-                    "requests_per_second": 0,
-                }
-            },
+            sources=simulator_source(self.base_url),
             watch=watch or {"locations": REAL},
             sinks=[
                 {

@@ -23,7 +23,9 @@ from tests.support import documents as docs
 
 NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
 NEW_FIELD = Novelty(PATH_ADDED, "location", "currentRatings.overall.scoreBand")
-NEW_LABEL = Novelty(VALUE_ADDED, "location", "currentRatings.overall.rating", "rating", "Exceptional")
+NEW_LABEL = Novelty(
+    VALUE_ADDED, "location", "currentRatings.overall.rating", "rating", "Exceptional"
+)
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:

@@ -184,7 +184,11 @@ def test_the_paths_the_watch_calls_read_are_the_ones_the_reader_reads() -> None:
     ]
     rich["currentRatings"]["overall"]["organisationId"] = "1-3"
     rich["historicRatings"][0]["serviceRatings"] = [
-        {"name": "care", "rating": "Good", "keyQuestionRatings": [{"name": "Safe", "rating": "Good"}]}
+        {
+            "name": "care",
+            "rating": "Good",
+            "keyQuestionRatings": [{"name": "Safe", "rating": "Good"}],
+        }
     ]
     rich = docs.with_assessment(
         rich,

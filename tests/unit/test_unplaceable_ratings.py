@@ -4,6 +4,8 @@ against the last rating the monitor could place. Real documents, composed varian
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from monitor.domain.diff import diff
 from monitor.domain.events import Event
 from monitor.domain.ratings import direction
@@ -17,7 +19,7 @@ NOW = "2026-11-29T07:00:00Z"
 def events(*versions: docs.Doc) -> list[list[Event]]:
     """The events of each step from one version of a document to the next."""
     snapshots = [parse_location(doc) for doc in versions]
-    return [diff(a, b, detected_at=NOW) for a, b in zip(snapshots, snapshots[1:], strict=False)]
+    return [diff(a, b, detected_at=NOW) for a, b in pairwise(snapshots)]
 
 
 def assessed(overall: str, safe: str, published: str, plan: str, doc: docs.Doc) -> docs.Doc:

@@ -289,15 +289,16 @@ def source_changed(
     details: dict[str, Any] = {
         "kind": kind,
         "paths_added": added[:MAX_LISTED],
-        "paths_missing": [n.path for n in missing][:MAX_LISTED],
+        "paths_missing": [n.path for n in missing[:MAX_LISTED]],
         "values_added": [
             {"path": n.path, "field": n.field, "value": n.value} for n in values[:MAX_LISTED]
         ],
         "examples": list(examples[:MAX_EXAMPLES]),
         "first_seen_at": detected_at,
     }
-    if len(novelties) > len(added[:MAX_LISTED]) + len(missing) + len(values[:MAX_LISTED]):
-        details["not_listed"] = len(added) + len(values) - 2 * MAX_LISTED
+    listed = sum(len(details[name]) for name in ("paths_added", "paths_missing", "values_added"))
+    if len(novelties) > listed:  # a flood of new keys: the rest are in ``source shape``
+        details["not_listed"] = len(novelties) - listed
     keys = sorted(n.key for n in novelties)
     return Event(
         id=event_id(location.id, "source_changed", keys),
@@ -315,20 +316,24 @@ def summary(
 ) -> str:
     parts = []
     if added:
-        parts.append(_listed("new field", added))
+        parts.append(_listed(CHANGE_WORDS[PATH_ADDED], added))
     if missing:
         shown = [f"{n.path} (in {_percent(n.now)}, was {_percent(n.before)})" for n in missing]
-        parts.append(_listed("field no longer present", shown))
+        parts.append(_listed(CHANGE_WORDS[PATH_MISSING], shown))
     if values:
         shown = [f"{describe(n.field or '')} {n.value!r}" for n in values]
-        parts.append(_listed("new value", shown))
+        parts.append(_listed(CHANGE_WORDS[VALUE_ADDED], shown))
     return f"CQC changed its {KIND_NAMES.get(kind, kind)}: " + "; ".join(parts) + "."
+
+
+_PLURALS = {"new field": "new fields", "field no longer present": "fields no longer present"}
 
 
 def _listed(label: str, items: Sequence[str], shown: int = 3) -> str:
     head = ", ".join(items[:shown])
     more = f" and {len(items) - shown} more" if len(items) > shown else ""
-    return f"{label}{'s' if len(items) > 1 else ''} {head}{more}"
+    name = _PLURALS.get(label, label + "s") if len(items) > 1 else label
+    return f"{name} {head}{more}"
 
 
 def _percent(share: float | None) -> str:

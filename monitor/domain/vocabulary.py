@@ -9,8 +9,6 @@ runs of spaces do not make a value new: the reader ignores them too).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from monitor.domain.ratings import KEY_QUESTIONS, NON_RATINGS, SCALE, canonical_rating
 
 # Assessment-framework items: ``status`` says whether an item counts (SPEC §2.1.1 rule 1).
@@ -68,11 +66,6 @@ _KNOWN_KEYS: dict[str, frozenset[str]] = {
 }
 
 
-def known_values(vocabulary: str) -> tuple[str, ...]:
-    """The values the monitor itself knows for a vocabulary (before anything is learned)."""
-    return _KNOWN.get(vocabulary, ())
-
-
 def is_known(vocabulary: str, value: str) -> bool:
     return value_key(vocabulary, value) in _KNOWN_KEYS.get(vocabulary, frozenset())
 
@@ -128,8 +121,3 @@ def _is_assessment_item(parent: str) -> bool:
 def describe(vocabulary: str) -> str:
     """How a vocabulary is named to people: "rating", "service group"."""
     return vocabulary.replace("_", " ")
-
-
-def unknown(vocabulary: str, values: Iterable[str]) -> list[str]:
-    """The values of ``values`` the monitor does not know, in their order."""
-    return [value for value in values if not is_known(vocabulary, value)]

@@ -47,8 +47,8 @@ from monitor.store.source_shape import (
 
 log = structlog.get_logger(__name__)
 
-FLUSH_EVERY = 1_000  # documents read between two writes of the counts
-MAX_BODIES = 500_000
+FLUSH_EVERY = 5_000  # documents read between two writes of the counts
+MAX_BODIES = 250_000  # about 17 MB; the register holds about 120,000 locations
 
 Routes = Callable[[Event], list[str]]
 
@@ -105,11 +105,15 @@ class ShapeWatch:
             self._bodies.add(digest)
         return False
 
-    def begin(self, *, full: bool) -> CycleShapes:
+    def begin(self, *, full: bool) -> CycleShapes | IdleShapes:
         """A cycle starts (on its own thread). ``full``: a full review of the whole watchlist,
         the kind whose end finishes the first, silent, learning."""
-        with self.sessions() as session:
-            learned = load_learned(session)
+        try:
+            with self.sessions() as session:
+                learned = load_learned(session)
+        except Exception as exc:  # the cycle goes on without a shape watch
+            log.warning("shape_watch_failed", error=short_error(exc))
+            return IdleShapes()
         known = Known(learned.paths, learned.values)
         tally = ShapeTally(known, learning=learned.learned_at is None)
         with self._lock:

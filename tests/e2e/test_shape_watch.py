@@ -132,6 +132,22 @@ def test_real_and_simulated_documents_baseline_and_change_without_a_warning(
         assert shape["unacknowledged"] == 0
 
 
+def test_provider_documents_and_feed_pages_are_read_for_their_shape(world: World) -> None:
+    provider = docs.real(docs.HENLEY)["providerId"]
+    app = world.app(providers=[provider])
+
+    assert world.cycle(app) == []
+    world.sim.touch(docs.HENLEY)
+    assert world.cycle(app, "incremental") == []
+
+    with app.sessions() as session:
+        kinds = source_shape.shape_report(session)["kinds"]
+    assert kinds["provider"]["documents"] == 2  # one per cycle
+    assert "locationIds" in [entry["path"] for entry in kinds["provider"]["paths"]]
+    assert kinds["change_page"]["documents"] == 1
+    assert kinds["location"]["documents"] == 1  # the touched body was read before: not again
+
+
 def test_a_new_key_is_reported_once_across_cycles_and_reaches_the_sink(world: World) -> None:
     app = world.app()
     assert world.cycle(app) == []  # the first full review: learned silently

@@ -206,3 +206,15 @@ def test_pages_are_known_by_the_first_location_they_list() -> None:
     assert page_example("provider", {"providerId": "1-5", "locationIds": ["1-6"]}) == "1-6"
     assert page_example("provider", {"providerId": "1-5"}) == "1-5"
     assert page_example("change_page", {"changes": []}) == "change_page"
+
+
+def test_a_flood_of_new_keys_is_one_event_listing_the_first_fifty() -> None:
+    novelties = [Novelty(PATH_ADDED, "location", f"extra{number:03}") for number in range(60)]
+
+    event = source_changed("location", novelties, [docs.HENLEY], HENLEY_REF, "now")
+
+    assert len(event.details["paths_added"]) == 50 and event.details["not_listed"] == 10
+    assert event.summary == (
+        "CQC changed its location documents: new fields extra000, extra001, extra002 "
+        "and 57 more."
+    )

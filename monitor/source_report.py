@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.domain.shape_catalogue import DOCUMENTED, KIND_NAMES, READ
-from monitor.domain.shape_watch import CHANGE_WORDS
+from monitor.domain.source_events import CHANGE_WORDS
 from monitor.domain.vocabulary import describe, is_known
 
 PATH_COLUMNS = ("kind", "path", "documents", "share", "read", "documented")

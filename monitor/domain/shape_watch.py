@@ -1,5 +1,5 @@
-"""What the shape watch decides (SPEC §2.1.3): which paths and values are new, which paths the
-monitor reads have stopped appearing, and the ``source_changed`` event that says so.
+"""What the shape watch decides (SPEC §2.1.3): which paths and values are new, and which paths
+the monitor reads have stopped appearing (``source_events`` words the event that says so).
 
 Known = what CQC documents (``shape_catalogue.DOCUMENTED``, the vocabularies) plus what this
 deployment has learned. A cycle's ``ShapeTally`` counts the documents it reads by path set and
@@ -21,23 +21,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.domain.events import Event, LocationRef, event_id
 from monitor.domain.shape import Reading
-from monitor.domain.shape_catalogue import DOCUMENTED, KIND_NAMES, READ
-from monitor.domain.vocabulary import VOCABULARIES, describe, is_known, value_key
+from monitor.domain.shape_catalogue import DOCUMENTED, READ
+from monitor.domain.vocabulary import VOCABULARIES, is_known, value_key
 
 MIN_DOCUMENTS = 3
 PRESENT_BEFORE = 0.95
 ABSENT_NOW = 0.5
 MAX_EXAMPLES = 5
-MAX_LISTED = 50  # paths or values listed in one event; the rest are counted
 
 PATH_ADDED, PATH_MISSING, VALUE_ADDED = "path_added", "path_missing", "value_added"
-CHANGE_WORDS = {
-    PATH_ADDED: "new field",
-    PATH_MISSING: "field no longer present",
-    VALUE_ADDED: "new value",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,71 +263,3 @@ def page_example(kind: str, doc: Mapping[str, Any]) -> str:
     if isinstance(first, str):
         return first[:32]
     return str(doc.get("providerId") or kind)[:32]
-
-
-# --- the event -----------------------------------------------------------------------------
-
-
-def source_changed(
-    kind: str,
-    novelties: Sequence[Novelty],
-    examples: Sequence[str],
-    location: LocationRef,
-    detected_at: str,
-) -> Event:
-    """One ``source_changed`` event for what one flush found new in one kind of document."""
-    added = [n.path for n in novelties if n.change == PATH_ADDED]
-    missing = [n for n in novelties if n.change == PATH_MISSING]
-    values = [n for n in novelties if n.change == VALUE_ADDED]
-    details: dict[str, Any] = {
-        "kind": kind,
-        "paths_added": added[:MAX_LISTED],
-        "paths_missing": [n.path for n in missing[:MAX_LISTED]],
-        "values_added": [
-            {"path": n.path, "field": n.field, "value": n.value} for n in values[:MAX_LISTED]
-        ],
-        "examples": list(examples[:MAX_EXAMPLES]),
-        "first_seen_at": detected_at,
-    }
-    listed = sum(len(details[name]) for name in ("paths_added", "paths_missing", "values_added"))
-    if len(novelties) > listed:  # a flood of new keys: the rest are in ``source shape``
-        details["not_listed"] = len(novelties) - listed
-    keys = sorted(n.key for n in novelties)
-    return Event(
-        id=event_id(location.id, "source_changed", keys),
-        type="source_changed",
-        severity="warning",
-        detected_at=detected_at,
-        location=location,
-        summary=summary(kind, added, missing, values),
-        details=details,
-    )
-
-
-def summary(
-    kind: str, added: Sequence[str], missing: Sequence[Novelty], values: Sequence[Novelty]
-) -> str:
-    parts = []
-    if added:
-        parts.append(_listed(CHANGE_WORDS[PATH_ADDED], added))
-    if missing:
-        shown = [f"{n.path} (in {_percent(n.now)}, was {_percent(n.before)})" for n in missing]
-        parts.append(_listed(CHANGE_WORDS[PATH_MISSING], shown))
-    if values:
-        shown = [f"{describe(n.field or '')} {n.value!r}" for n in values]
-        parts.append(_listed(CHANGE_WORDS[VALUE_ADDED], shown))
-    return f"CQC changed its {KIND_NAMES.get(kind, kind)}: " + "; ".join(parts) + "."
-
-
-_PLURALS = {"new field": "new fields", "field no longer present": "fields no longer present"}
-
-
-def _listed(label: str, items: Sequence[str], shown: int = 3) -> str:
-    head = ", ".join(items[:shown])
-    more = f" and {len(items) - shown} more" if len(items) > shown else ""
-    name = _PLURALS.get(label, label + "s") if len(items) > 1 else label
-    return f"{name} {head}{more}"
-
-
-def _percent(share: float | None) -> str:
-    return f"{round((share or 0.0) * 100)}%"

@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.domain.events import Event
 from monitor.domain.shape import Reading, ShapeReader
 from monitor.domain.shape_catalogue import KINDS, LOCATION
-from monitor.domain.shape_watch import Counts, Known, ShapeTally, page_example, source_changed
+from monitor.domain.shape_watch import Counts, Known, ShapeTally, page_example
+from monitor.domain.source_events import source_changed
 from monitor.errors import CycleLostError, short_error
 from monitor.services.observe import Gathered
 from monitor.services.ports import Clock

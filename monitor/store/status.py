@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from monitor.store.repository import get_watermark
 from monitor.store.runstate import WORKER_LEASE, location_state, location_states
 from monitor.store.sink_states import disabled_sinks
-from monitor.store.source_shape import status as source_shape_status
+from monitor.store.source_changes import status as source_shape_status
 from monitor.store.tables import Cycle, Delivery, JobState, Lease, Location
 
 # The change feed's watermark row (the review service's FEED; not imported: store never

@@ -14,11 +14,11 @@ from werkzeug.exceptions import NotFound
 from monitor import output
 from monitor.domain.events import EVENT_TYPES, SEVERITIES
 from monitor.domain.shape_catalogue import KIND_NAMES
-from monitor.domain.shape_watch import CHANGE_WORDS
+from monitor.domain.source_events import CHANGE_WORDS
 from monitor.store import dashboard_deliveries as delivery_store
 from monitor.store import dashboard_locations as locations_store
 from monitor.store import dashboard_queries as store
-from monitor.store import source_shape
+from monitor.store import source_changes
 from monitor.store.runstate import LOCATION_STATES
 from monitor.store.sink_states import disabled_sinks
 from monitor.web import params
@@ -64,7 +64,7 @@ def overview() -> str:
     now = _now()
     with _session() as session:
         data = store.overview(session, now)
-        shape = source_shape.panel(session, now)
+        shape = source_changes.panel(session, now)
     return render_template(
         "overview.html",
         data=data,

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from monitor.bootstrap import App
-from monitor.store import source_shape
+from monitor.store import source_changes
 from monitor.store.tables import SourceChange
 from tests.fakes import FakeClock, FakeCqc
 from tests.support import documents as docs
@@ -58,7 +58,7 @@ def test_the_panel_shows_learning_then_a_change_until_it_is_acknowledged(tmp_pat
     assert '<span class="status pending">not yet</span>' in changed
 
     with app.sessions.begin() as session:
-        assert source_shape.acknowledge(session, datetime.now(UTC), "ops") == 1
+        assert source_changes.acknowledge(session, datetime.now(UTC), "ops") == 1
         assert session.scalar(select(SourceChange.acknowledged_by)) == "ops"
     acknowledged = panel(url)
     assert "change(s) not acknowledged" not in acknowledged and "not yet" not in acknowledged

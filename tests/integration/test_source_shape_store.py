@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.domain.shape import ShapeReader
 from monitor.domain.shape_watch import PATH_ADDED, VALUE_ADDED, Known, Novelty, ShapeTally
 from monitor.runtime.metrics import Metrics
+from monitor.store import source_changes as changes
 from monitor.store import source_shape as store
 from monitor.store.engine import make_engine, make_session_factory
 from monitor.store.migrate import upgrade
@@ -54,7 +55,7 @@ def test_counts_add_up_across_writes(engine: Engine) -> None:
 
     with factory() as session:
         learned = store.load_learned(session)
-        shape = store.shape_report(session)
+        shape = changes.shape_report(session)
     counts = learned.counts["location"]
     assert counts.documents == 3
     assert counts.paths["locationId"] == 3
@@ -130,10 +131,10 @@ def test_acknowledging_clears_the_attention_status_and_the_gauge(engine: Engine)
 
     with factory.begin() as session:
         first_id = section["changes"][0]["id"]
-        assert store.acknowledge(session, NOW, "ops", ids=[first_id]) == 1
+        assert changes.acknowledge(session, NOW, "ops", ids=[first_id]) == 1
     with factory.begin() as session:
-        assert store.acknowledge(session, NOW, "ops") == 1
-        assert store.acknowledge(session, NOW, "ops") == 0
+        assert changes.acknowledge(session, NOW, "ops") == 1
+        assert changes.acknowledge(session, NOW, "ops") == 0
     with factory() as session:
         section = read_status(session, NOW)["source_shape"]
         gauge = figures(session).source_changes_unacknowledged
@@ -150,10 +151,10 @@ def test_status_lists_the_last_30_days_and_older_changes_still_waiting(engine: E
         acknowledged = session.scalars(
             select(SourceChange.id).where(SourceChange.key.like("path_added%"))
         ).all()
-        store.acknowledge(session, old, "ops", ids=list(acknowledged))
+        changes.acknowledge(session, old, "ops", ids=list(acknowledged))
 
     with factory() as session:
-        listed = store.status(session, NOW)["changes"]
+        listed = changes.status(session, NOW)["changes"]
 
     # Acknowledged 45 days ago: no longer listed. Never acknowledged: listed however old.
     assert [c["value"] for c in listed] == ["Exceptional"]
@@ -168,7 +169,7 @@ def test_the_dashboard_panel_counts_documents_and_paths(engine: Engine) -> None:
         location = store.example_location(session, ["1-unknown", "1-1"])
         fallback = store.example_location(session, ["1-unknown"])
         paths = session.scalar(select(SourceShapePath.path).limit(1))
-        panel = store.panel(session, NOW)
+        panel = changes.panel(session, NOW)
 
     assert location is not None and (location.id, location.name) == ("1-1", "Somewhere")
     assert fallback is not None and fallback.id == "1-1"  # the first watched location

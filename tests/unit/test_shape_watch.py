@@ -17,8 +17,8 @@ from monitor.domain.shape_watch import (
     Novelty,
     ShapeTally,
     page_example,
-    source_changed,
 )
+from monitor.domain.source_events import source_changed
 from tests.support import documents as docs
 
 READER = ShapeReader()
@@ -215,6 +215,5 @@ def test_a_flood_of_new_keys_is_one_event_listing_the_first_fifty() -> None:
 
     assert len(event.details["paths_added"]) == 50 and event.details["not_listed"] == 10
     assert event.summary == (
-        "CQC changed its location documents: new fields extra000, extra001, extra002 "
-        "and 57 more."
+        "CQC changed its location documents: new fields extra000, extra001, extra002 and 57 more."
     )

@@ -8,7 +8,8 @@ from typing import Any
 
 from monitor import source_report as report
 from monitor.domain.events import LocationRef
-from monitor.domain.shape_watch import PATH_ADDED, VALUE_ADDED, Novelty, source_changed
+from monitor.domain.shape_watch import PATH_ADDED, VALUE_ADDED, Novelty
+from monitor.domain.source_events import source_changed
 from monitor.sinks.text import headline, text_block
 
 LEARNED = datetime(2026, 11, 1, 6, 0, 3, tzinfo=UTC)

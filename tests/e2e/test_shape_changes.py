@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from monitor.bootstrap import App
 from monitor.sim import Population, SimulatedCqc
-from monitor.store import source_shape
+from monitor.store.source_changes import shape_report
 from monitor.store.tables import EventRecord, Location, SourceChange
 from tests.conftest import POSTGRES_URL, reset_postgres
 from tests.fakes import FakeClock
@@ -83,7 +83,7 @@ def world(database_url: str) -> Iterator[World]:
         yield made
 
 
-def source_changes(app: App) -> list[dict[str, Any]]:
+def source_changed_events(app: App) -> list[dict[str, Any]]:
     with app.sessions() as session:
         rows = session.scalars(
             select(EventRecord.payload)
@@ -123,9 +123,9 @@ def test_real_and_simulated_documents_baseline_and_change_without_a_warning(
         reviewed = world.cycle(app)
 
         assert "rating_changed" in polled and "source_changed" not in polled + reviewed
-        assert source_changes(app) == []
+        assert source_changed_events(app) == []
         with app.sessions() as session:
-            shape = source_shape.shape_report(session)
+            shape = shape_report(session)
         assert shape["learned_at"] is not None
         assert {"location", "list_page", "change_page"} <= set(shape["kinds"])
         assert shape["kinds"]["location"]["documents"] >= 60
@@ -141,7 +141,7 @@ def test_provider_documents_and_feed_pages_are_read_for_their_shape(world: World
     assert world.cycle(app, "incremental") == []
 
     with app.sessions() as session:
-        kinds = source_shape.shape_report(session)["kinds"]
+        kinds = shape_report(session)["kinds"]
     assert kinds["provider"]["documents"] == 2  # one per cycle
     assert "locationIds" in [entry["path"] for entry in kinds["provider"]["paths"]]
     assert kinds["change_page"]["documents"] == 1
@@ -160,7 +160,7 @@ def test_a_new_key_is_reported_once_across_cycles_and_reaches_the_sink(world: Wo
     world.sim.reshape(add={"currentRatings.overall.keyQuestionRatings[].scoreBand": "C"}, feed=True)
     assert world.cycle(app, "incremental") == []
 
-    (event,) = source_changes(app)
+    (event,) = source_changed_events(app)
     assert event["severity"] == "warning"
     assert event["details"]["paths_added"] == [
         "currentRatings.overall.keyQuestionRatings[].scoreBand"
@@ -181,7 +181,7 @@ def test_a_label_off_the_scale_is_reported_once_and_moves_no_rating(world: World
     assert world.cycle(app, "incremental") == []
     assert world.cycle(app) == []
 
-    (event,) = source_changes(app)
+    (event,) = source_changed_events(app)
     assert event["details"]["values_added"] == [
         {
             "path": "assessment[].ratings.asgRatings[].rating",
@@ -210,7 +210,7 @@ def test_a_field_the_monitor_reads_that_disappears_is_reported(world: World) -> 
 
     assert world.cycle(app) == ["source_changed"]  # and no "registration changed to None"
     assert world.cycle(app) == []
-    (event,) = source_changes(app)
+    (event,) = source_changed_events(app)
     assert event["details"]["paths_missing"] == ["registrationStatus"]
     assert event["details"]["examples"] == REAL
     assert "registrationStatus (in 0%, was 100%)" in event["summary"]
@@ -272,7 +272,7 @@ format = "json"
         assert [replica.returncode for replica in replicas] == [0, 0], outputs
 
         app = world.app(all=True)
-        events = source_changes(app)
+        events = source_changed_events(app)
         with app.sessions() as session:
             keys = sorted(session.scalars(select(SourceChange.key)))
         assert keys == ["path_added:location:ratingScheme", "value_added:rating:exceptional"]

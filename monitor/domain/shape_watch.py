@@ -240,6 +240,11 @@ class ShapeTally:
         paths = {key: self._value_paths[key] for key in values}
         return Fresh(kinds, dict(values), paths)
 
+    def documents(self, kind: str) -> int:
+        """Documents of a kind read in this cycle."""
+        tally = self._kinds.get(kind)
+        return tally.documents if tally else 0
+
     @property
     def unwritten(self) -> int:
         """Documents read since counts were last written."""

@@ -191,7 +191,9 @@ class CycleShapes:
         with self.watch.timed():
             self.tally.hold(self.tally.missing(self.before))
         events = self.write(lease, final=True)
-        if self.full and self.tally.learning:
+        # A first review that read no location document (nothing watched yet, or CQC's API
+        # down for all of them) has learned nothing: the next one learns.
+        if self.full and self.tally.learning and self.tally.documents(LOCATION):
             self._learned(lease)
         return events
 

@@ -132,6 +132,18 @@ def test_real_and_simulated_documents_baseline_and_change_without_a_warning(
         assert shape["unacknowledged"] == 0
 
 
+def test_learning_lasts_until_a_full_review_has_read_a_document(world: World) -> None:
+    app = world.app(locations=["1-000000000"])  # not on the register: every fetch is a 404
+    world.cycle(app)
+    with app.sessions() as session:
+        assert shape_report(session)["learned_at"] is None
+
+    app = world.app()
+    world.cycle(app)
+    with app.sessions() as session:
+        assert shape_report(session)["learned_at"] is not None
+
+
 def test_provider_documents_and_feed_pages_are_read_for_their_shape(world: World) -> None:
     provider = docs.real(docs.HENLEY)["providerId"]
     app = world.app(providers=[provider])

@@ -11,8 +11,10 @@ import pytest
 import yaml
 
 from monitor.domain import vocabulary as v
+from monitor.domain.ratings import NON_RATINGS, SCALE, canonical_rating
 from monitor.domain.shape import MAX_DEPTH, MAX_KEYS, MAX_PATH, MAX_PATHS, MAX_VALUE, ShapeReader
 from monitor.domain.shape_catalogue import DOCUMENTED, LOCATION, READ
+from monitor.domain.vocabulary import placeable
 from monitor.sim import Population, SimulatedCqc
 from monitor.sources.api_document import parse_location
 from tests.support import documents as docs
@@ -209,3 +211,32 @@ def test_the_paths_the_watch_calls_read_are_the_ones_the_reader_reads() -> None:
         parse_location(_Traced(json.loads(json.dumps(doc)), "", seen))
 
     assert seen == READ[LOCATION]
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        *SCALE,
+        *NON_RATINGS,
+        "Requires Improvement",
+        "requires  IMPROVEMENT",
+        " Good ",
+        "Exceptional",
+        "Excellent",
+        "Evidence requirements partially scored",
+        "No Approved Rating",
+    ],
+)
+def test_the_reader_and_the_watch_place_a_label_alike(label: str) -> None:
+    """What the reader can place on the scale (or knows as a non-rating) is exactly what the
+    shape watch does not report: one vocabulary, read the same way by both."""
+    assert placeable(canonical_rating(label)) == v.is_known(v.RATING, label)
+
+
+def test_assessment_statuses_are_read_alike() -> None:
+    assert v.is_current(None) and v.is_current("current") and v.is_current(v.CURRENT)
+    assert not v.is_current(v.HISTORIC)
+    assert v.is_known(v.ASSESSMENT_STATUS, "CURRENT") and v.is_known(
+        v.ASSESSMENT_STATUS, "Historic"
+    )
+    assert not v.is_known(v.ASSESSMENT_STATUS, "Superseded")

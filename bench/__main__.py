@@ -109,22 +109,36 @@ def _processing(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """The no-HTTP cycles, several times over: the best run of each step is reported,
     since on a shared machine noise only ever adds CPU time (as timeit reports its best)."""
     size = args.processing_size
-    runs = []
+    runs: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
     for run_number in range(args.processing_runs):
-        spec = {
-            "source": "memory",
-            "size": size,
-            "changed": max(1, round(size * 0.01)),
-            "database_url": f"sqlite:///{workdir / f'processing-{run_number}.db'}",
-            "concurrency": args.concurrency,
-        }
-        runs.append(run_module("bench.worker", spec))
+        for shape_watch in (True, False):  # interleaved: the machine's load hits both alike
+            label = "" if shape_watch else "-without-shape-watch"
+            spec = {
+                "source": "memory",
+                "size": size,
+                "changed": max(1, round(size * 0.01)),
+                "database_url": f"sqlite:///{workdir / f'processing-{run_number}{label}.db'}",
+                "concurrency": args.concurrency,
+                "shape_watch": shape_watch,
+            }
+            runs[shape_watch].append(run_module("bench.worker", spec))
+    best, every = _best(runs[True])
+    without, _ = _best(runs[False])
+    return {
+        "size": size,
+        "steps": best,
+        "runs_ms_per_location": every,
+        "steps_without_shape_watch": without,
+    }
+
+
+def _best(runs: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, list[float]]]:
     best = {
         step: min((run[step] for run in runs), key=lambda r: r["cpu_ms_per_location"])
         for step in runs[0]
     }
     every = {step: [run[step]["cpu_ms_per_location"] for run in runs] for step in runs[0]}
-    return {"size": size, "steps": best, "runs_ms_per_location": every}
+    return best, every
 
 
 def _memory(

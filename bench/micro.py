@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.domain.diff import diff
+from monitor.domain.shape import ShapeReader
 from monitor.domain.snapshot import Snapshot
 from monitor.sources.api_document import parse_location, redacted_payload
 from monitor.store.repository import compress_raw
@@ -74,6 +75,13 @@ def document_figures(body: bytes) -> dict[str, float]:
     # What one fetched document costs before any database work, as the review cycle does it.
     figures["loads_parse_hash_us"] = best_us(
         lambda: parse_location(json.loads(body)).content_hash()
+    )
+    # The shape watch's read of a document (path strings already cached, as in a cycle) and
+    # what proves a body read before unchanged instead.
+    reader = ShapeReader()
+    figures["shape_us"] = best_us(lambda: reader.read(doc))
+    figures["body_hash_us"] = best_us(lambda: hash(bytes(bytearray(body)))) - best_us(
+        lambda: bytes(bytearray(body))
     )
     return figures
 

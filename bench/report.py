@@ -63,6 +63,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     for step, figures in results.get("processing", {}).get("steps", {}).items():
         ms = figures["cpu_ms_per_location"]
         found.append(_target(f"processing CPU < 0.5 ms/location ({step})", ms, ms < 0.5, "ms"))
+        share = figures.get("shape_share", 0.0)
+        found.append(_target(f"shape watch < 10% of processing ({step})", share, share < 0.1, ""))
     memory = results.get("memory", {})
     if memory:
         sizes = sorted(memory, key=int)
@@ -178,8 +180,16 @@ def _processing_table(processing: dict[str, Any]) -> list[str]:
     if not processing:
         return []
     lines = ["", f"Processing without HTTP (N={processing['size']}, SQLite), CPU per location"]
+    without = processing.get("steps_without_shape_watch", {})
+    lines.append(f"  {'step':<10} {'total':>9} {'shape watch':>13} {'share':>7} {'without it':>11}")
     for step, figures in processing["steps"].items():
-        lines.append(f"  {step:<10} {figures['cpu_ms_per_location']:6.3f} ms")
+        alone = without.get(step, {}).get("cpu_ms_per_location")
+        lines.append(
+            f"  {step:<10} {figures['cpu_ms_per_location']:6.3f} ms"
+            f" {figures.get('shape_cpu_ms_per_location', 0.0):10.4f} ms"
+            f" {figures.get('shape_share', 0.0):7.1%}"
+            + (f" {alone:8.3f} ms" if alone is not None else "")
+        )
     return lines
 
 
@@ -196,6 +206,7 @@ def _micro_table(micro: dict[str, Any]) -> list[str]:
         ("diff_changed_us", "diff≠"),
         ("raw_copy_us", "raw copy"),
         ("loads_parse_hash_us", "total"),
+        ("shape_us", "shape"),
     )
     lines = ["", "Per document, µs (real API documents)"]
     lines.append(

@@ -26,6 +26,7 @@ from monitor.services.progress import Progress
 from monitor.services.review import ReviewOptions, ReviewService
 from monitor.services.routing import route
 from monitor.services.searches import SearchSource, SearchWatch
+from monitor.services.shape_watch import ShapeWatch
 from monitor.services.targets import Watchlist
 from monitor.settings.model import Settings, sink_configs
 from monitor.sinks.base import Sink, SinkConfig
@@ -64,6 +65,7 @@ class App:
     owner: str = field(default_factory=owner_name)
     redact: Redactor = field(default_factory=Redactor)
     rate_buckets: RateBuckets | None = None
+    shapes: ShapeWatch | None = None  # the shape watch of CQC's documents (SPEC 2.1.3)
 
     @property
     def replicated(self) -> bool:
@@ -105,6 +107,7 @@ class App:
             alive=owner_alive,
             searches=searches,
             progress=progress,
+            shapes=self.shapes,
         )
 
     def search_watch(self) -> SearchWatch | None:
@@ -212,17 +215,24 @@ def build_app(
     built = dict(sinks) if sinks is not None else {c.name: make_sink(c) for c in configs}
     # SQLite is one worker: its own limiter is the whole deployment's.
     buckets = RateBuckets(engine.url) if shared_by_replicas(engine) else None
+    sessions = make_session_factory(engine)
+    clock = clock or SystemClock()
+    shapes = ShapeWatch(sessions, lambda event: route(event, configs), clock)
+    source = api or _api_client(settings, buckets)
+    if isinstance(source, CqcApiClient):
+        source.listener = shapes.page  # pages and provider documents have a shape too
     return App(
         settings=settings,
         engine=engine,
-        sessions=make_session_factory(engine),
-        clock=clock or SystemClock(),
-        api=api or _api_client(settings, buckets),
+        sessions=sessions,
+        clock=clock,
+        api=source,
         web=web if web is not None else _web_client(settings, buckets),
         sink_configs=configs,
         sinks=built,
         redact=Redactor(settings.secrets()),
         rate_buckets=buckets,
+        shapes=shapes,
     )
 
 

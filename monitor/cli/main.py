@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("monitor.cli.audit", "history"),
     "run": ("monitor.cli.check", "run"),
     "sinks": ("monitor.cli.sinks", "sinks"),
+    "source": ("monitor.cli.source", "source"),
     "status": ("monitor.cli.status", "status"),
 }
 

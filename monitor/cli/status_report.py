@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from monitor.cli import source_report
 from monitor.domain.search_health import search_attention, search_lines
 
 # Data older than these needs attention: the daily poll missed two days, or the monthly full
@@ -22,6 +23,7 @@ def attention(status: dict[str, Any], now: datetime) -> list[str]:
     if failing:
         reasons.append(f"{len(failing)} location(s) failing")
     reasons += search_attention(status.get("failing_searches", []))
+    reasons += source_report.attention(status["source_shape"])
     dead = sum(counts["dead"] for counts in status["deliveries"].values())
     if dead:
         reasons.append(f"{dead} delivery(ies) dead")
@@ -89,6 +91,7 @@ def report_lines(status: dict[str, Any], reasons: list[str]) -> list[str]:
         for sink, counts in status["deliveries"].items()
     ] or ["  none waiting"]
     lines += _disabled_lines(status["disabled_sinks"])
+    lines += source_report.status_lines(status["source_shape"])
     return lines
 
 

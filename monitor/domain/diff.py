@@ -14,6 +14,7 @@ from monitor.domain.events import Event, LocationRef, event_id
 from monitor.domain.inspections import inspection_events, timeline_events
 from monitor.domain.ratings import SCALE, direction, question_order
 from monitor.domain.snapshot import Rating, Snapshot
+from monitor.domain.vocabulary import placeable
 from monitor.domain.wording import change_line, source_note
 
 _DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
@@ -91,9 +92,16 @@ def _rating_events(make: _EventMaker, previous: Snapshot, current: Snapshot) -> 
     changes: list[tuple[Rating | None, Rating | None]] = []
     for key in sorted(old.keys() | new.keys(), key=_key_order):
         before, after = old.get(key), new.get(key)
-        if after is None or _rating_value(before) == _rating_value(after):
+        if after is None or not placeable(after.rating):
             # A rating that vanished from the document is recorded, not alerted: documents
-            # in transition between frameworks drop keys, and a false alarm costs trust.
+            # in transition between frameworks drop keys, and a false alarm costs trust. A
+            # label the monitor cannot place ("Exceptional") is recorded too, never read as a
+            # decline or an improvement: the shape watch reports the label instead.
+            continue
+        if before is not None and not placeable(before.rating):
+            # Leaving such a label is judged against the last rating the monitor could place.
+            before = _last_placeable(previous, key)
+        if _rating_value(before) == _rating_value(after):
             continue
         # A rating carried over from a predecessor registration is not a new judgement.
         if after is not None and after.inherited_from:
@@ -149,6 +157,22 @@ def _rating_severity(rows: list[dict[str, Any]]) -> str:
     return "warning" if declines else "info"
 
 
+def _last_placeable(snapshot: Snapshot, key: tuple[str, str]) -> Rating | None:
+    """The newest rating of ``key`` in the location's history that is on the scale or a known
+    non-rating (past ratings are kept newest first)."""
+    question = key[1]
+    for past in snapshot.past_ratings:
+        if (past.service or "", past.question) == key and placeable(past.rating):
+            return Rating(
+                question=question,
+                rating=past.rating,
+                service=past.service,
+                date=past.report_date,
+                report_link_id=past.report_link_id,
+            )
+    return None
+
+
 def _rating_value(rating: Rating | None) -> str | None:
     return rating.rating if rating else None
 
@@ -173,7 +197,9 @@ def _report_url(snapshot: Snapshot, link: str | None) -> str | None:
 
 def _registration_events(make: _EventMaker, previous: Snapshot, current: Snapshot) -> list[Event]:
     old, new = previous.registration_status, current.registration_status
-    if old == new:
+    if old == new or new is None:
+        # A status that vanished is recorded, not read as a change: the shape watch reports
+        # the field missing instead.
         return []
     deregistered = (new or "").casefold() == "deregistered"
     details = {"old": old, "new": new, "deregistration_date": current.deregistration_date}

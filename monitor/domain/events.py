@@ -18,6 +18,7 @@ EventType = Literal[
     "location_left",
     "monitor_failing",
     "monitor_recovered",
+    "source_changed",
 ]
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
 

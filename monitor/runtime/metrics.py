@@ -154,10 +154,15 @@ class DatabaseCollector(Collector):
             "Tracked locations by state: active, unbaselined (no snapshot yet), failing, gone.",
             labels=["state"],
         )
+        source_changes = GaugeMetricFamily(
+            PREFIX + "source_changes_unacknowledged",
+            "Changes of CQC's document shape not acknowledged yet (cqc-monitor source ack).",
+        )
         if figures is not None:
             for state, count in figures.locations.items():
                 locations.add_metric([state], count)
             pending.add_metric([], figures.deliveries_pending)
+            source_changes.add_metric([], figures.source_changes_unacknowledged)
             dead.add_metric([], figures.deliveries_dead)
             for kind, moment in sorted(figures.last_success.items()):
                 last.add_metric([kind], moment.timestamp())
@@ -166,4 +171,4 @@ class DatabaseCollector(Collector):
             if figures.last_success:
                 newest = max(figures.last_success.values())
                 freshness.add_metric([], max(0.0, (self.now() - newest).total_seconds()))
-        yield from (pending, dead, last, freshness, locations, next_run)
+        yield from (pending, dead, last, freshness, locations, next_run, source_changes)

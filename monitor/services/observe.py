@@ -64,7 +64,9 @@ class Observer:
             snapshot = parse_location(result.data, expected_id=location_id)
         except MalformedResponseError as exc:
             logs[0].error = f"malformed document: {exc}"
-            return Gathered(_failure(location_id, logs[0].error, result.http_status), logs)
+            failure = _failure(location_id, logs[0].error, result.http_status)
+            # Kept for the shape watch: a document the parser refuses may be CQC's new shape.
+            return Gathered(failure, logs, result.data, result.body)
         if self.web is None:
             return Gathered(
                 Observation(location_id, snapshot=snapshot), logs, result.data, result.body

@@ -31,6 +31,7 @@ from monitor.services.ports import Clock, LocationSource, PageSource
 from monitor.services.progress import NoProgress, Progress
 from monitor.services.routing import Router
 from monitor.services.searches import SearchWatch
+from monitor.services.shape_watch import CycleShapes, IdleShapes, ShapeWatch
 from monitor.services.targets import Watchlist, full_review_targets, incremental_targets
 from monitor.services.throughput import pipelined, process_pacing
 from monitor.sources.api_document import redacted_payload
@@ -95,6 +96,7 @@ class ReviewService:
         alive: Callable[[str], bool] | None = None,
         searches: SearchWatch | None = None,
         progress: Progress | None = None,
+        shapes: ShapeWatch | None = None,
     ) -> None:
         self.sessions = sessions
         self.progress = progress or NoProgress()
@@ -113,6 +115,9 @@ class ReviewService:
         self.searches = searches
         self._plan: Plan = IDLE  # the saved searches' share of the cycle in hand
         self._total: int | None = None  # how many locations the cycle in hand expects
+        # The shape watch of CQC's documents, and its share of the cycle in hand.
+        self.shapes = shapes
+        self._shapes: CycleShapes | IdleShapes = IdleShapes()
 
     def run(
         self,
@@ -190,12 +195,14 @@ class ReviewService:
         bound = log.bind(cycle_id=lease.cycle_id, kind=kind)
         try:
             with LeaseKeeper(self.sessions, lease, self.options.cycle_lease) as keeper:
+                self._watch_shapes(kind, only)
                 targets = make_targets(report)
                 with self.sessions.begin() as session:
                     cycles.record_window(session, lease, report.feed_window)
                 self.progress.started(kind, self._total)
                 with process_pacing().paced():
                     self._process(targets, report, lease, keeper)
+                report.events += self._shapes.finish(lease)
                 report.duration_seconds = time.monotonic() - clock_start
                 # The watermark moves only with the cycle's completion, in one transaction.
                 with self.sessions.begin() as session:
@@ -220,6 +227,8 @@ class ReviewService:
             raise
         finally:
             self.progress.finished()
+            self._shapes.close()
+            self._shapes = IdleShapes()
         bound.info(
             "cycle_completed", duration_s=round(report.duration_seconds, 3), **report.counts()
         )
@@ -238,6 +247,12 @@ class ReviewService:
         report.events += written
         figures = {"search_errors": outcome.failed, "events": len(written)}
         cycles.add_counts(session, lease, figures)
+
+    def _watch_shapes(self, kind: CycleKind, only: Iterable[str] | None) -> None:
+        """Before the targets: the pages that list them are documents too. Only a full review
+        of the whole watchlist ends the first, silent, learning of the shape."""
+        if self.shapes is not None:
+            self._shapes = self.shapes.begin(full=kind == "full" and only is None)
 
     def _record_end(self, lease: CycleLease, status: str, error: str) -> bool | None:
         """Whether the end was recorded (False: the lease is another's; None: unknown)."""
@@ -332,6 +347,7 @@ class ReviewService:
         batch = list({g.observation.location_id: g for g in batch}.values())
         # A server may echo a secret in its error body: errors are masked before being stored.
         batch = [_redacted(g, self.redact) for g in batch]
+        self._shapes.read(batch)
         try:
             items = self._write(batch, report, lease)
         except RecordRejectedError as exc:
@@ -343,6 +359,7 @@ class ReviewService:
             if item.decision.outcome == "error":
                 report.note_failure(item.decision.state.id, item.decision.state.last_error)
         report.page_errors += sum(1 for g in batch if g.observation.page_error)
+        report.events += self._shapes.write(lease)
         self.progress.advanced(report.locations, report.errors)
 
     def _write(

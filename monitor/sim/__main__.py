@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import threading
 import time
+from datetime import date
 from types import FrameType
 
-from monitor.sim import Population, SimulatedCqc, demo_story
+from monitor.sim import Population, SimulatedCqc, Step, demo_story
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -28,7 +30,56 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         metavar="SECONDS",
         help="play the demo story on the first location, one step every SECONDS",
     )
+    shape = parser.add_argument_group(
+        "a change of CQC's document shape, for the shape watch (SPEC 2.1.3)"
+    )
+    shape.add_argument(
+        "--add-key",
+        action="append",
+        default=[],
+        metavar="PATH=JSON",
+        help="add a key to every location document, e.g. currentRatings.overall.scoreBand='\"B\"'",
+    )
+    shape.add_argument(
+        "--drop-key", action="append", default=[], metavar="PATH", help="drop a key from them"
+    )
+    shape.add_argument(
+        "--new-label",
+        metavar="LABEL",
+        help="publish a rating label never used before (e.g. Exceptional) on the first location",
+    )
+    shape.add_argument(
+        "--shape-after",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="when the change of shape happens, after the start (60)",
+    )
     return parser.parse_args(argv)
+
+
+def _shape_change(args: argparse.Namespace, first: str) -> Step[SimulatedCqc] | None:
+    """The change of shape the options ask for, as one step of the timeline."""
+    if not (args.add_key or args.drop_key or args.new_label):
+        return None
+    added = dict(_key_value(item) for item in args.add_key)
+
+    def change(sim: SimulatedCqc) -> None:
+        sim.reshape(add=added, drop=args.drop_key, feed=True)
+        if args.new_label:
+            sim.introduce_label(first, args.new_label, published=date.today())
+
+    return Step("change of shape", change, args.shape_after)
+
+
+def _key_value(item: str) -> tuple[str, object]:
+    path, separator, value = item.partition("=")
+    if not separator:
+        raise SystemExit(f"--add-key {item!r}: expected PATH=JSON")
+    try:
+        return path, json.loads(value)
+    except ValueError:
+        return path, value  # a bare word is a text value
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,8 +88,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.prerender:
         population.prerender()
     sim = SimulatedCqc(population, subscription_key=args.key, web_pages=args.web)
-    if args.story and len(population):
-        sim.schedule(demo_story(population.ids()[0], every=args.story))
+    steps = demo_story(population.ids()[0], every=args.story) if args.story else []
+    shape = _shape_change(args, population.ids()[0]) if len(population) else None
+    steps += [shape] if shape else []
+    sim.schedule(sorted(steps, key=lambda step: step.at or 0.0))
     stop = threading.Event()
 
     def on_signal(number: int, frame: FrameType | None) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from monitor.sim import documents, pages, resources
 from monitor.sim.cache import BodyCache
+from monitor.sim.reshape import Reshape, reshaped
 
 Doc = dict[str, Any]
 
@@ -76,6 +77,7 @@ class Population:
         self._order: list[str] | None = None
         self._cache = BodyCache(cache_bytes)
         self._raw: dict[str, bytes] = {}  # bodies served as given, for hostile-input tests
+        self._reshapes: list[Reshape] = []  # CQC's changes of shape, applied when rendering
         # Values of the /locations filters per location (sim.search), and a counter of
         # changes to the register, so a filtered list is built once between changes.
         self.search_facts: dict[str, dict[str, frozenset[str]]] = {}
@@ -169,6 +171,13 @@ class Population:
 
     def view(self, location_id: str) -> Doc:
         """The current document, read-only (it may share objects with a template)."""
+        doc = self._document(location_id)
+        for reshape in self._reshapes:
+            if reshape.applies_to(location_id):
+                doc = reshaped(doc, reshape)
+        return doc
+
+    def _document(self, location_id: str) -> Doc:
         entry = self._entries[location_id]
         if entry.doc is not None:
             return entry.doc
@@ -273,7 +282,7 @@ class Population:
         """The location's own mutable document; call ``changed`` after mutating it."""
         entry = self._entries[location_id]
         if entry.doc is None:
-            entry.doc = copy.deepcopy(self.view(location_id))
+            entry.doc = copy.deepcopy(self._document(location_id))
         return entry.doc
 
     def changed(self, location_id: str) -> None:
@@ -290,6 +299,13 @@ class Population:
             entry.provider_id = provider_id
             fresh = _Provider(provider_id, f"Provider {provider_id}", -1)
             self._providers.setdefault(provider_id, fresh).location_ids.append(location_id)
+
+    def reshape(self, change: Reshape) -> None:
+        """From now on every document it applies to is served with that change of shape."""
+        self._reshapes.append(change)
+        for location_id in self.ids():
+            if change.applies_to(location_id):
+                self._forget(location_id)
 
     def serve_raw(self, location_id: str, body: bytes | None) -> None:
         """Answer ``GET /locations/{id}`` with exactly ``body`` (None: the document again)."""

@@ -17,6 +17,7 @@ from monitor.sim.faults import Faults
 from monitor.sim.feed import ChangeFeed
 from monitor.sim.inspections import iso_date
 from monitor.sim.population import Population
+from monitor.sim.reshape import Reshape
 from monitor.sim.script import Step, Timeline
 from monitor.sim.server import RunningServer, start
 
@@ -212,6 +213,48 @@ class SimulatedCqc:
                 constituency=constituency,
                 postal_code=postal_code,
             )
+
+    def reshape(
+        self,
+        *,
+        add: Mapping[str, Any] | None = None,
+        drop: Iterable[str] = (),
+        locations: Iterable[str] | None = None,
+        feed: bool = False,
+    ) -> None:
+        """CQC changes the shape of its location documents (every one, or ``locations``):
+        keys added (path → value, see ``sim.reshape``), keys dropped. Without notice by
+        default: no change-feed entry, so a full review reads it first; ``feed=True`` lists
+        every reshaped location in the change feed as well."""
+        only = frozenset(locations) if locations is not None else None
+        change = Reshape(dict(add or {}), tuple(drop), only)
+        with self._lock:
+            self.population.reshape(change)
+            if feed:
+                for location_id in self.population.ids():
+                    if change.applies_to(location_id):
+                        self.feed.record(self.clock(), location_id)
+
+    def introduce_label(
+        self,
+        location_id: str,
+        label: str = "Exceptional",
+        *,
+        question: str = "Overall",
+        published: dt.date | str,
+    ) -> str:
+        """A rating label CQC never used before (``label`` for ``question``), published as a
+        new assessment; every other rating of the location stays as it is. Returns the
+        assessment plan id."""
+        doc = self.document(location_id)
+        overall = doc.get("currentRatings", {}).get("overall", {})
+        ratings = {k["name"]: k["rating"] for k in overall.get("keyQuestionRatings", [])}
+        ratings["Overall"] = overall.get("rating", "Good")
+        ratings[question] = label
+        overall_rating = ratings.pop("Overall")
+        return self.assess(
+            location_id, overall=overall_rating, key_questions=ratings, published=published
+        )
 
     def serve_raw(self, location_id: str, body: bytes | None) -> None:
         """From now on answer the location's API request with exactly ``body`` (a hostile or

@@ -14,6 +14,7 @@ from monitor.domain.events import Event, severity_rank
 from monitor.domain.ratings import SCALE, question_order
 from monitor.domain.wording import source_label
 from monitor.sinks.search_text import SEARCH_EVENTS, search_headline, search_lines
+from monitor.sinks.source_text import source_headline, source_lines
 
 ARROW = "→"
 
@@ -95,6 +96,8 @@ def headline(event: Event) -> str:
         return f"monitoring failing ({details.get('consecutive_failures')} checks in a row)"
     if event.type in SEARCH_EVENTS:
         return search_headline(event)
+    if event.type == "source_changed":
+        return source_headline(event)
     return _HEADLINES.get(event.type, event.summary)
 
 
@@ -147,6 +150,8 @@ def detail_lines(event: Event) -> list[Line]:
         return [Line("CQC API", f"HTTP {details.get('http_status')} for this location")]
     if event.type in SEARCH_EVENTS:
         return [Line(label, value) for label, value in search_lines(event)]
+    if event.type == "source_changed":
+        return [Line(label, value) for label, value in source_lines(event)]
     if event.type in ("monitor_failing", "monitor_recovered"):
         return _present(
             Line("Failed checks in a row", _shown(details.get("consecutive_failures"))),

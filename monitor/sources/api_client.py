@@ -113,6 +113,9 @@ class CqcApiClient:
         self._partner: dict[str, str | int] = {"partnerCode": partner_code} if partner_code else {}
         self._per_page = per_page
         self._max_pages = max_pages
+        # Told of every page and provider document read (kind, decoded document): the shape
+        # watch's ear. Location documents reach it through the review cycle instead.
+        self.listener: Callable[[str, Any], None] | None = None
 
     @classmethod
     def create(
@@ -166,6 +169,7 @@ class CqcApiClient:
     def provider_location_ids(self, provider_id: str) -> list[str]:
         """Ids of a provider's locations; raises :class:`NotFoundError` for an unknown provider."""
         data = self._get_json(self._url("providers", provider_id), {})
+        self._heard("provider", data)
         ids = data.get("locationIds", [])  # omitted, not empty, when there are none
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise MalformedResponseError(f"provider {provider_id}: locationIds is not a list")
@@ -209,6 +213,7 @@ class CqcApiClient:
         page = 1
         while True:
             data = self._get_json(url, {**params, "page": page, "perPage": self._per_page})
+            self._heard("change_page" if items_key == "changes" else "list_page", data)
             items = data.get(items_key, [])
             if not isinstance(items, list):
                 raise MalformedResponseError(f"page {page} of {url}: {items_key} is not a list")
@@ -218,6 +223,10 @@ class CqcApiClient:
             if not ids or not walk.has_next(page, data):
                 return
             page += 1
+
+    def _heard(self, kind: str, data: dict[str, Any]) -> None:
+        if self.listener is not None:
+            self.listener(kind, data)
 
     def _get_json(self, url: str, params: Params) -> dict[str, Any]:
         try:

@@ -23,6 +23,7 @@ from typing import Any
 
 from monitor.domain.ratings import canonical_question, canonical_rating
 from monitor.domain.snapshot import PastRating, Rating
+from monitor.domain.vocabulary import is_current
 from monitor.sources import api_values as values
 
 FRAMEWORK = "assessment"
@@ -101,7 +102,7 @@ def _item(body: dict[str, Any], key: str, published: str | None, where: str) -> 
         )
         or published,
         assessed=values.iso_date(body.get("assessmentDate"), f"{where}.assessmentDate"),
-        current=status is None or status.casefold() == "current",
+        current=is_current(status),
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from monitor.store.tables import Cycle, Delivery, JobState, Lease, Location
+from monitor.store.tables import Cycle, Delivery, JobState, Lease, Location, SourceChange
 
 WORKER_LEASE = "worker"
 RERUN_SUFFIX = "~rerun-"
@@ -227,6 +227,7 @@ class Figures:
     last_success: dict[str, datetime]  # newest completed cycle's finish, by kind
     locations: dict[str, int] = field(default_factory=dict)  # by LOCATION_STATES
     next_runs: dict[str, datetime] = field(default_factory=dict)  # by scheduled job
+    source_changes_unacknowledged: int = 0  # changes of CQC's document shape (SPEC 2.1.3)
 
 
 # What a tracked location is now, in the order that decides it: gone (404), failing (its last
@@ -274,4 +275,11 @@ def figures(session: Session) -> Figures:
             for job, moment in session.execute(select(JobState.job, JobState.next_run_at))
             if moment is not None
         },
+        source_changes_unacknowledged=unacknowledged_changes(session),
     )
+
+
+def unacknowledged_changes(session: Session) -> int:
+    """Changes of CQC's document shape nobody has acknowledged (``source ack``)."""
+    statement = select(func.count()).where(SourceChange.acknowledged_at.is_(None))
+    return int(session.scalar(statement) or 0)

@@ -15,6 +15,7 @@ from monitor.store.cycles import COUNTED
 from monitor.store.repository import get_watermark
 from monitor.store.runstate import WORKER_LEASE, location_state, location_states
 from monitor.store.sink_states import disabled_sinks
+from monitor.store.source_changes import status as source_shape_status
 from monitor.store.tables import Cycle, Delivery, JobState, Lease, Location, SavedSearch
 
 # The change feed's watermark row (the review service's FEED; not imported: store never
@@ -39,6 +40,7 @@ def read_status(session: Session, now: datetime) -> dict[str, Any]:
             for sink in disabled_sinks(session)
         ],
         "lease": worker_lease(session, now),
+        "source_shape": source_shape_status(session, now),
     }
 
 

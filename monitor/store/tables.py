@@ -319,3 +319,76 @@ class RateBucket(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     next_slot_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- the shape watch (SPEC §2.1.3): what the monitor has learned of CQC's documents ----------
+
+
+class SourceShapeKind(Base):
+    """Documents of one kind (location, provider, list_page, change_page) read for their shape."""
+
+    __tablename__ = "source_shape_kinds"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    documents: Mapped[int] = mapped_column(BigInteger, default=0)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SourceShapePath(Base):
+    """A key path seen in documents of one kind (arrays as ``[]``), and in how many."""
+
+    __tablename__ = "source_shape_paths"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    path: Mapped[str] = mapped_column(String(300), primary_key=True)
+    documents: Mapped[int] = mapped_column(BigInteger, default=0)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SourceShapeValue(Base):
+    """A value seen in an enumerated field (a rating, a status…): ``key`` is its normalised
+    form, ``value`` its spelling when first seen, ``path`` where it was first seen."""
+
+    __tablename__ = "source_shape_values"
+
+    field: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(String(250))
+    path: Mapped[str] = mapped_column(String(300))
+    documents: Mapped[int] = mapped_column(BigInteger, default=0)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SourceShapeBaseline(Base):
+    """One row once the first full review has learned the shape: from then on what is new is
+    reported."""
+
+    __tablename__ = "source_shape_baseline"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    learned_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    cycle_id: Mapped[int | None] = mapped_column(BigId)
+
+
+class SourceChange(Base):
+    """One change of CQC's document shape, recorded once per deployment: the unique ``key``
+    makes replicas that see it at the same time agree on who reports it."""
+
+    __tablename__ = "source_changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    change: Mapped[str] = mapped_column(String(16))  # path_added | path_missing | value_added
+    kind: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(String(300))
+    field: Mapped[str | None] = mapped_column(String(32))
+    value: Mapped[str | None] = mapped_column(String(250))
+    examples: Mapped[list[str]] = mapped_column(Json)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    cycle_id: Mapped[int | None] = mapped_column(BigId)
+    event_id: Mapped[str | None] = mapped_column(String(40))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))

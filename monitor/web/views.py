@@ -13,9 +13,12 @@ from werkzeug.exceptions import NotFound
 
 from monitor import output
 from monitor.domain.events import EVENT_TYPES, SEVERITIES
+from monitor.domain.shape_catalogue import KIND_NAMES
+from monitor.domain.source_events import CHANGE_WORDS
 from monitor.store import dashboard_deliveries as delivery_store
 from monitor.store import dashboard_locations as locations_store
 from monitor.store import dashboard_queries as store
+from monitor.store import source_changes
 from monitor.store.runstate import LOCATION_STATES
 from monitor.store.sink_states import disabled_sinks
 from monitor.web import params
@@ -59,7 +62,17 @@ def _size() -> int:
 @pages.get("/")
 def overview() -> str:
     now = _now()
-    return render_template("overview.html", data=_read(lambda s: store.overview(s, now)), now=now)
+    with _session() as session:
+        data = store.overview(session, now)
+        shape = source_changes.panel(session, now)
+    return render_template(
+        "overview.html",
+        data=data,
+        now=now,
+        shape=shape,
+        kind_names=KIND_NAMES,
+        change_words=CHANGE_WORDS,
+    )
 
 
 @pages.get("/changes")

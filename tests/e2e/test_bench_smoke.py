@@ -99,3 +99,18 @@ def test_an_explicit_watchlist_is_measured_beside_the_register_walk(
     assert steady["cycle"]["unchanged"] == SIZE
     assert figures["register_baseline"]["server_requests"] == {"location": SIZE, "locations": 1}
     assert "explicit [watch] locations list vs the register walk" in printed
+
+
+def test_the_shape_watchs_share_of_processing_is_measured(
+    report: tuple[dict[str, Any], str],
+) -> None:
+    results, printed = report
+    processing = results["processing"]
+    baseline = processing["steps"]["baseline"]
+    assert baseline["shape_cpu_ms_per_location"] > 0 and 0 < baseline["shape_share"] < 1
+    without = processing["steps_without_shape_watch"]
+    assert set(without) == {"baseline", "steady", "changed"}
+    assert {step["shape_cpu_ms_per_location"] for step in without.values()} == {0.0}
+    names = [target["target"] for target in results["targets"]]
+    assert "shape watch < 10% of processing (baseline)" in names
+    assert "shape watch" in printed

@@ -148,6 +148,7 @@ to = ["ops@example.org"]
         ("dashboard", "--help"),
         ("demo", "--help"),
         ("healthcheck", "--help"),
+        ("source", "--help"),
     ],
     ids=lambda args: " ".join(args),
 )
@@ -184,8 +185,9 @@ def test_config_check_validates_every_sink_without_their_network_libraries(
         ("changes",),
         ("alerts", "--format", "csv"),
         ("sinks",),
+        ("source", "shape"),
     ],
-    ids=lambda args: args[0],
+    ids=lambda args: " ".join(args[:2]),
 )
 def test_reading_commands_load_neither_the_web_app_nor_the_scheduler_nor_the_senders(
     args: tuple[str, ...], world: tuple[Path, Path], tmp_path: Path

@@ -25,7 +25,7 @@ from monitor.store.status import read_status
 from monitor.store.tables import Cycle, EventRecord, Fetch, Location, SearchMember
 from tests.fakes import FakeClock, RecordingSink
 from tests.support import documents as docs
-from tests.support.apps import app_for, settings_for
+from tests.support.apps import app_for, settings_for, simulator_source
 from tests.support.cli import run_cli, write_config
 from tests.support.dashboard import client, serving
 
@@ -51,13 +51,7 @@ class World:
     def app(self) -> App:
         settings = settings_for(
             self.database_url,
-            sources={
-                "cqc_api": {
-                    "base_url": self.base_url,
-                    "subscription_key": "sim-key",
-                    "requests_per_second": 0,
-                }
-            },
+            sources=simulator_source(self.base_url),
             watch={"locations": self.locations, "search": self.searches, "all": self.everything},
             sinks=[
                 {"name": "ops", "type": "console"},

@@ -30,6 +30,14 @@ def test_the_example_loads_with_its_secrets_from_the_environment() -> None:
     assert sinks["ops-webhook"].model_dump()["secret"].get_secret_value() == ENV["WEBHOOK_SECRET"]
 
 
+def test_the_operations_sink_hears_when_cqc_changes_its_documents() -> None:
+    settings = load_settings(EXAMPLE, environ=ENV)
+    sinks = {config.name: config for config in sink_configs(settings.sinks)}
+    operations = sinks["ops-email"]
+    assert operations.events is not None and "source_changed" in operations.events
+    assert operations.locations is None and operations.providers is None
+
+
 def test_every_secret_is_an_environment_reference() -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     for key in ("subscription_key", "password", "secret", "username"):

@@ -54,6 +54,7 @@ def healthy_status(**changes: Any) -> dict[str, Any]:
     status: dict[str, Any] = {
         "failing": [],
         "failing_searches": [],
+        "source_shape": {"learned_at": SINCE, "changes": [], "unacknowledged": 0},
         "deliveries": {},
         "disabled_sinks": [],
         "cycles": {"incremental": dict(completed), "full": dict(completed)},

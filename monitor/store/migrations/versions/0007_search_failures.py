@@ -1,7 +1,7 @@
 """a saved search's failures: cycles.search_errors, the failure streak of each search, and
 events about a search rather than a location (events.search, events.location_id nullable)
 
-Revision ID: 0007_search_failures
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-07 11:00:00
 """
@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_search_failures"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -31,6 +31,7 @@ from monitor.settings import Settings, sink_configs
 from monitor.sinks.base import Sink, SinkConfig
 from monitor.sinks.registry import make_sink
 from monitor.sources.api_client import CqcApiClient
+from monitor.sources.attempts import AttemptTally
 from monitor.sources.http import RetryPolicy as HttpRetryPolicy
 from monitor.sources.http import build_http_getter
 from monitor.sources.ratelimit import Limiter, RateLimiter
@@ -64,6 +65,8 @@ class App:
     owner: str = field(default_factory=owner_name)
     redact: Redactor = field(default_factory=Redactor)
     rate_buckets: RateBuckets | None = None
+    # What this process's HTTP attempts to CQC came to, by source (``run`` exports them).
+    attempts: AttemptTally = field(default_factory=AttemptTally)
 
     @property
     def replicated(self) -> bool:
@@ -212,17 +215,19 @@ def build_app(
     built = dict(sinks) if sinks is not None else {c.name: make_sink(c) for c in configs}
     # SQLite is one worker: its own limiter is the whole deployment's.
     buckets = RateBuckets(engine.url) if shared_by_replicas(engine) else None
+    attempts = AttemptTally()
     return App(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         clock=clock or SystemClock(),
-        api=api or _api_client(settings, buckets),
-        web=web if web is not None else _web_client(settings, buckets),
+        api=api or _api_client(settings, buckets, attempts),
+        web=web if web is not None else _web_client(settings, buckets, attempts),
         sink_configs=configs,
         sinks=built,
         redact=Redactor(settings.secrets()),
         rate_buckets=buckets,
+        attempts=attempts,
     )
 
 
@@ -246,7 +251,9 @@ def dashboard_config(settings: Settings) -> DashboardConfig:
     )
 
 
-def _api_client(settings: Settings, buckets: RateBuckets | None) -> CqcApiClient:
+def _api_client(
+    settings: Settings, buckets: RateBuckets | None, attempts: AttemptTally
+) -> CqcApiClient:
     api = settings.sources.cqc_api
     return CqcApiClient.create(
         base_url=api.base_url,
@@ -259,10 +266,13 @@ def _api_client(settings: Settings, buckets: RateBuckets | None) -> CqcApiClient
         max_response_bytes=api.max_response_bytes,
         retry=HttpRetryPolicy(max_attempts=api.max_attempts),
         limiter=rate_limiter(buckets, "api", api.requests_per_second),
+        on_attempt=attempts.listener("api"),
     )
 
 
-def _web_client(settings: Settings, buckets: RateBuckets | None) -> CqcWebClient | None:
+def _web_client(
+    settings: Settings, buckets: RateBuckets | None, attempts: AttemptTally
+) -> CqcWebClient | None:
     web = settings.sources.cqc_web
     if not web.enabled:
         return None
@@ -274,5 +284,6 @@ def _web_client(settings: Settings, buckets: RateBuckets | None) -> CqcWebClient
         max_response_bytes=web.max_response_bytes,
         follow_redirects=True,
         limiter=rate_limiter(buckets, "web", web.requests_per_second),
+        on_attempt=attempts.listener("web"),
     )
     return CqcWebClient(getter, base_url=web.base_url)

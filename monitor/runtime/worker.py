@@ -247,7 +247,7 @@ class Worker:
 
     def _figures(self) -> Figures:
         with self.app.sessions() as session:
-            return read_figures(session)
+            return read_figures(session, sinks=self.app.sinks)
 
     def _next_runs(self) -> dict[str, str | None]:
         """When each schedule runs next, as ``catch_up`` recorded it: an operator reading the

@@ -7,6 +7,7 @@ attention to has a figure here that an alert rule can watch.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from monitor.store.runstate import database_now, location_states
 from monitor.store.sink_states import disabled_sinks
-from monitor.store.status import CYCLE_KINDS, deliveries_by_sink
+from monitor.store.status import CYCLE_KINDS, DELIVERY_STATES, deliveries_by_sink
 from monitor.store.tables import Cycle, JobState
 
 
@@ -32,8 +33,11 @@ class Figures:
     last_failed: dict[str, bool] = field(default_factory=dict)  # the newest cycle failed
 
 
-def read_figures(session: Session) -> Figures:
-    deliveries = deliveries_by_sink(session)
+def read_figures(session: Session, sinks: Collection[str] = ()) -> Figures:
+    """``sinks``: the configured sinks, each counted (with zeros) even with nothing waiting,
+    so a sink's first dead delivery is a change of its series, not a new series."""
+    deliveries = {name: dict.fromkeys(DELIVERY_STATES, 0) for name in sinks}
+    deliveries |= deliveries_by_sink(session)
     finished = session.execute(
         select(Cycle.kind, func.max(Cycle.finished_at))
         .where(Cycle.status == "completed")
@@ -49,7 +53,7 @@ def read_figures(session: Session) -> Figures:
             for job, moment in session.execute(select(JobState.job, JobState.next_run_at))
             if moment is not None
         },
-        deliveries=deliveries,
+        deliveries=dict(sorted(deliveries.items())),
         disabled_sinks=tuple(sink.name for sink in disabled_sinks(session)),
         lease_expired=expired_leases(session),
         last_failed=last_cycle_failed(session),

@@ -24,9 +24,9 @@ EXPIRED = timedelta(seconds=-1)  # a lease that has already run out, in database
 
 
 def figures_of(app: App) -> Callable[[], Figures]:
-    def figures() -> Figures:
+    def figures() -> Figures:  # as the worker reads them
         with app.sessions() as session:
-            return read_figures(session)
+            return read_figures(session, sinks=app.sinks)
 
     return figures
 
@@ -130,6 +130,19 @@ def test_the_figures_clear_once_the_operator_has_acted(database_url: str) -> Non
     ]
     assert 'cqc_monitor_cycle_lease_expired{kind="incremental"} 0.0' in lines
     assert 'cqc_monitor_locations{state="failing"} 0.0' in lines
+
+
+def test_a_configured_sink_with_nothing_waiting_is_counted_at_zero(database_url: str) -> None:
+    settings = settings_for(database_url, sinks=[{"name": "quiet", "type": "console"}])
+    app = app_for(settings, api=FakeCqc(), sinks={"quiet": RecordingSink("quiet")})
+
+    lines = scrape(Metrics(figures_of(app)))
+
+    assert series(lines, "cqc_monitor_sink_deliveries") == [
+        'cqc_monitor_sink_deliveries{sink="quiet",state="dead"} 0.0',
+        'cqc_monitor_sink_deliveries{sink="quiet",state="failed"} 0.0',
+        'cqc_monitor_sink_deliveries{sink="quiet",state="pending"} 0.0',
+    ]
 
 
 def test_a_database_behind_the_migrations_is_not_ready(tmp_path: Path) -> None:

@@ -165,23 +165,22 @@ def scraped_families(tmp_path: Path) -> dict[str, tuple[str, set[str]]]:
 def test_every_metric_is_in_the_metrics_reference(
     scraped_families: dict[str, tuple[str, set[str]]],
 ) -> None:
-    page = rendered(metrics_page.render)
-    row = re.compile(r"^\| `(cqc_monitor_[a-z_]+)`.*$", flags=re.MULTILINE)
-    rows = {match[1]: match[0] for match in row.finditer(page)}
+    page = sections(rendered(metrics_page.render))
     exposed = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
     for name, (kind, labels) in scraped_families.items():
-        first, *others = (name + suffix for suffix in exposed[kind])
-        assert first in rows, f"{first} is missing"
-        assert all(f"`{other}`" in rows[first] for other in others), rows[first]
+        title = name + "_total" if kind == "counter" else name
+        assert title in page, f"{title} is missing"
+        assert all(f"`{name}{suffix}`" in page[title] for suffix in exposed[kind]), title
         for label in labels:
-            assert f"`{label}`" in rows[first], f"{first} lacks its label {label}"
-    assert len(rows) == len(scraped_families)
+            assert f"`{label}`" in page[title], f"{title} lacks its label {label}"
+    assert len(page) == len(scraped_families)
 
 
 def test_the_reference_names_each_metrics_alert_rules() -> None:
-    page = rendered(metrics_page.render)
-    [row] = [line for line in page.splitlines() if line.startswith("| `cqc_monitor_sink_disabled`")]
-    assert "[CqcMonitorSinkDisabled](../runbook/sink-disabled.md)" in row
+    page = sections(rendered(metrics_page.render))
+    assert (
+        "[CqcMonitorSinkDisabled](../runbook/sink-disabled.md)" in page["cqc_monitor_sink_disabled"]
+    )
 
 
 # --- the runbook ---------------------------------------------------------------------------------
@@ -209,7 +208,7 @@ def test_every_alert_rule_links_to_its_runbook_page() -> None:
 
 # Absolute paths of a machine (a home, a checkout, a temporary file) in what the project keeps.
 MACHINE_PATH = re.compile(r"(?<![\w.~-])/(?:work|root|home|Users|tmp)/[\w.-]")
-# The image's own build directory (/tmp/src, /tmp/requirements inside the image).
+# Where the image builds in its own temporary directory (its source, its requirements).
 IMAGE_PATHS = {"Dockerfile", "tests/unit/test_container_files.py"}
 # Its Performance section moves to docs/benchmarks.md, which no longer has the path.
 PENDING = {"README.md"}

@@ -1,4 +1,4 @@
-"""Small Markdown helpers shared by the reference pages."""
+"""Small Markdown functions shared by the reference pages."""
 
 from __future__ import annotations
 

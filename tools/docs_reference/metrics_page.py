@@ -29,23 +29,36 @@ def alerts_by_metric() -> dict[str, list[tuple[str, str]]]:
 
 def render(warn: Warn) -> str:
     alerts = alerts_by_metric()
-    rows = []
+    parts = [GENERATED, _INTRO]
     for family in live.metric_families():
-        names = "<br>".join(
-            code(family.name + suffix) for suffix in _SUFFIXES.get(family.kind, ("",))
-        )
-        labels = ", ".join(code(label) for label in family.labels) or "—"
-        source = "database" if family.from_database else "process"
-        read_by = ", ".join(
-            f"[{alert}](../runbook/{page})" for alert, page in alerts.get(family.name, [])
-        )
         if not family.help:
             warn(f"the metric {family.name} has no help text")
-        rows.append((names, family.kind, labels, source, family.help, read_by or "—"))
+        parts.append(_section(family, alerts.get(family.name, [])))
+    return "".join(parts)
+
+
+def _section(family: live.MetricFamily, alerts: list[tuple[str, str]]) -> str:
+    series = ", ".join(code(family.name + suffix) for suffix in _SUFFIXES.get(family.kind, ("",)))
+    labels = ", ".join(code(label) for label in family.labels) or "none"
+    source = (
+        "the database, at scrape time (the same on every replica)"
+        if family.from_database
+        else "this process, since it started"
+    )
+    facts = [
+        ("type", family.kind),
+        ("series", series),
+        ("labels", labels),
+        ("from", source),
+    ]
+    if alerts:
+        facts.append(
+            ("alert rules", ", ".join(f"[{alert}](../runbook/{page})" for alert, page in alerts))
+        )
     return (
-        GENERATED
-        + _INTRO
-        + table(("metric", "type", "labels", "from", "meaning", "alert rules"), rows)
+        f"## {family.name}\n\n{family.help}\n\n"
+        + table(("", ""), [(f"**{name}**", value) for name, value in facts])
+        + "\n"
     )
 
 

@@ -114,3 +114,23 @@ def test_every_panel_is_a_valid_promql_query(tmp_path: Path) -> None:
 
 def _grafana_values(expr: str) -> str:
     return expr.replace("$__rate_interval", "5m").replace("$job", "cqc-monitor")
+
+
+def test_the_dashboard_imports_into_any_grafana() -> None:
+    """Panels on their own grid cells, unique ids, and every query on the data source the
+    importer chooses (the ``datasource`` variable), not one of this project's own."""
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    panels = dashboard["panels"]
+    assert len({panel["id"] for panel in panels}) == len(panels)
+    taken: dict[tuple[int, int], str] = {}
+    for panel in panels:
+        grid = panel["gridPos"]
+        assert grid["x"] + grid["w"] <= 24, panel["title"]
+        for x in range(grid["x"], grid["x"] + grid["w"]):
+            for y in range(grid["y"], grid["y"] + grid["h"]):
+                assert (x, y) not in taken, f"{panel['title']} overlaps {taken[(x, y)]}"
+                taken[(x, y)] = panel["title"]
+        for target in [panel, *panel.get("targets", [])] if panel["type"] != "row" else []:
+            assert target["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+    variables = {variable["name"] for variable in dashboard["templating"]["list"]}
+    assert variables == {"datasource", "job"}

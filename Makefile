@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit demo run bench bench-full sim lock image image-test clean
+.PHONY: install test lint typecheck unit demo run bench bench-full sim lock image image-test clean \
+	docs deploy-check rules-check manifests-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,12 +16,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check monitor tests bench
-	$(BIN)/ruff format --check monitor tests bench
+	$(BIN)/ruff check monitor tests bench tools
+	$(BIN)/ruff format --check monitor tests bench tools
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy monitor
+	$(BIN)/mypy monitor tools
 
 test: lint typecheck
 	$(BIN)/python -m pytest -q -rs
@@ -67,5 +68,34 @@ bench: $(STAMP)
 bench-full: $(STAMP)
 	$(BIN)/python -m bench
 
+# The handbook (mkdocs.yml, docs/): MkDocs and its theme come with the `docs` extra; the
+# reference pages are generated from the code while it builds. Nothing is fetched.
+DOCS_STAMP := $(VENV)/.docs-installed
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict
+
+# The alert rules (promtool, from Debian's prometheus package) and the Kubernetes base
+# (kubernetes-validate's own schemas, offline; kubectl renders it where installed).
+PROMTOOL ?= promtool
+K8S := deploy/kubernetes
+
+deploy-check: rules-check manifests-check
+
+rules-check:
+	$(PROMTOOL) check rules deploy/prometheus/cqc-monitor-alerts.yml
+	$(PROMTOOL) test rules deploy/prometheus/cqc-monitor-alerts.test.yml
+
+manifests-check: $(STAMP)
+	$(BIN)/kubernetes-validate --strict --quiet $(filter-out $(K8S)/kustomization.yaml,$(wildcard $(K8S)/*.yaml))
+	@if command -v kubectl >/dev/null 2>&1; then \
+		kubectl kustomize $(K8S) > $(VENV)/kustomized.yaml \
+		&& $(BIN)/kubernetes-validate --strict --quiet $(VENV)/kustomized.yaml; \
+	else echo "kubectl is not installed: the rendered base is checked by the tests only"; fi
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info site

@@ -1,7 +1,7 @@
 """``python -m bench.search``: resolving a saved search that matches 10,000 locations.
 
     python -m bench.search                      # 10,000 locations, all matching
-    python -m bench.search --size 2000 --no-cycle --output /tmp/search.json
+    python -m bench.search --size 2000 --no-cycle --output search.json
 
 The simulator (its own process, every body rendered first) serves a register of ``--size``
 locations; the search ``inspectionDirectorate = ["Hospitals", "Adult social care"]`` matches

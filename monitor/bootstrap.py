@@ -32,6 +32,7 @@ from monitor.settings.model import Settings, sink_configs
 from monitor.sinks.base import Sink, SinkConfig
 from monitor.sinks.registry import make_sink
 from monitor.sources.api_client import CqcApiClient
+from monitor.sources.attempts import AttemptTally
 from monitor.sources.http import RetryPolicy as HttpRetryPolicy
 from monitor.sources.http import build_http_getter
 from monitor.sources.ratelimit import Limiter, RateLimiter
@@ -66,6 +67,8 @@ class App:
     redact: Redactor = field(default_factory=Redactor)
     rate_buckets: RateBuckets | None = None
     shapes: ShapeWatch | None = None  # the shape watch of CQC's documents (SPEC 2.1.3)
+    # What this process's HTTP attempts to CQC came to, by source (``run`` exports them).
+    attempts: AttemptTally = field(default_factory=AttemptTally)
 
     @property
     def replicated(self) -> bool:
@@ -218,7 +221,8 @@ def build_app(
     sessions = make_session_factory(engine)
     clock = clock or SystemClock()
     shapes = ShapeWatch(sessions, lambda event: route(event, configs), clock)
-    source = api or _api_client(settings, buckets)
+    attempts = AttemptTally()
+    source = api or _api_client(settings, buckets, attempts)
     if isinstance(source, CqcApiClient):
         source.listener = shapes.page  # pages and provider documents have a shape too
     return App(
@@ -227,12 +231,13 @@ def build_app(
         sessions=sessions,
         clock=clock,
         api=source,
-        web=web if web is not None else _web_client(settings, buckets),
+        web=web if web is not None else _web_client(settings, buckets, attempts),
         sink_configs=configs,
         sinks=built,
         redact=Redactor(settings.secrets()),
         rate_buckets=buckets,
         shapes=shapes,
+        attempts=attempts,
     )
 
 
@@ -256,7 +261,9 @@ def dashboard_config(settings: Settings) -> DashboardConfig:
     )
 
 
-def _api_client(settings: Settings, buckets: RateBuckets | None) -> CqcApiClient:
+def _api_client(
+    settings: Settings, buckets: RateBuckets | None, attempts: AttemptTally
+) -> CqcApiClient:
     api = settings.sources.cqc_api
     return CqcApiClient.create(
         base_url=api.base_url,
@@ -269,10 +276,13 @@ def _api_client(settings: Settings, buckets: RateBuckets | None) -> CqcApiClient
         max_response_bytes=api.max_response_bytes,
         retry=HttpRetryPolicy(max_attempts=api.max_attempts),
         limiter=rate_limiter(buckets, "api", api.requests_per_second),
+        on_attempt=attempts.listener("api"),
     )
 
 
-def _web_client(settings: Settings, buckets: RateBuckets | None) -> CqcWebClient | None:
+def _web_client(
+    settings: Settings, buckets: RateBuckets | None, attempts: AttemptTally
+) -> CqcWebClient | None:
     web = settings.sources.cqc_web
     if not web.enabled:
         return None
@@ -284,5 +294,6 @@ def _web_client(settings: Settings, buckets: RateBuckets | None) -> CqcWebClient
         max_response_bytes=web.max_response_bytes,
         follow_redirects=True,
         limiter=rate_limiter(buckets, "web", web.requests_per_second),
+        on_attempt=attempts.listener("web"),
     )
     return CqcWebClient(getter, base_url=web.base_url)

@@ -36,6 +36,7 @@ from monitor.services.cycle_lease import renewal_interval
 from monitor.settings.model import mask_url
 from monitor.store import runstate
 from monitor.store.engine import database_errors, database_file
+from monitor.store.figures import Figures, read_figures
 
 if TYPE_CHECKING:
     from monitor.web.serve import Dashboard
@@ -61,7 +62,8 @@ class Worker:
         self.exit_code = 0
         self.failure: str | None = None  # why the worker stopped by itself
         self.heartbeat = Heartbeat(stale_after=max(30.0, 6 * self.options.heartbeat_seconds))
-        self.metrics = Metrics(self._figures)
+        self.database = DatabaseProbe(app.engine)
+        self.metrics = Metrics(self._figures, ready=self._ready, attempts=app.attempts)
         # SQLite: one worker per file. PostgreSQL: replicas share work through slot keys.
         self.single_worker = not app.replicated
         self.fence: int | None = None
@@ -201,13 +203,6 @@ class Worker:
 
     def _start_health(self) -> HealthServer:
         server = self.app.settings.server
-        database = DatabaseProbe(self.app.engine)
-
-        def ready() -> tuple[bool, dict[str, Any]]:
-            if self.stop.is_set():
-                return False, {"status": "stopping"}
-            return database.probe()
-
         if server.dashboard:
             self.dashboard = self.app.open_dashboard()
         try:
@@ -215,7 +210,7 @@ class Worker:
                 server.host,
                 server.port,
                 alive=self.heartbeat.probe,
-                ready=ready,
+                ready=self._ready,
                 metrics=self.metrics.render,
                 other=self.dashboard.handle if self.dashboard else None,
             ).start()
@@ -225,6 +220,12 @@ class Worker:
             ) from None
         log.info("health_listening", host=server.host, port=health.port, dashboard=server.dashboard)
         return health
+
+    def _ready(self) -> tuple[bool, dict[str, Any]]:
+        """/readyz, and ``cqc_monitor_ready``: a stopping worker takes no more traffic."""
+        if self.stop.is_set():
+            return False, {"status": "stopping"}
+        return self.database.probe()
 
     def _pulse(self) -> None:
         self.heartbeat.beat()
@@ -244,9 +245,9 @@ class Worker:
         self.exit_code = 1
         self.stop.set()
 
-    def _figures(self) -> runstate.Figures:
+    def _figures(self) -> Figures:
         with self.app.sessions() as session:
-            return runstate.figures(session)
+            return read_figures(session, sinks=self.app.sinks)
 
     def _next_runs(self) -> dict[str, str | None]:
         """When each schedule runs next, as ``catch_up`` recorded it: an operator reading the

@@ -15,6 +15,7 @@ from monitor.errors import (
     NotFoundError,
     SourceError,
 )
+from monitor.sources.attempts import AttemptListener
 from monitor.sources.base import FetchResult, FetchStatus
 from monitor.sources.http import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -132,6 +133,7 @@ class CqcApiClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         limiter: Limiter | None = None,
+        on_attempt: AttemptListener | None = None,
     ) -> CqcApiClient:
         """A client with its own rate-limited getter, from plain configuration values
         (``limiter``: a rate shared beyond this client, see :func:`build_http_getter`)."""
@@ -144,6 +146,7 @@ class CqcApiClient:
             retry=retry,
             sleep=sleep,
             limiter=limiter,
+            on_attempt=on_attempt,
         )
         return cls(
             getter, base_url=base_url, subscription_key=subscription_key, partner_code=partner_code

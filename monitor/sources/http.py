@@ -34,6 +34,7 @@ from monitor.errors import (
 from monitor.net.adapter import DeadlineAdapter
 from monitor.net.deadline import DEADLINE_PER_TIMEOUT, Deadline, within
 from monitor.net.retry_after import retry_after_seconds
+from monitor.sources.attempts import AttemptListener, attempt_outcome
 from monitor.sources.ratelimit import Limiter, RateLimiter
 
 USER_AGENT = f"cqc-monitor/{__version__} (+https://github.com/cqc-monitor)"
@@ -106,8 +107,11 @@ class HttpGetter:
         user_agent: str = USER_AGENT,
         sleep: Callable[[float], None] = time.sleep,
         follow_redirects: bool = False,
+        on_attempt: AttemptListener | None = None,
     ) -> None:
         timeouts = timeouts or Timeouts()
+        # Told the outcome of every attempt (the metrics count them; retries are attempts).
+        self._on_attempt = on_attempt or _ignore
         # Off for the API: requests would carry the subscription-key header to wherever a
         # redirect points. The website (no credentials) may redirect to its canonical URL.
         self._follow_redirects = follow_redirects
@@ -151,6 +155,20 @@ class HttpGetter:
         params: QueryParams | None,
         headers: Mapping[str, str] | None,
     ) -> HttpResponse:
+        try:
+            response = self._request(url, params, headers)
+        except Exception as exc:
+            self._on_attempt(attempt_outcome(exc))
+            raise
+        self._on_attempt(attempt_outcome(None))
+        return response
+
+    def _request(
+        self,
+        url: str,
+        params: QueryParams | None,
+        headers: Mapping[str, str] | None,
+    ) -> HttpResponse:
         self._limiter.acquire()
         started = time.perf_counter()
         with within(self._deadline) as deadline:
@@ -189,11 +207,13 @@ def build_http_getter(
     sleep: Callable[[float], None] = time.sleep,
     follow_redirects: bool = False,
     limiter: Limiter | None = None,
+    on_attempt: AttemptListener | None = None,
 ) -> HttpGetter:
     """An :class:`HttpGetter` from the plain values of a ``[sources.*]`` config section.
 
     ``limiter`` is the rate to share (the deployment's, on PostgreSQL); without it, this
-    getter paces itself at ``requests_per_second``. ``sleep`` is used for retry waits only;
+    getter paces itself at ``requests_per_second``. ``on_attempt`` hears the outcome of every
+    attempt (:mod:`monitor.sources.attempts`). ``sleep`` is used for retry waits only;
     the rate limiter paces against the real clock. Without ``deadline_seconds`` a request may
     take twice ``timeout_seconds`` in all.
     """
@@ -210,7 +230,12 @@ def build_http_getter(
         retry=retry,
         sleep=sleep,
         follow_redirects=follow_redirects,
+        on_attempt=on_attempt,
     )
+
+
+def _ignore(outcome: str) -> None:
+    pass
 
 
 class _Session(requests.Session):

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -65,18 +65,6 @@ class TakenCycle:
     previous_owner: str | None
 
 
-def database_now(session: Session) -> datetime:
-    """The database's clock: replicas on several hosts agree on lease expiry by it.
-
-    SQLite has one worker, on the host of its file: that host's clock is the database's.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return datetime.now(UTC)
-    moment = session.scalar(select(func.clock_timestamp()))
-    assert isinstance(moment, datetime)
-    return moment.astimezone(UTC)
-
-
 def start(
     session: Session,
     kind: str,
@@ -106,7 +94,7 @@ def start(
         started_at=now,
         status="running",
         fence=1,
-        lease_expires_at=database_now(session) + ttl,
+        lease_expires_at=runstate.database_now(session) + ttl,
     )
     session.add(cycle)
     try:
@@ -119,7 +107,7 @@ def start(
 def _abandon_orphans(
     session: Session, alive: Callable[[str], bool], now: datetime, *, takeover: bool
 ) -> None:
-    expired_before = database_now(session)
+    expired_before = runstate.database_now(session)
     rows = session.execute(
         select(Cycle.id, Cycle.owner, Cycle.slot_key, Cycle.lease_expires_at).where(
             Cycle.status == "running"
@@ -171,7 +159,7 @@ def renew(session: Session, lease: CycleLease, ttl: timedelta) -> bool:
     result = session.execute(
         update(Cycle)
         .where(_owned(lease))
-        .values(lease_expires_at=database_now(session) + ttl)
+        .values(lease_expires_at=runstate.database_now(session) + ttl)
         .execution_options(synchronize_session=False)
     )
     return runstate.rowcount(result) == 1
@@ -257,7 +245,7 @@ def take_over(
     writing, and will be taken over at a later look if it stops. The fence is raised in the
     same statement that checks it, so of two replicas taking over at once, one wins.
     """
-    now = database_now(session)
+    now = runstate.database_now(session)
     candidates = session.execute(
         select(
             Cycle.id,

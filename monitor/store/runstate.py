@@ -1,5 +1,5 @@
 """The worker's run state in the database: job runs, scheduled slots, the worker lease, and the
-figures ``/metrics`` reads at scrape time.
+state of tracked locations (``store.figures`` gathers what ``/metrics`` reads at scrape time).
 
 Kept in our own tables rather than in a pickled APScheduler job store, so a restart knows which
 slot ran last and several processes agree on which slot is taken.
@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, func, select, update
@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from monitor.store.tables import Cycle, Delivery, JobState, Lease, Location, SourceChange
+from monitor.store.tables import Cycle, JobState, Lease, Location
 
 WORKER_LEASE = "worker"
 RERUN_SUFFIX = "~rerun-"
@@ -217,18 +217,7 @@ def owner_alive(owner: str) -> bool:
     return True
 
 
-# --- figures for /metrics ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Figures:
-    deliveries_pending: int
-    deliveries_dead: int
-    last_success: dict[str, datetime]  # newest completed cycle's finish, by kind
-    locations: dict[str, int] = field(default_factory=dict)  # by LOCATION_STATES
-    next_runs: dict[str, datetime] = field(default_factory=dict)  # by scheduled job
-    source_changes_unacknowledged: int = 0  # changes of CQC's document shape (SPEC 2.1.3)
-
+# --- what /metrics, status and the dashboard count -------------------------------------------
 
 # What a tracked location is now, in the order that decides it: gone (404), failing (its last
 # fetch failed), unbaselined (never fetched successfully: the next cycle fetches it), active.
@@ -253,33 +242,13 @@ def location_states(session: Session) -> dict[str, int]:
     return counts
 
 
-def figures(session: Session) -> Figures:
-    rows = session.execute(
-        select(Delivery.status, func.count())
-        .where(Delivery.status.in_(("pending", "failed", "dead")))
-        .group_by(Delivery.status)
-    )
-    counts: dict[str, int] = {status: count for status, count in rows}
-    finished = session.execute(
-        select(Cycle.kind, func.max(Cycle.finished_at))
-        .where(Cycle.status == "completed")
-        .group_by(Cycle.kind)
-    )
-    return Figures(
-        deliveries_pending=counts.get("pending", 0) + counts.get("failed", 0),
-        deliveries_dead=counts.get("dead", 0),
-        last_success={kind: moment for kind, moment in finished if moment is not None},
-        locations=location_states(session),
-        next_runs={
-            job: moment
-            for job, moment in session.execute(select(JobState.job, JobState.next_run_at))
-            if moment is not None
-        },
-        source_changes_unacknowledged=unacknowledged_changes(session),
-    )
+def database_now(session: Session) -> datetime:
+    """The database's clock: replicas on several hosts agree on lease expiry by it.
 
-
-def unacknowledged_changes(session: Session) -> int:
-    """Changes of CQC's document shape nobody has acknowledged (``source ack``)."""
-    statement = select(func.count()).where(SourceChange.acknowledged_at.is_(None))
-    return int(session.scalar(statement) or 0)
+    SQLite has one worker, on the host of its file: that host's clock is the database's.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return datetime.now(UTC)
+    moment = session.scalar(select(func.clock_timestamp()))
+    assert isinstance(moment, datetime)
+    return moment.astimezone(UTC)

@@ -11,11 +11,16 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from monitor.store.runstate import unacknowledged_changes as unacknowledged
 from monitor.store.source_shape import learned_at
 from monitor.store.tables import SourceChange, SourceShapeKind, SourceShapePath, SourceShapeValue
 
 RECENT = timedelta(days=30)  # what ``status`` and the dashboard list
+
+
+def unacknowledged(session: Session) -> int:
+    """Changes of CQC's document shape nobody has acknowledged (``source ack``)."""
+    statement = select(func.count()).where(SourceChange.acknowledged_at.is_(None))
+    return int(session.scalar(statement) or 0)
 
 
 def changes(session: Session, since: datetime) -> list[dict[str, Any]]:

@@ -191,6 +191,10 @@ def test_run_polls_on_schedule_alerts_stops_cleanly_and_catches_up_once(world: W
         metrics = wait_for(lambda: sent_metrics(base), what="delivery metrics")
         assert 'cqc_monitor_events_total{type="rating_changed"} 1.0' in metrics
         assert 'cqc_monitor_next_run_timestamp_seconds{schedule="review"}' in metrics
+        # What the alert rules and the dashboard read: readiness, requests to CQC, the sinks.
+        assert "cqc_monitor_ready 1.0" in metrics
+        assert 'cqc_monitor_http_requests_total{outcome="ok",source="api"}' in metrics
+        assert 'cqc_monitor_sink_deliveries{sink="hook",state="dead"} 0.0' in metrics
 
         # Polls keep coming on schedule (one a second here).
         wait_for(

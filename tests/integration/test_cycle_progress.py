@@ -9,6 +9,7 @@ from structlog.testing import capture_logs
 from monitor.runtime.metrics import Metrics
 from monitor.runtime.progress import LoggedProgress
 from monitor.store import runstate
+from monitor.store.figures import Figures, read_figures
 from tests.fakes import FakeCqc
 from tests.support import documents as docs
 from tests.support.apps import app_for, settings_for
@@ -74,9 +75,9 @@ def test_next_run_of_each_schedule_is_exported(database_url: str) -> None:
     with app.sessions.begin() as session:
         runstate.save_job(session, "review", next_run_at=moment)
 
-    def figures() -> runstate.Figures:
+    def figures() -> Figures:
         with app.sessions() as session:
-            return runstate.figures(session)
+            return read_figures(session)
 
     text = Metrics(figures).render().decode().splitlines()
     (line,) = [line for line in text if line.startswith("cqc_monitor_next_run_timestamp_seconds{")]

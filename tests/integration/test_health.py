@@ -14,8 +14,8 @@ from structlog.testing import capture_logs
 
 from monitor.runtime.health import DatabaseProbe, HealthServer, Heartbeat
 from monitor.runtime.metrics import Metrics
-from monitor.store import runstate
 from monitor.store.engine import make_engine, make_session_factory
+from monitor.store.figures import Figures, read_figures
 from monitor.store.migrate import upgrade
 from tests.fakes import FakeCqc, RecordingSink
 from tests.support import documents as docs
@@ -171,9 +171,9 @@ def test_metrics_count_cycles_fetches_events_and_deliveries(
     try:
         sessions = make_session_factory(app.engine)
 
-        def figures() -> runstate.Figures:
+        def figures() -> Figures:
             with sessions() as session:
-                return runstate.figures(session)
+                return read_figures(session)
 
         metrics = Metrics(figures)
         base = serve(metrics=metrics.render)
@@ -221,9 +221,9 @@ def test_metrics_still_answer_when_the_database_is_down(
     shutil.rmtree(folder)
     sessions = make_session_factory(engine)
 
-    def figures() -> runstate.Figures:
+    def figures() -> Figures:
         with sessions() as session:
-            return runstate.figures(session)
+            return read_figures(session)
 
     metrics = Metrics(figures)
     metrics.delivery_outcome("hook", "sent")

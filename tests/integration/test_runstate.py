@@ -25,6 +25,7 @@ from monitor.runtime.worker import Worker, WorkerOptions
 from monitor.sources.base import FetchResult
 from monitor.store import runstate
 from monitor.store.engine import make_session_factory
+from monitor.store.figures import read_figures
 from monitor.store.tables import Cycle, Delivery, JobState, Lease
 from tests.fakes import FakeClock, FakeCqc, RecordingSink
 from tests.support import documents as docs
@@ -281,14 +282,14 @@ def test_figures_count_the_backlog_and_the_last_successful_cycles(database_url: 
     app.review().run("full")
 
     with app.sessions() as session:
-        figures = runstate.figures(session)
+        figures = read_figures(session)
     assert (figures.deliveries_pending, figures.deliveries_dead) == (1, 0)
     assert figures.last_success == {"full": NOW}
 
     with app.sessions.begin() as session:
         session.execute(update(Delivery).values(status="dead"))
     with app.sessions() as session:
-        assert runstate.figures(session).deliveries_dead == 1
+        assert read_figures(session).deliveries_dead == 1
 
 
 # --- the worker and its lease -------------------------------------------------------------------

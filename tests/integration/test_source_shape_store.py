@@ -16,8 +16,8 @@ from monitor.runtime.metrics import Metrics
 from monitor.store import source_changes as changes
 from monitor.store import source_shape as store
 from monitor.store.engine import make_engine, make_session_factory
+from monitor.store.figures import read_figures
 from monitor.store.migrate import upgrade
-from monitor.store.runstate import figures
 from monitor.store.status import read_status
 from monitor.store.tables import Location, SourceChange, SourceShapePath
 from tests.support import documents as docs
@@ -36,7 +36,7 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 def scrape(factory: sessionmaker[Session]) -> Any:
     """What ``/metrics`` reads from the database at scrape time."""
     with factory() as session:
-        return figures(session)
+        return read_figures(session)
 
 
 def read_documents(*location_ids: str) -> ShapeTally:
@@ -118,7 +118,7 @@ def test_acknowledging_clears_the_attention_status_and_the_gauge(engine: Engine)
         store.mark_learned(session, NOW - timedelta(days=30), None)
     with factory() as session:
         section = read_status(session, NOW)["source_shape"]
-        gauge = figures(session).source_changes_unacknowledged
+        gauge = read_figures(session).source_changes_unacknowledged
     metrics = Metrics(lambda: scrape(factory)).render().decode()
 
     assert section["learned_at"] == NOW - timedelta(days=30)
@@ -137,7 +137,7 @@ def test_acknowledging_clears_the_attention_status_and_the_gauge(engine: Engine)
         assert changes.acknowledge(session, NOW, "ops") == 0
     with factory() as session:
         section = read_status(session, NOW)["source_shape"]
-        gauge = figures(session).source_changes_unacknowledged
+        gauge = read_figures(session).source_changes_unacknowledged
     assert section["unacknowledged"] == gauge == 0
     assert {c["acknowledged_by"] for c in section["changes"]} == {"ops"}
 

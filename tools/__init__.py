@@ -1,0 +1,1 @@
+"""Tooling of the project that is not part of the package: the handbook's generators."""

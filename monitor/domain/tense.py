@@ -1,0 +1,92 @@
+"""Which inspection a sentence speaks of: this one, or an earlier one (SPEC §2.3).
+
+Reports set this inspection's findings beside the last one's: "At our last inspection we found
+four breaches ... The service remained in special measures. At this inspection we found ...
+no breaches". A finding belongs to the inspection named nearest before it in its sentence
+("At our last inspection ... and at this inspection ..."), else to the one named after it
+("Four breaches were found at our last inspection"), else to the one the sentences just before
+it in the same paragraph spoke of, else to this inspection: a report is about itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from monitor.domain.text_blocks import Sentence
+
+PAST, CURRENT = "past", "current"
+
+_KIND = r"(?:inspections?|assessments?|visits?|reviews?|ratings?|reports?)"
+_PAST = re.compile(
+    rf"\b(?:our|the|its|their|this service's|the service's|the provider's|a)\s+"
+    rf"(?:last|previous|prior|earlier|preceding|most recent previous)\s+(?:\w+\s+){{0,2}}?{_KIND}\b"
+    r"|\bthe last rating for this\b|\bpreviously\b|\bat that (?:time|inspection|assessment)\b"
+    r"|\bwhen we (?:last|previously) (?:inspected|assessed|visited)\b"
+)
+_CURRENT = re.compile(
+    r"\b(?:this|the current|our current|the latest|our latest|today's)\s+(?:\w+\s+){0,2}?"
+    r"(?:inspection|assessment|visit)s?\b"
+)
+# "since our last inspection" measures change up to now; it does not speak of then.
+_SINCE = re.compile(r"(?:since|compared (?:to|with)|from)\s+$")
+_PAST_HEADING = re.compile(r"last inspection|previous inspection|last assessment|last rating")
+_LOOK_BACK = 2  # sentences a reference to an earlier inspection carries over to
+# "We found ..." opening a sentence of its own reports this inspection's findings; an earlier
+# inspection's are reported in the sentence that names it.
+_OWN_FINDING = re.compile(r"^(?:we|cqc) (?:have |has |had )?(?:also )?(?:found|identified|saw)\b")
+
+
+def markers(lowered: str) -> list[tuple[int, str]]:
+    """Positions in a lower-cased sentence where it names an inspection, with which one."""
+    found = [(match.start(), CURRENT) for match in _CURRENT.finditer(lowered)]
+    for match in _PAST.finditer(lowered):
+        if not _SINCE.search(lowered[max(0, match.start() - 16) : match.start()]):
+            found.append((match.start(), PAST))
+    return sorted(found)
+
+
+def tense_at(found: Sequence[tuple[int, str]], position: int, inherited: str) -> str:
+    """The inspection a finding at ``position`` belongs to, given the sentence's markers."""
+    before = [tense for at, tense in found if at < position]
+    if before:
+        return before[-1]
+    after = [tense for at, tense in found if at > position]
+    return after[0] if after else inherited
+
+
+class Context:
+    """The inspection each sentence of a report speaks of when it does not say."""
+
+    def __init__(self, sentences: Sequence[Sentence], lowered: Sequence[str]) -> None:
+        self._sentences = sentences
+        self._lowered = lowered
+        self._markers: dict[int, list[tuple[int, str]]] = {}
+
+    def markers(self, index: int) -> list[tuple[int, str]]:
+        found = self._markers.get(index)
+        if found is None:
+            found = self._markers[index] = markers(self._lowered[index])
+        return found
+
+    def inherited(self, index: int) -> str:
+        """What the sentences before it, in its paragraph, last spoke of (a few at most)."""
+        sentence = self._sentences[index]
+        if _OWN_FINDING.match(self._lowered[index]):
+            return CURRENT
+        for back in range(1, _LOOK_BACK + 1):
+            earlier = index - back
+            if earlier < 0:
+                break
+            previous = self._sentences[earlier]
+            if previous.block != sentence.block:
+                if previous.heading and _PAST_HEADING.search(self._lowered[earlier]):
+                    return PAST
+                break
+            found = self.markers(earlier)
+            if found:
+                return found[-1][1]
+        return CURRENT
+
+    def tense(self, index: int, position: int) -> str:
+        return tense_at(self.markers(index), position, self.inherited(index))

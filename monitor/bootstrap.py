@@ -21,8 +21,16 @@ from monitor.domain.events import Event
 from monitor.redaction import Redactor
 from monitor.services import disabled_sinks
 from monitor.services.dispatcher import Dispatcher, OutcomeListener, RetryPolicy
-from monitor.services.ports import Clock, LocationSource, PageSource, SystemClock
+from monitor.services.ports import (
+    Clock,
+    LocationSource,
+    PageSource,
+    ReportTextSource,
+    SystemClock,
+)
 from monitor.services.progress import Progress
+from monitor.services.report_stage import ReportStage
+from monitor.services.report_texts import TextOptions, TextReader
 from monitor.services.review import ReviewOptions, ReviewService
 from monitor.services.routing import route
 from monitor.services.searches import SearchSource, SearchWatch
@@ -34,6 +42,7 @@ from monitor.sources.api_client import CqcApiClient
 from monitor.sources.http import RetryPolicy as HttpRetryPolicy
 from monitor.sources.http import build_http_getter
 from monitor.sources.ratelimit import Limiter, RateLimiter
+from monitor.sources.report_text import ReportTextClient
 from monitor.sources.web_client import CqcWebClient
 from monitor.store import migrate
 from monitor.store.engine import database_errors, make_engine, make_session_factory
@@ -64,6 +73,7 @@ class App:
     owner: str = field(default_factory=owner_name)
     redact: Redactor = field(default_factory=Redactor)
     rate_buckets: RateBuckets | None = None
+    reports: ReportTextSource | None = None  # report texts, for findings (None: not read)
 
     @property
     def replicated(self) -> bool:
@@ -105,7 +115,25 @@ class App:
             alive=owner_alive,
             searches=searches,
             progress=progress,
+            texts=self.report_stage(searches),
         )
+
+    def report_stage(self, searches: SearchWatch | None) -> ReportStage:
+        """How a cycle reads its new reports' texts ([sources.report_text])."""
+        s = self.settings.sources.report_text
+        reader = TextReader(
+            self.reports,
+            options=TextOptions(
+                enabled=s.enabled,
+                concurrency=self.settings.sources.cqc_api.concurrency,
+                cycle_seconds=s.cycle_seconds,
+                read_attempts=s.read_attempts,
+            ),
+            clock=self.clock,
+            redact=self.redact,
+        )
+        names = searches.names if searches is not None else []
+        return ReportStage(reader, self.sessions, searches=names)
 
     def search_watch(self) -> SearchWatch | None:
         """The saved searches, or None when ``[[watch.search]]`` has none."""
@@ -182,6 +210,8 @@ class App:
 
     def close(self) -> None:
         self.api.close()
+        if self.reports is not None:
+            self.reports.close()
         if self.web is not None:
             self.web.close()
         if self.rate_buckets is not None:
@@ -202,7 +232,11 @@ def build_app(
     web: PageSource | None = None,
     sinks: Mapping[str, Sink] | None = None,
     engine_options: Mapping[str, Any] | None = None,
+    reports: ReportTextSource | None = None,
 ) -> App:
+    """The application; ``api``, ``web`` and ``reports`` replace the clients the settings
+    describe (with ``api`` given and ``reports`` not, report texts are not read: a test's
+    fake register has no report server behind it)."""
     engine = make_engine(
         settings.database.url,
         idle_transaction_seconds=2 * settings.schedule.cycle_lease_seconds,
@@ -212,17 +246,22 @@ def build_app(
     built = dict(sinks) if sinks is not None else {c.name: make_sink(c) for c in configs}
     # SQLite is one worker: its own limiter is the whole deployment's.
     buckets = RateBuckets(engine.url) if shared_by_replicas(engine) else None
+    # One limiter for every API request, report texts included: the configured rate is a total.
+    limiter = rate_limiter(buckets, "api", settings.sources.cqc_api.requests_per_second)
+    if reports is None and api is None and settings.sources.report_text.enabled:
+        reports = _report_client(settings, limiter)
     return App(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         clock=clock or SystemClock(),
-        api=api or _api_client(settings, buckets),
+        api=api or _api_client(settings, limiter),
         web=web if web is not None else _web_client(settings, buckets),
         sink_configs=configs,
         sinks=built,
         redact=Redactor(settings.secrets()),
         rate_buckets=buckets,
+        reports=reports,
     )
 
 
@@ -246,7 +285,7 @@ def dashboard_config(settings: Settings) -> DashboardConfig:
     )
 
 
-def _api_client(settings: Settings, buckets: RateBuckets | None) -> CqcApiClient:
+def _api_client(settings: Settings, limiter: Limiter) -> CqcApiClient:
     api = settings.sources.cqc_api
     return CqcApiClient.create(
         base_url=api.base_url,
@@ -258,7 +297,23 @@ def _api_client(settings: Settings, buckets: RateBuckets | None) -> CqcApiClient
         deadline_seconds=api.deadline_seconds,
         max_response_bytes=api.max_response_bytes,
         retry=HttpRetryPolicy(max_attempts=api.max_attempts),
-        limiter=rate_limiter(buckets, "api", api.requests_per_second),
+        limiter=limiter,
+    )
+
+
+def _report_client(settings: Settings, limiter: Limiter) -> ReportTextClient:
+    api, text = settings.sources.cqc_api, settings.sources.report_text
+    return ReportTextClient.create(
+        base_url=api.base_url,
+        subscription_key=api.subscription_key.get_secret_value(),
+        partner_code=api.partner_code,
+        requests_per_second=api.requests_per_second,
+        concurrency=api.concurrency,
+        timeout_seconds=text.timeout_seconds,
+        deadline_seconds=text.deadline_seconds,
+        max_response_bytes=text.max_response_bytes,
+        retry=HttpRetryPolicy(max_attempts=text.max_attempts),
+        limiter=limiter,
     )
 
 

@@ -256,39 +256,80 @@ def _insert_events(
         existing.add(event.id)
         location_id = item.decision.state.id
         before = known.get(location_id)
-        session.execute(
-            insert(EventRecord).values(
-                id=event.id,
-                location_id=location_id,
-                cycle_id=cycle_id,
-                type=event.type,
-                severity=event.severity,
-                detected_at=now,
-                summary=event.summary,
-                payload=event.to_dict(),
-                before_snapshot_id=before.last_snapshot_id if before else None,
-                after_snapshot_id=snapshot_ids.get(location_id),
-            )
+        _insert_event(
+            session,
+            event,
+            cycle_id=cycle_id,
+            now=now,
+            before_snapshot_id=before.last_snapshot_id if before else None,
+            after_snapshot_id=snapshot_ids.get(location_id),
         )
         written.append(event)
     return written
 
 
+def insert_event(session: Session, event: Event, *, cycle_id: int | None, now: datetime) -> bool:
+    """One event that comes from no snapshot (a report's findings read later); False when
+    the store already has it (the same event detected again)."""
+    if session.get(EventRecord, event.id) is not None:
+        return False
+    _insert_event(session, event, cycle_id=cycle_id, now=now)
+    return True
+
+
+def _insert_event(
+    session: Session,
+    event: Event,
+    *,
+    cycle_id: int | None,
+    now: datetime,
+    before_snapshot_id: int | None = None,
+    after_snapshot_id: int | None = None,
+) -> None:
+    session.execute(
+        insert(EventRecord).values(
+            id=event.id,
+            location_id=event.location.id,
+            cycle_id=cycle_id,
+            type=event.type,
+            severity=event.severity,
+            detected_at=now,
+            summary=event.summary,
+            payload=event.to_dict(),
+            before_snapshot_id=before_snapshot_id,
+            after_snapshot_id=after_snapshot_id,
+        )
+    )
+
+
+def log_fetches(
+    session: Session, logs: Sequence[FetchLog], *, cycle_id: int | None, outcome: str
+) -> None:
+    """Fetch-log rows outside a location's own decision (a report text read later)."""
+    _insert_fetch_rows(session, [(log, outcome) for log in logs], cycle_id)
+
+
 def _insert_fetches(session: Session, items: Sequence[Applied], cycle_id: int | None) -> None:
+    logs = [(log, item.decision.outcome) for item in items for log in item.fetches]
+    _insert_fetch_rows(session, logs, cycle_id)
+
+
+def _insert_fetch_rows(
+    session: Session, logs: Sequence[tuple[FetchLog, str]], cycle_id: int | None
+) -> None:
     rows = [
         {
             "cycle_id": cycle_id,
             "location_id": log.location_id,
             "source": log.source,
             "fetched_at": log.fetched_at,
-            "outcome": item.decision.outcome if log.error is None else "error",
+            "outcome": outcome if log.error is None else "error",
             "http_status": log.http_status,
             "duration_ms": round(log.duration_ms, 2),
             "size": log.size,
             "error": log.error,
         }
-        for item in items
-        for log in item.fetches
+        for log, outcome in logs
     ]
     if rows:
         session.execute(insert(Fetch), rows)

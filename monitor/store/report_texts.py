@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -168,41 +168,53 @@ def due(session: Session, now: datetime, *, limit: int) -> list[Pending]:
     return [Pending(*row) for row in rows]
 
 
-def location_texts(session: Session, location_id: str) -> list[dict[str, Any]]:
-    """A location's report texts, newest report first: state, findings and the text itself."""
-    rows = session.scalars(
-        select(ReportText)
+def location_texts(
+    session: Session, location_id: str, *, with_text: bool = True
+) -> list[dict[str, Any]]:
+    """A location's report texts, newest report first: state, findings and (``with_text``)
+    the text itself."""
+    columns = [getattr(ReportText, name) for name in _DESCRIBED]
+    if with_text:
+        columns.append(ReportText.text)
+    rows = session.execute(
+        select(*columns)
         .where(ReportText.location_id == location_id)
         .order_by(ReportText.report_date.desc(), ReportText.created_at.desc())
     )
-    return [_described(row) for row in rows]
+    return [_described(dict(row._mapping)) for row in rows]
 
 
 def report_text(session: Session, link_id: str) -> dict[str, Any] | None:
     """One report's text and findings (None: the monitor never read or tried it)."""
-    row = session.get(ReportText, link_id)
-    return _described(row) if row is not None else None
+    columns = [getattr(ReportText, name) for name in (*_DESCRIBED, "text")]
+    row = session.execute(select(*columns).where(ReportText.link_id == link_id)).first()
+    return _described(dict(row._mapping)) if row is not None else None
 
 
-def _described(row: ReportText) -> dict[str, Any]:
-    return {
-        "link_id": row.link_id,
-        "location_id": row.location_id,
-        "report_date": row.report_date,
-        "report_uri": row.report_uri,
-        "status": row.status,
-        "attempts": row.attempts,
-        "source": row.source,
-        "findings": row.findings,
-        "last_error": row.last_error,
-        "http_status": row.http_status,
-        "event_id": row.event_id,
-        "findings_event_id": row.findings_event_id,
-        "created_at": row.created_at,
-        "read_at": row.read_at,
-        "text_chars": row.text_chars,
-        "text": decompressed(row.text),
-    }
+_DESCRIBED = (
+    "link_id",
+    "location_id",
+    "report_date",
+    "report_uri",
+    "status",
+    "attempts",
+    "source",
+    "findings",
+    "last_error",
+    "http_status",
+    "event_id",
+    "findings_event_id",
+    "created_at",
+    "read_at",
+    "text_chars",
+)
+
+
+def _described(row: Mapping[str, Any]) -> dict[str, Any]:
+    described = {name: row[name] for name in _DESCRIBED}
+    if "text" in row:
+        described["text"] = decompressed(row["text"])
+    return described
 
 
 def decompressed(data: bytes | None) -> str | None:

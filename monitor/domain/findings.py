@@ -28,7 +28,7 @@ from monitor.domain.text_blocks import Sentence
 SOURCES = ("report_text", "assessment_narrative", "website")
 SPECIAL_MEASURES = ("placed", "remains", "removed")
 # Words of the sentences worth reading closely; every other one only feeds the summary.
-_BREACH_WORDS = ("breach", "not being met", "not met", "compl")
+_BREACH_WORDS = ("breach", "not being met", "not met", "not meeting", "compl")
 _ACTION_WORDS = (
     "notice", "urgent", "condition", "suspen", "cancel", "prosecut", "guilty", "convicted",
     "criminal proceedings", "fixed penalty", "enforcement", "table below",
@@ -176,7 +176,7 @@ def _breaches(said: Iterable[Breach]) -> tuple[int | None, frozenset[regulations
         if breach.tense != CURRENT:
             continue
         none = none or breach.none
-        if breach.count:
+        if breach.count and not breach.restated:
             per_sentence[breach.sentence] = per_sentence.get(breach.sentence, 0) + breach.count
         named.update(breach.regulations)
     if per_sentence or named:

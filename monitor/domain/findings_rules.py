@@ -75,7 +75,9 @@ _SUBJECT = re.compile(
     r"\b(?:relating to|related to|in relation to|regarding|in respect of|concerning|around"
     r"|linked to|about|covering|for|of)\b"
 )
-_CLAUSE_END = re.compile(r"[;:]|\. ")
+_CLAUSE_END = re.compile(r";|\. |\bbreach")
+# "a breach of the 2010 regulations, which corresponds to a breach of Regulation 12": one.
+_RESTATED = re.compile(r"(?:correspond\w*|equivalent|amount\w*|equat\w*) to (?:a |an )?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ class Breach:
     regulations: frozenset[Regulation] = frozenset()
     none: bool = False  # "there were no breaches"
     refers_back: bool = False  # "remained in breach of these regulations"
+    restated: bool = False  # "which corresponds to a breach of ...": the one before it
 
 
 def clause_before(lowered: str, position: int) -> str:
@@ -138,7 +141,8 @@ def _breach(lowered: str, start: int, end: int, scheme: str, tense: str) -> Brea
         # "This was a breach" is one; a bare "breach" ("in breach", "breaches were found")
         # says there were some without saying how many.
         return Breach(tense, 0)
-    return Breach(tense, 0, count=count, regulations=named, refers_back=refers)
+    restated = bool(_RESTATED.search(before))
+    return Breach(tense, 0, count=count, regulations=named, refers_back=refers, restated=restated)
 
 
 def _count(before: str, from_breach: str, after: str) -> int | None:
@@ -152,8 +156,9 @@ def _count(before: str, from_breach: str, after: str) -> int | None:
 
 
 def _clause_after(lowered: str, start: int) -> str:
+    """From a breach to the end of its clause, or to the next breach a sentence names."""
     rest = lowered[start:]
-    end = _CLAUSE_END.search(rest)
+    end = _CLAUSE_END.search(rest, 6)
     return rest[: end.start()] if end else rest
 
 

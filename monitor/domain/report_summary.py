@@ -28,6 +28,11 @@ _OPENING_HEADING = re.compile(
     r"|our overall judgement)\b",
     re.I,
 )
+# The same headings run into a sentence, with their capitals (a transcribed PDF page).
+_HEADING_INSIDE = re.compile(
+    r"\b(?:People's experience of using this service and what we found|Overall summary"
+    r"|Summary of findings|Our view of the service|Letter from the Chief Inspector of)\b"
+)
 # Headings and labels that may open a sentence when a PDF extract ran them into it.
 _LEADING_LABELS = re.compile(
     r"^(?:(?:people's experience of using this service and what we found|what we found"
@@ -54,11 +59,17 @@ _DATE_LINE = re.compile(r"^\d{1,2}(?: and \d{1,2})? [A-Z][a-z]+ \d{4}\b")
 
 
 def summarise(sentences: Sequence[Sentence]) -> str | None:
-    start = _opening(sentences)
+    start, first = _opening(sentences)
+    summary = _from(sentences, start, first)
+    # A heading with nothing after it (a running header on the last page): from the top.
+    return summary if summary is not None or start == 0 else _from(sentences, 0, None)
+
+
+def _from(sentences: Sequence[Sentence], start: int, first: str | None) -> str | None:
     chosen: list[str] = []
     length = 0
-    for sentence in sentences[start:]:
-        text = _content(sentence)
+    for index, sentence in enumerate(sentences[start:]):
+        text = _content(sentence, first if index == 0 else None)
         if text is None:
             continue
         extra = len(text) + (1 if chosen else 0)
@@ -71,19 +82,25 @@ def summarise(sentences: Sequence[Sentence]) -> str | None:
     return " ".join(chosen) or None
 
 
-def _opening(sentences: Sequence[Sentence]) -> int:
+def _opening(sentences: Sequence[Sentence]) -> tuple[int, str | None]:
+    """Where the summary starts: the sentence, and its text when a page extracted without
+    line breaks ran the heading into the middle of it (else None)."""
     for heading in (_FINDINGS_HEADING, _OPENING_HEADING):
         for index, sentence in enumerate(sentences):
             if heading.match(sentence.text):
-                return index
-    return 0
+                return index, None
+    for index, sentence in enumerate(sentences):
+        inside = _HEADING_INSIDE.search(sentence.text)
+        if inside is not None and not sentence.heading:
+            return index, sentence.text[inside.start() :]
+    return 0, None
 
 
-def _content(sentence: Sentence) -> str | None:
+def _content(sentence: Sentence, text: str | None = None) -> str | None:
     """The sentence as a summary shows it, or None for headings, labels and boilerplate."""
     if sentence.heading:
         return None
-    text = _LEADING_LABELS.sub("", sentence.text).strip()
+    text = _LEADING_LABELS.sub("", text or sentence.text).strip()
     if _DATE_LINE.match(text):
         text = _DATE_LINE.sub("", text).strip()
     if len(text.split()) < 4 or not text.endswith((".", "!", "?", ":")):

@@ -15,7 +15,17 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from monitor.domain.text_blocks import TERMINAL, Block, Sentence, blocks, sentences
+from monitor.domain.text_blocks import (
+    SECTION_START,
+    SOFT_BREAK,
+    TERMINAL,
+    Block,
+    Sentence,
+    blocks,
+    page_width,
+    runs_on,
+    sentences,
+)
 
 _REPLACE = {
     **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u00b4", "'"),
@@ -49,11 +59,15 @@ _KIND_DATE = re.compile(rf"{_REPORT_KIND}\s+{_DATE}(?:[^\S\n]+\d{{1,4}}(?=\s|$))
 _KIND_WORDS = ("eport", "ppendix", "ummary", "Table")
 _PAGE_OF = re.compile(r"Page\s+\d{1,4}\s+(?:of|/)\s+\d{1,4}\b")
 _NAME_WORD = r"(?:[A-Z0-9][\w'&()/-]*|of|and|the|on|upon|in|at|de|la|for|le)"
-_NUMBERED_NAME = re.compile(rf"(?:^|\s)\d{{1,4}}\s+(?:{_NAME_WORD}\s+){{1,14}}$")
-_NAME = re.compile(rf"(?:^|\s)(?:{_NAME_WORD}\s+){{1,14}}$")
+# Found from where the page number or name starts: the space before it stays in the text.
+_NUMBERED_NAME = re.compile(rf"(?<!\S)\d{{1,4}}\s+(?:{_NAME_WORD}\s+){{1,14}}$")
+_NAME = re.compile(rf"(?<!\S)(?:{_NAME_WORD}\s+){{1,14}}$")
+# A footer wrapped onto two lines: only capitalised words between its page number and kind.
+_WRAPPED_NAME = re.compile(r"(?<!\S)\d{1,4}\s+(?:[A-Z][\w'&()/-]*\s+){1,14}$")
 _AFTER_NAME = re.compile(rf"(?:\s+{_REPORT_KIND})?\s+{_DATE}(?:[^\S\n]+\d{{1,4}}(?=\s|$))?")
 _PAGE_START = frozenset("-–|0123456789Pp")
-_PAGE_BEFORE = re.compile(r"(?:^|\s)\d{1,4}\s+$")
+_CONTINUING = frozenset("([{,;:)")
+_PAGE_BEFORE = re.compile(r"(?<!\S)\d{1,4}[^\S\n]+$")
 _PAGE_NUMBER = re.compile(r"^[-–|\s]*(?:page\s+)?\d{1,4}[-–|\s]*$", re.IGNORECASE)
 # Lines with these words are never running furniture: they are what the findings are read from.
 _SUBSTANCE = re.compile(
@@ -131,7 +145,7 @@ def prepare(text: str, *, location_name: str | None = None) -> Prepared:
     """``text`` without page furniture, as blocks and sentences."""
     clean = _drop_footers(normalise(text), " ".join((location_name or "").split()))
     lines = _drop_furniture_lines(clean, location_name)
-    joined = _join_hyphenation("\n".join(_mend_page_breaks(lines)))
+    joined = _join_hyphenation("\n".join(_mend_page_breaks(lines, page_width(lines))))
     found = tuple(blocks(joined.split("\n")))
     return Prepared(found, tuple(sentences(found)))
 
@@ -212,37 +226,57 @@ def _own_name_footers(text: str, name: str) -> list[tuple[int, int]]:
 
 
 def _name_before(text: str, end: int) -> int:
-    """How many characters before ``end`` (on its line) are the footer's name and page."""
+    """How many characters before ``end`` are the footer's name and page number: on its own
+    line, else from the line before when the footer was wrapped ("... Good 1 Marsh Lane\n
+    Hospital Quality Report 12/01/2015")."""
     line_start = text.rfind("\n", 0, end) + 1
     window = text[max(line_start, end - 160) : end]
-    found = _NUMBERED_NAME.search(window) or _NAME.search(window)
+    found = _NUMBERED_NAME.search(window)
+    if found is not None:
+        return len(window) - found.start()
+    previous_start = text.rfind("\n", 0, max(0, line_start - 1)) + 1
+    wrapped = text[max(previous_start, end - 160) : end]
+    found = _WRAPPED_NAME.search(wrapped)
+    if found is not None and wrapped.count("\n", found.start()) == 1:
+        return len(wrapped) - found.start()
+    found = _NAME.search(window)
     return len(window) - found.start() if found else 0
 
 
 def _drop_furniture_lines(text: str, location_name: str | None) -> list[str]:
-    # A line that was nothing but a footer goes altogether: left blank, it would end the
-    # paragraph it interrupted. Lines are compared digits aside ("Page 3", "Page 4"), as
-    # ASCII bytes: a shape only needs to tell lines apart, and bytes are quick to map.
+    """The lines without running headers, footers and page numbers, and without the blank
+    lines around them: a page break is no paragraph break. Lines are compared digits aside
+    ("Page 3", "Page 4") and as ASCII bytes, which are quick to map."""
     raw = text.split("\n")
     shaped = text.encode("utf-8", "surrogatepass").translate(_SHAPE).split(b"\n")
     name = " ".join((location_name or "").split()).lower().encode("utf-8", "surrogatepass")
-    lines, shapes = [], []
+    lines, shapes, gone = [], [], []
     for line, shape in zip(raw, shaped, strict=True):
-        if _CUT in line:
+        cut = _CUT in line
+        if cut:
             line, shape = line.replace(_CUT, " "), shape.replace(b"\x00", b" ")
-            if not line.strip():
-                continue
         lines.append(line.strip())
         shapes.append(shape.strip())
+        gone.append(cut and not lines[-1])  # nothing but a footer
     counts = Counter(shapes)
-    kept = []
-    for line, shape in zip(lines, shapes, strict=True):
+    for index, (line, shape) in enumerate(zip(lines, shapes, strict=True)):
         start = line[:1]
         # Most lines are unique prose: only a repeated line or a number can be furniture.
-        if (counts[shape] > 1 or start in _PAGE_START) and _furniture(line, shape, counts, name):
-            continue
-        kept.append(_LEADING_PAGE.sub("", line) if start.isdigit() else line)
-    return kept
+        if (counts[shape] > 1 and line) or start in _PAGE_START:
+            gone[index] = gone[index] or _furniture(line, shape, counts, name)
+    return [
+        SOFT_BREAK if not line and _next_to(gone, index) else _unnumbered(line)
+        for index, line in enumerate(lines)
+        if not gone[index]
+    ]
+
+
+def _unnumbered(line: str) -> str:
+    return _LEADING_PAGE.sub("", line) if line[:1].isdigit() else line
+
+
+def _next_to(gone: list[bool], index: int) -> bool:
+    return (index > 0 and gone[index - 1]) or (index + 1 < len(gone) and gone[index + 1])
 
 
 def _furniture(line: str, shape: bytes, counts: Counter[bytes], name: bytes) -> bool:
@@ -257,26 +291,64 @@ def _furniture(line: str, shape: bytes, counts: Counter[bytes], name: bytes) -> 
     return count >= 3 and len(line) <= 150 and not line.endswith(".")
 
 
-def _mend_page_breaks(lines: list[str]) -> list[str]:
-    """Join a sentence a page break cut: drop the blank lines, and a short running header,
-    between a line that does not end a sentence and one that goes on in lower case."""
+def _mend_page_breaks(lines: list[str], width: int) -> list[str]:
+    """Join a sentence a page break cut: drop the blank lines and short running headers
+    between a line that does not end a sentence and the line that goes on with it."""
+    repeated = Counter(lines)
     mended: list[str] = []
-    for index, line in enumerate(lines):
-        if (not line or _interrupting(line)) and mended and _unfinished(mended[-1]):
-            after = next((ln for ln in lines[index + 1 : index + 4] if ln), "")
-            if after[:1].islower():
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        previous = mended[-1] if mended else ""
+        if _unfinished(previous) and _gap(line, width):
+            after = index
+            while after < len(lines) and after < index + 5 and _gap(lines[after], width):
+                after += 1
+            following = lines[after] if after < len(lines) else ""
+            # Only blank lines and headers seen on other pages too: a page break, nothing more.
+            furniture = all(_blank(ln) or repeated[ln] > 1 for ln in lines[index:after])
+            if _goes_on(previous, following, width, furniture):
+                index = after
                 continue
         mended.append(line)
+        index += 1
     return mended
 
 
+def _blank(line: str) -> bool:
+    return not line or line == SOFT_BREAK
+
+
+def _gap(line: str, width: int) -> bool:
+    return _blank(line) or _interrupting(line, width)
+
+
+def _goes_on(previous: str, following: str, width: int, furniture: bool) -> bool:
+    """Whether ``following`` continues the sentence ``previous`` left unfinished: it goes on
+    in lower case or with punctuation, or after a word no sentence ends with; or, across a
+    page break, two lines as wide as the page meet (a paragraph's last line ends its
+    sentence, and a line after a break that starts a section is a heading)."""
+    if not following:
+        return False
+    if following[:1].islower() or following[:1] in _CONTINUING or runs_on(previous):
+        return True
+    full = len(previous) >= 0.85 * width and len(following) >= 0.6 * width
+    return furniture and full and not SECTION_START.match(following)
+
+
 def _unfinished(line: str) -> bool:
-    return bool(line) and not line.endswith((*TERMINAL, ","))
+    """A line that does not end a sentence (";" and ":" go on, into a list or a clause)."""
+    return not _blank(line) and not line.endswith((".", "!", "?"))
 
 
-def _interrupting(line: str) -> bool:
+def _interrupting(line: str, width: int) -> bool:
+    """A running header or footer left in a sentence: short (a line of the sentence itself
+    fills most of the page's width), capitalised or numbered, no sentence end, no finding."""
     return (
-        len(line) <= 60 and not line.endswith(TERMINAL) and not _SUBSTANCE.search(line.casefold())
+        len(line) <= min(60, 0.6 * width)
+        and (line[:1].isupper() or line[:1].isdigit())
+        and not line.endswith(TERMINAL)
+        and not _SUBSTANCE.search(line.casefold())
     )
 
 

@@ -32,6 +32,9 @@ _CURRENT = re.compile(
 _SINCE = re.compile(r"(?:since|compared (?:to|with)|from)\s+$")
 _PAST_HEADING = re.compile(r"last inspection|previous inspection|last assessment|last rating")
 _LOOK_BACK = 2  # sentences a reference to an earlier inspection carries over to
+_LOOK_AHEAD = 3
+# A sentence in the present or future tense speaks of now, whatever the one before it did.
+_PRESENT = re.compile(r"\b(?:is|are|remains|continues|has|have|will|now)\b")
 # "We found ..." opening a sentence of its own reports this inspection's findings; an earlier
 # inspection's are reported in the sentence that names it.
 _OWN_FINDING = re.compile(r"^(?:we|cqc) (?:have |has |had )?(?:also )?(?:found|identified|saw)\b")
@@ -70,16 +73,27 @@ class Context:
         return found
 
     def inherited(self, index: int) -> str:
-        """What the sentences before it, in its paragraph, last spoke of (a few at most)."""
+        """What the sentences before it, in its paragraph, last spoke of (a few at most).
+
+        "We found ..." opening a sentence reports this inspection, unless the paragraph
+        names this inspection only later: then it still tells of the earlier one ("At our
+        last inspection ... . We found six breaches. At this inspection we found ...").
+        """
+        earlier = self._earlier(index)
+        if earlier == PAST and _PRESENT.search(self._lowered[index]):
+            return CURRENT  # "The service remains in special measures": now, whatever came before
+        if earlier == PAST and _OWN_FINDING.match(self._lowered[index]):
+            return PAST if self._named_later(index) else CURRENT
+        return earlier
+
+    def _earlier(self, index: int) -> str:
         sentence = self._sentences[index]
-        if _OWN_FINDING.match(self._lowered[index]):
-            return CURRENT
         for back in range(1, _LOOK_BACK + 1):
             earlier = index - back
             if earlier < 0:
                 break
             previous = self._sentences[earlier]
-            if previous.block != sentence.block:
+            if previous.passage != sentence.passage or previous.heading:
                 if previous.heading and _PAST_HEADING.search(self._lowered[earlier]):
                     return PAST
                 break
@@ -87,6 +101,16 @@ class Context:
             if found:
                 return found[-1][1]
         return CURRENT
+
+    def _named_later(self, index: int) -> bool:
+        passage = self._sentences[index].passage
+        for later in range(index + 1, min(len(self._sentences), index + 1 + _LOOK_AHEAD)):
+            if self._sentences[later].passage != passage:
+                return False
+            found = self.markers(later)
+            if found:
+                return found[0][1] == CURRENT
+        return False
 
     def tense(self, index: int, position: int) -> str:
         return tense_at(self.markers(index), position, self.inherited(index))

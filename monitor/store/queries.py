@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.store.report_texts import location_texts
 from monitor.store.tables import Delivery, EventRecord, Fetch, Location, SnapshotRecord
 
 
@@ -84,6 +85,7 @@ def history(session: Session, location_id: str) -> list[dict[str, Any]]:
     """One location's audit trail, oldest first: snapshots, events, deliveries, failed fetches."""
     entries = [*_snapshots(session, location_id), *_events(session, location_id)]
     entries += _deliveries(session, location_id) + _failures(session, location_id)
+    entries += _report_texts(session, location_id)
     # Ties (one cycle writes a snapshot, its events and their deliveries at one moment) are
     # broken by kind, then by the row's own id: the same order in every format, every time.
     entries.sort(key=lambda entry: (entry["at"], _KIND_ORDER[entry["kind"]], _tiebreak(entry)))
@@ -98,7 +100,7 @@ def _tiebreak(entry: dict[str, Any]) -> tuple[str, int]:
     )
 
 
-_KIND_ORDER = {"snapshot": 0, "fetch_error": 1, "event": 2, "delivery": 3}
+_KIND_ORDER = {"snapshot": 0, "fetch_error": 1, "event": 2, "report_text": 3, "delivery": 4}
 
 
 def _snapshots(session: Session, location_id: str) -> list[dict[str, Any]]:
@@ -195,6 +197,53 @@ def _failures(session: Session, location_id: str) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+def _report_texts(session: Session, location_id: str) -> list[dict[str, Any]]:
+    """Each report text the monitor read (or tried to) for an alert, with its findings and
+    the text itself."""
+    return [
+        {
+            "at": _iso(row["read_at"] or row["created_at"]),
+            "kind": "report_text",
+            "link_id": row["link_id"],
+            "report_date": row["report_date"],
+            "status": row["status"],
+            "source": row["source"],
+            "attempts": row["attempts"],
+            "findings": row["findings"],
+            "error": row["last_error"],
+            "event_id": row["findings_event_id"] or row["event_id"],
+            "text_chars": row["text_chars"],
+            "text": row["text"],
+        }
+        for row in location_texts(session, location_id)
+    ]
+
+
+# The columns ``changes --format csv`` adds for an event's findings (SPEC §5.3): empty for an
+# event without findings, as for one whose report text is not read yet.
+FINDINGS_COLUMNS = (
+    "breaches",
+    "special_measures",
+    "enforcement",
+    "regulations",
+    "findings_source",
+)
+
+
+def findings_cells(event: dict[str, Any]) -> dict[str, Any]:
+    """An event's findings as flat cells for a spreadsheet (lists joined with "; ")."""
+    found = (event.get("details") or {}).get("findings")
+    if not isinstance(found, dict):
+        return dict.fromkeys(FINDINGS_COLUMNS)
+    return {
+        "breaches": found.get("breaches"),
+        "special_measures": found.get("special_measures"),
+        "enforcement": "; ".join(found.get("enforcement") or ()) or None,
+        "regulations": "; ".join(found.get("regulations") or ()) or None,
+        "findings_source": found.get("source"),
+    }
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -113,7 +113,9 @@ def test_signed_webhooks_for_every_event(
     # The report of that assessment, read in the same cycle: its findings in the alert.
     report = received[2]["body"]["data"]
     assert report["severity"] == "critical"
-    assert report["details"]["report_link_id"] == rating["body"]["data"]["details"]["report_link_id"]
+    assert (
+        report["details"]["report_link_id"] == rating["body"]["data"]["details"]["report_link_id"]
+    )
     findings = report["details"]["findings"]
     assert (findings["source"], findings["breaches"], findings["special_measures"]) == (
         "report_text",

@@ -51,7 +51,8 @@ _BOILERPLATE = re.compile(
     r"|[–-] this means we looked for evidence|^find out what we look at"
     r"|^the purpose of special measures|^special measures provide a framework"
     r"|^in instances where cqc|read more about inspection ratings|^you can (?:find|see|read)"
-    r"|^(?:updated|published|date of (?:inspection|publication)|tel|website|contents)\b"
+    r"|^(?:updated|published|contents)\b|date of (?:inspection|publication)|\b(?:tel|website):"
+    r"|quality report|inspection report\b"
     r"|^on this page\b|^(?:please )?see the (?:action|full report)|^ratings? overall rating",
     re.I,
 )

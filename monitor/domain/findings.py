@@ -31,7 +31,8 @@ SPECIAL_MEASURES = ("placed", "remains", "removed")
 _BREACH_WORDS = ("breach", "not being met", "not met", "not meeting", "compl")
 _ACTION_WORDS = (
     "notice", "urgent", "condition", "suspen", "cancel", "prosecut", "guilty", "convicted",
-    "criminal proceedings", "fixed penalty", "enforcement", "table below",
+    "criminal proceedings", "fixed penalty", "we took", "cqc took", "have taken",
+    "has taken", "table below",
 )  # fmt: skip
 _QUOTES = re.compile(r"(?<![a-z0-9])'|'(?![a-z])|\"")
 _TOOK = re.compile(r"enforcement actions? (?:we|cqc) (?:took|have taken|has taken)")
@@ -102,12 +103,12 @@ class _Reading:
         self.sentences = sentences
         self.lowered = [sentence.text.lower() for sentence in sentences]
         self.context = Context(sentences, self.lowered)
-        self.scheme = regulations.era(" ".join(self.lowered[:2000]))
+        self._flat = "\n".join(self.lowered)
+        self.scheme = regulations.era(self._flat)
         self.breaches: list[Breach] = []
         self.states: list[str] = []
         self.actions: set[str] = set()
         self._took_until = -1  # sentences after "The enforcement action we took:"
-        self._flat = "\n".join(self.lowered)
         self._starts = list(accumulate((len(text) + 1 for text in self.lowered[:-1]), initial=0))
 
     def read(self) -> None:
@@ -129,7 +130,9 @@ class _Reading:
         return found
 
     def _sentence(self, index: int, breach: bool, measures: bool, action: bool) -> None:
-        plain = _QUOTES.sub("", self.lowered[index])
+        plain = self.lowered[index]
+        if "'" in plain or '"' in plain:
+            plain = _QUOTES.sub("", plain)
         self.lowered[index] = plain  # the markers are read from the text the rules see
 
         def tense(position: int) -> str:

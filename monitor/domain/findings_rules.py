@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from monitor.domain import regulations
 from monitor.domain.regulations import Regulation
@@ -76,6 +76,13 @@ _SUBJECT = re.compile(
     r"|linked to|about|covering|for|of)\b"
 )
 _CLAUSE_END = re.compile(r";|\. |\bbreach")
+# Words one of the expressions above needs in its window: without them it is not tried.
+_DENIAL_WORDS = ("no", "nor", "never")  # "not", "no longer" contain "no"
+_OTHER_WORDS = ("data", "security", "information")
+_NONE_WORDS = ("no", "zero", "n't", "without")
+_MAYBE_WORDS = ("any", "potential", "possible", "risk")
+_VAGUE_WORDS = ("multiple", "several", "numerous", "various", "many", "number", "series", "some")
+_CONDITION_WORDS = ("if", "unless", "whether", "ould", "might", "may", "usually", "where")
 # "a breach of the 2010 regulations, which corresponds to a breach of Regulation 12": one.
 _RESTATED = re.compile(r"(?:correspond\w*|equivalent|amount\w*|equat\w*) to (?:a |an )?$")
 
@@ -103,51 +110,72 @@ def breaches(
 ) -> Iterator[Breach]:
     """Statements about breaches in one sentence (its index: ``sentence``)."""
     for match in _BREACH.finditer(lowered):
-        found = _breach(lowered, match.start(), match.end(), scheme, tense(match.start()))
+        found = _breach(lowered, match.start(), scheme, tense, sentence)
         if found is not None:
-            yield replace(found, sentence=sentence)
+            yield found
+    if "not" not in lowered and "fail" not in lowered:
+        return
     for match in _NOT_MET.finditer(lowered):
         # "Regulation 12 HSCA RA Regulations 2014 Safe care and treatment How the regulation was
         # not being met:" — the regulation is named before, in the table row.
         window = lowered[max(0, match.start() - 200) : match.end() + 40]
         named = frozenset(regulations.numbered(window, scheme))
         before = clause_before(lowered, match.start())
-        if named and not _CONDITION.search(before):
+        if named and not _conditional(before):
             yield Breach(tense(match.start()), sentence, regulations=named)
 
 
-def _breach(lowered: str, start: int, end: int, scheme: str, tense: str) -> Breach | None:
+def _breach(
+    lowered: str, start: int, scheme: str, tense: Callable[[int], str], sentence: int
+) -> Breach | None:
+    """What one "breach" says. Each expression is tried only where a word it needs is near:
+    most of them, most of the time, are not."""
     before = lowered[max(0, start - 60) : start]
-    clause = clause_before(lowered, start)
-    after = _clause_after(lowered, start)
-    if _DENIED.search(before):
+    near = before[-30:]
+    following = lowered[start + 6 : start + 60]
+    if _has(near, _DENIAL_WORDS) and _DENIED.search(before):
         return None  # "no longer in breach", "not in breach": nothing found now
-    if _OTHER_BREACH.search(before[-20:]) or _OTHER_BREACH.search(lowered[start + 6 : start + 60]):
+    if (_has(near, _OTHER_WORDS) and _OTHER_BREACH.search(before[-20:])) or (
+        " of " in following[:10] and _OTHER_BREACH.search(following)
+    ):
         return None
-    if _NONE.search(before):
+    after = _clause_after(lowered, start)
+    if _has(near, _NONE_WORDS) and _NONE.search(before):
         named = frozenset(regulations.numbered(after, scheme))
-        return None if named else Breach(tense, 0, count=0, none=True)
-    if _CONDITION.search(clause) or _HYPOTHETICAL.search(before[-25:]):
+        return None if named else Breach(tense(start), sentence, count=0, none=True)
+    clause = clause_before(lowered, start)
+    if _conditional(clause) or (
+        _has(before[-25:], _MAYBE_WORDS) and _HYPOTHETICAL.search(before[-25:])
+    ):
         return None
-    count = _count(before, lowered[start : end + 60], after)
-    named = frozenset(regulations.numbered(after, scheme))
+    count = _count(before, following)
+    named = frozenset(regulations.numbered(after, scheme)) if "regulation" in after else frozenset()
     if not named:
         named = frozenset(_subjects(after))
     refers = not named and (
-        bool(_REFERENCE.search(lowered[start + 6 : start + 60]))
+        bool(_REFERENCE.match(following))
         and bool(_CONTINUING.search(clause) or _CONTINUING.search(after[:40]))
     )
-    if count is None and not named and not refers and not _VAGUE_BEFORE.search(before):
+    vague = _has(before, _VAGUE_WORDS) and bool(_VAGUE_BEFORE.search(before))
+    if count is None and not named and not refers and not vague:
         # "This was a breach" is one; a bare "breach" ("in breach", "breaches were found")
         # says there were some without saying how many.
-        return Breach(tense, 0)
-    restated = bool(_RESTATED.search(before))
-    return Breach(tense, 0, count=count, regulations=named, refers_back=refers, restated=restated)
+        return Breach(tense(start), sentence)
+    restated = " to " in near and bool(_RESTATED.search(before))
+    return Breach(tense(start), sentence, count, named, refers_back=refers, restated=restated)
 
 
-def _count(before: str, from_breach: str, after: str) -> int | None:
-    match = _COUNT_BEFORE.search(before) or _COUNT_AFTER.search(from_breach[6:])
-    if match is None:
+def _has(text: str, words: tuple[str, ...]) -> bool:
+    return any(word in text for word in words)
+
+
+def _conditional(clause: str) -> bool:
+    return _has(clause, _CONDITION_WORDS) and bool(_CONDITION.search(clause))
+
+
+def _count(before: str, following: str) -> int | None:
+    match = _COUNT_BEFORE.search(before[-45:]) or _COUNT_AFTER.match(following)
+    if match is None and "regulations" in before:
         match = _REGULATIONS_BEFORE.search(before)
     if match is None:
         return None
@@ -165,8 +193,8 @@ def _clause_after(lowered: str, start: int) -> str:
 def _subjects(after: str) -> Iterator[Regulation]:
     """Regulations named by subject after "relating to", "in relation to"..."""
     match = _SUBJECT.search(after)
-    if match is not None:
-        yield from regulations.by_subject(after[match.end() :])
+    if match is not None:  # a list of subjects is a few lines at most
+        yield from regulations.by_subject(after[match.end() : match.end() + 400])
 
 
 # -- special measures -----------------------------------------------------------------------
@@ -187,12 +215,17 @@ _PLACED = re.compile(
     r"|\b(?:is|are|was|were|now)\s+(?:therefore\s+|now\s+|currently\s+|also\s+)*in\s+(?:the\s+)?$"
 )
 _RANK = {"remains": 3, "removed": 2, "placed": 1}
+_LEADS_IN = frozenset({"in", "the", "into", "of", "from", "exit", "exited", "exits", "exiting"})
 
 
 def special_measures(lowered: str, tense: Callable[[int], str]) -> Iterator[str]:
     """What one sentence says of this service and special measures: placed, remains, removed."""
     for match in _MEASURES.finditer(lowered):
         before = lowered[max(0, match.start() - 70) : match.start()]
+        # Every wording of a state ends in one of these words ("remains in", "out of"...):
+        # most mentions ("the purpose of special measures") need no closer look.
+        if before.rsplit(None, 1)[-1:] == [] or before.rsplit(None, 1)[-1] not in _LEADS_IN:
+            continue
         if _CONDITION.search(clause_before(lowered, match.start())):
             continue
         state = None
@@ -266,15 +299,14 @@ _NOT_TAKEN = re.compile(
 
 def enforcement(lowered: str, tense: Callable[[int], str]) -> Iterator[str]:
     """The enforcement actions one sentence says were taken at this inspection."""
-    if not _TAKEN.search(lowered):
+    named = [name for name, keys in _ACTION_KEYS.items() if any(key in lowered for key in keys)]
+    if not named or not _TAKEN.search(lowered):
         return
-    for name, keys in _ACTION_KEYS.items():
-        if not any(key in lowered for key in keys):
-            continue
+    for name in named:
         for match in _ACTION_PATTERNS[name].finditer(lowered):
             clause = clause_before(lowered, match.start())
             around = clause + lowered[match.start() : match.end() + 30]
-            if _CONDITION.search(clause) or _NOT_TAKEN.search(around):
+            if _conditional(clause) or _NOT_TAKEN.search(around):
                 continue
             if tense(match.start()) == "current":
                 yield name

@@ -67,38 +67,52 @@ _TITLES: dict[str, dict[str, str]] = {
     },
 }
 
-# Subjects of the fundamental standards as reports word them (lower case, quotes removed).
-_TOPICS: tuple[tuple[Regulation, str], ...] = (
-    (("2014", "9"), r"person[- ]?cent(?:red|ered)|personali[sz]ed care"),
-    (("2014", "10"), r"dignity|privacy"),
-    (("2014", "11"), r"consent|mental capacity"),
+# Subjects of the fundamental standards as reports word them (lower case, quotes removed),
+# each with words one of its wordings holds: the expression is tried only where they occur.
+_TOPICS: tuple[tuple[Regulation, tuple[str, ...], str], ...] = (
+    (("2014", "9"), ("person",), r"person[- ]?cent(?:red|ered)|personali[sz]ed care"),
+    (("2014", "10"), ("dignity", "privacy"), r"dignity|privacy"),
+    (("2014", "11"), ("consent", "capacity"), r"consent|mental capacity"),
     (
         ("2014", "12"),
+        ("safe", "medic", "infection", "risk"),
         r"safe care|safe treatment|medicines?\b|medication|infection (?:prevention|control)"
         r"|risk management|managing risks?|(?:assess|manag|mitigat)\w* risks?",
     ),
-    (("2014", "13"), r"safeguard|abuse|improper treatment|deprivation of liberty|restraint"),
-    (("2014", "14"), r"nutrition|hydration"),
-    (("2014", "15"), r"premises|equipment|cleanliness"),
-    (("2014", "16"), r"complaint"),
+    (
+        ("2014", "13"),
+        ("safeguard", "abuse", "improper", "deprivation", "restraint"),
+        r"safeguard|abuse|improper treatment|deprivation of liberty|restraint",
+    ),
+    (("2014", "14"), ("nutrition", "hydration"), r"nutrition|hydration"),
+    (("2014", "15"), ("premises", "equipment", "cleanliness"), r"premises|equipment|cleanliness"),
+    (("2014", "16"), ("complaint",), r"complaint"),
     (
         ("2014", "17"),
+        ("governance", "assurance", "oversight", "record", "monitor"),
         r"governance|quality assurance|oversight|record[- ]?keeping|\brecords\b"
         r"|monitor\w* (?:the )?quality",
     ),
     (
         ("2014", "18"),
+        ("staff", "training", "supervision", "appraisal", "competen"),
         r"staffing|staff (?:levels|numbers|deployment)|deploy\w* (?:of )?staff|training"
         r"|supervision|appraisal|competen(?:ce|cy|t)|sufficient (?:numbers of )?\w* ?staff",
     ),
-    (("2014", "19"), r"fit and proper persons employed|recruit|employment checks"),
-    (("2014", "20"), r"candour"),
-    (("2014", "20a"), r"display\w* (?:of )?(?:the |their )?(?:performance|ratings?)"),
-    (("2009", "18"), r"notif(?:y|ied|ication)"),
+    (
+        ("2014", "19"),
+        ("fit and proper", "recruit", "employment"),
+        r"fit and proper persons employed|recruit|employment checks",
+    ),
+    (("2014", "20"), ("candour",), r"candour"),
+    (
+        ("2014", "20a"),
+        ("display",),
+        r"display\w* (?:of )?(?:the |their )?(?:performance|ratings?)",
+    ),
+    (("2009", "18"), ("notif",), r"notif(?:y|ied|ication)"),
 )
-_TOPIC = re.compile(
-    "|".join(f"(?P<t{index}>{pattern})" for index, (_, pattern) in enumerate(_TOPICS))
-)
+_TOPIC = tuple((regulation, words, re.compile(pattern)) for regulation, words, pattern in _TOPICS)
 _NUMBERS = re.compile(
     r"\bregulations?\s+((?:\d{1,2}[a-z]?(?!\d)(?:\s*\(\s*\w{1,4}\s*\))*"
     r"(?:\s*(?:,|and|&|/|or)\s*(?:regulation\s+)?)?)+)"
@@ -126,10 +140,10 @@ def numbered(lowered: str, scheme: str) -> Iterator[Regulation]:
 
 
 def by_subject(lowered: str) -> Iterator[Regulation]:
-    """Regulations of the 2014 fundamental standards named by their subject."""
-    for match in _TOPIC.finditer(lowered):
-        index = int(str(match.lastgroup)[1:])
-        yield _TOPICS[index][0]
+    """Regulations of the fundamental standards named by their subject."""
+    for regulation, words, pattern in _TOPIC:
+        if any(word in lowered for word in words) and pattern.search(lowered):
+            yield regulation
 
 
 def label(regulation: Regulation) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from monitor.domain.text_blocks import (
@@ -35,16 +36,15 @@ _REPLACE = {
     **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff", ""),
     # Bullets of every font, the Symbol-font ones of Word PDFs included, start a line.
     **dict.fromkeys("\u2022\u25cf\u25e6\u25aa\u25a0\u2023\u2043\uf0b7\uf0a7", "\n\u2022 "),
-    "\u00ad\n": "",  # a soft hyphen at a line end: the word goes on
     "\u00ad": "",
     "\u2028": "\n",
     "\u2029": "\n\n",
 }
-_SPECIAL = re.compile("\u00ad\n|[" + "".join(key for key in _REPLACE if len(key) == 1) + "]")
 _ASCII_SPACING = (("\r\n", "\n"), ("\r", "\n"), ("\f", "\n\n"), ("\v", "\n"), ("\t", " "))
 _CUT = "\x00"  # where a footer was taken out (control characters are gone by then)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_SPACES = re.compile("  [ ]*")  # two spaces, then any more: a literal prefix is quick to find
+_C0_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
 
 _DATE = r"\d{1,2}(?:[/.]\d{1,2}[/.]\d{2,4}|(?:st|nd|rd|th)?\s+[A-Z][a-z]{2,8}\.?\s+\d{4})"
 _REPORT_KIND = (
@@ -57,6 +57,7 @@ _REPORT_KIND = (
 # of a name would cost more than all the rest of the reading.
 _KIND_DATE = re.compile(rf"{_REPORT_KIND}\s+{_DATE}(?:[^\S\n]+\d{{1,4}}(?=\s|$))?")
 _KIND_WORDS = ("eport", "ppendix", "ummary", "Table")
+_KIND_HEADS = ("nspection", "uality", "ssessment", "vidence")
 _PAGE_OF = re.compile(r"Page\s+\d{1,4}\s+(?:of|/)\s+\d{1,4}\b")
 _NAME_WORD = r"(?:[A-Z0-9][\w'&()/-]*|of|and|the|on|upon|in|at|de|la|for|le)"
 # Found from where the page number or name starts: the space before it stays in the text.
@@ -156,22 +157,35 @@ def normalise(text: str) -> str:
         if old in text:
             text = text.replace(old, new)
     if not text.isascii():
-        text = _SPECIAL.sub(_replacement, text)
+        text = _plain(text)
         # NFKC makes ligatures, non-breaking and full-width characters plain; it may make
         # some of the characters replaced above, so they are replaced again.
-        plain = unicodedata.normalize("NFKC", text)
-        if plain != text:
-            text = _SPECIAL.sub(_replacement, plain)
+        normal = unicodedata.normalize("NFKC", text)
+        if normal != text:
+            text = _plain(normal)
+    if _has_control(text):
         text = _CONTROL.sub(" ", text)
-    elif _ASCII_CONTROL.search(text):
-        text = _CONTROL.sub(" ", text)
-    while "  " in text:  # quicker than a regular expression: runs are short
-        text = text.replace("  ", " ")
+    return _SPACES.sub(" ", text) if "  " in text else text
+
+
+def _has_control(text: str) -> bool:
+    """Whether ``text`` holds a control character, asked of its bytes: quicker than an
+    expression. A C1 control is encoded after a 0xC2 byte, as "£" is: only then the slow way."""
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw.translate(None, _C0_BYTES)) != len(raw):
+        return True
+    return b"\xc2" in raw and _CONTROL.search(text) is not None
+
+
+def _plain(text: str) -> str:
+    if "\u00ad\n" in text:  # a soft hyphen at a line end: the word goes on
+        text = text.replace("\u00ad\n", "")
+    # A few of these characters in a text at most: a search and a replace each is quicker
+    # than one expression calling back for every match.
+    for old, new in _REPLACE.items():
+        if old in text:
+            text = text.replace(old, new)
     return text
-
-
-def _replacement(match: re.Match[str]) -> str:
-    return _REPLACE[match.group()]
 
 
 def _drop_footers(text: str, name: str) -> str:
@@ -200,6 +214,10 @@ def _report_footers(text: str) -> list[tuple[int, int]]:
         at = text.find(word)
         while at != -1:
             start = max(0, at - 24)
+            # "report" is everywhere; "Inspection report" followed by a date is a footer.
+            if not any(kind in text[start:at] for kind in _KIND_HEADS):
+                at = text.find(word, at + len(word))
+                continue
             found = _KIND_DATE.search(text, start, at + 80)
             if found is not None and found.start() <= at:
                 begin = found.start()
@@ -210,19 +228,37 @@ def _report_footers(text: str) -> list[tuple[int, int]]:
 
 def _own_name_footers(text: str, name: str) -> list[tuple[int, int]]:
     """The location's own name as a header or footer, with a date (and a page number)."""
-    lowered, wanted = text.lower(), name.lower()
-    if len(lowered) != len(text):  # a character whose lower case is longer: positions differ
-        return []
     spans = []
-    at = lowered.find(wanted)
-    while at != -1:
-        after = _AFTER_NAME.match(text, at + len(wanted))
+    for at in _name_places(text, name.lower()):
+        after = _AFTER_NAME.match(text, at + len(name))
         if after is not None:
             before = text[max(0, at - 6) : at]
             page = _PAGE_BEFORE.search(before)
             spans.append((at - (len(before) - page.start()) if page else at, after.end()))
-        at = lowered.find(wanted, at + len(wanted))
     return spans
+
+
+def _name_places(text: str, wanted: str) -> Iterator[int]:
+    """Where ``wanted`` (lower case) is in ``text``, in any case. Its first word but the first
+    letter, in lower or upper case, is looked for ("enley", "ENLEY"): quicker than lowering
+    the whole text, and a name is written Title Case, lower or upper case."""
+    tail = wanted.split(" ", 1)[0][1:]
+    if len(tail) < 3 or not tail.isalpha():
+        lowered = text.lower()
+        if len(lowered) == len(text):  # else a lower case was longer: positions differ
+            at = lowered.find(wanted)
+            while at != -1:
+                yield at
+                at = lowered.find(wanted, at + len(wanted))
+        return
+    places = []
+    for anchor in {tail, tail.upper()}:
+        at = text.find(anchor, 1)
+        while at != -1:
+            if text[at - 1 : at - 1 + len(wanted)].lower() == wanted:
+                places.append(at - 1)
+            at = text.find(anchor, at + len(anchor))
+    yield from sorted(places)
 
 
 def _name_before(text: str, end: int) -> int:
@@ -247,32 +283,39 @@ def _drop_furniture_lines(text: str, location_name: str | None) -> list[str]:
     """The lines without running headers, footers and page numbers, and without the blank
     lines around them: a page break is no paragraph break. Lines are compared digits aside
     ("Page 3", "Page 4") and as ASCII bytes, which are quick to map."""
-    raw = text.split("\n")
-    shaped = text.encode("utf-8", "surrogatepass").translate(_SHAPE).split(b"\n")
+    shaped = text.encode("utf-8", "surrogatepass").translate(_SHAPE)
+    lines = [line.strip() for line in text.split("\n")]
+    gone = [False] * len(lines)
+    if _CUT in text:
+        shaped = shaped.replace(_CUT.encode(), b" ")
+        for index, line in enumerate(lines):
+            if _CUT in line:
+                # A line that held nothing but a footer goes altogether.
+                gone[index] = not line.strip(_CUT + " ")
+                lines[index] = line.replace(_CUT, " ").strip()
+    shapes = [shape.strip() for shape in shaped.split(b"\n")]
     name = " ".join((location_name or "").split()).lower().encode("utf-8", "surrogatepass")
-    lines, shapes, gone = [], [], []
-    for line, shape in zip(raw, shaped, strict=True):
-        cut = _CUT in line
-        if cut:
-            line, shape = line.replace(_CUT, " "), shape.replace(b"\x00", b" ")
-        lines.append(line.strip())
-        shapes.append(shape.strip())
-        gone.append(cut and not lines[-1])  # nothing but a footer
     counts = Counter(shapes)
+    judged: dict[bytes, bool] = {}  # lines of one shape are furniture alike
     for index, (line, shape) in enumerate(zip(lines, shapes, strict=True)):
-        start = line[:1]
         # Most lines are unique prose: only a repeated line or a number can be furniture.
-        if (counts[shape] > 1 and line) or start in _PAGE_START:
-            gone[index] = gone[index] or _furniture(line, shape, counts, name)
-    return [
-        SOFT_BREAK if not line and _next_to(gone, index) else _unnumbered(line)
-        for index, line in enumerate(lines)
-        if not gone[index]
-    ]
-
-
-def _unnumbered(line: str) -> str:
-    return _LEADING_PAGE.sub("", line) if line[:1].isdigit() else line
+        if gone[index] or not (
+            (counts[shape] > 1 and line) or (line[:1] in _PAGE_START and len(line) <= 16)
+        ):
+            continue
+        verdict = judged.get(shape)
+        if verdict is None:
+            verdict = judged[shape] = _furniture(line, shape, counts, name)
+        gone[index] = verdict
+    kept = []
+    for index, line in enumerate(lines):
+        if gone[index]:
+            continue
+        if not line:
+            kept.append(SOFT_BREAK if _next_to(gone, index) else line)
+        else:
+            kept.append(_LEADING_PAGE.sub("", line) if line[0].isdigit() else line)
+    return kept
 
 
 def _next_to(gone: list[bool], index: int) -> bool:
@@ -280,15 +323,15 @@ def _next_to(gone: list[bool], index: int) -> bool:
 
 
 def _furniture(line: str, shape: bytes, counts: Counter[bytes], name: bytes) -> bool:
-    if line[:1] in _PAGE_START and _PAGE_NUMBER.match(line):
+    if line[:1] in _PAGE_START and len(line) <= 16 and _PAGE_NUMBER.match(line):
         return True
     count = counts[shape]
-    if count < 2 or _SUBSTANCE_BYTES.search(shape):
+    named = bool(name) and count > 1 and shape.strip(b"# ") == name
+    # A short line that comes back page after page is a running header or footer, unless it
+    # holds a finding (checked last: the cheap tests rule most lines out).
+    if not named and (count < 3 or len(line) > 150 or line.endswith(".")):
         return False
-    if name and shape.strip(b"# ") == name:
-        return True
-    # A short line that comes back page after page is a running header or footer.
-    return count >= 3 and len(line) <= 150 and not line.endswith(".")
+    return not _SUBSTANCE_BYTES.search(shape)
 
 
 def _mend_page_breaks(lines: list[str], width: int) -> list[str]:
@@ -296,9 +339,14 @@ def _mend_page_breaks(lines: list[str], width: int) -> list[str]:
     between a line that does not end a sentence and the line that goes on with it."""
     repeated = Counter(lines)
     mended: list[str] = []
+    short = min(60, 0.6 * width)  # a longer line is no gap (see _interrupting)
     index = 0
     while index < len(lines):
         line = lines[index]
+        if len(line) > short:  # most lines: prose, not a gap
+            mended.append(line)
+            index += 1
+            continue
         previous = mended[-1] if mended else ""
         if _unfinished(previous) and _gap(line, width):
             after = index
@@ -357,7 +405,7 @@ def _join_hyphenation(text: str) -> str:
     at = text.find("-\n")
     if at == -1:
         return text
-    lowered = text.lower()
+    lowered = ""  # the text in lower case, made when a compound first needs it
     pieces: list[str] = []
     kept = 0
     while at != -1:
@@ -365,6 +413,8 @@ def _join_hyphenation(text: str) -> str:
         tail = _WORD_AFTER.match(text, at + 2)
         if head is not None and tail is not None:
             word = head.group(0) + tail.group(1)
+            if head.group(0).lower() in _COMPOUND_HEADS and not lowered:
+                lowered = text.lower()
             if not _compound(head.group(0), tail.group(1), lowered):
                 pieces += [text[kept : head.start()], word]
                 kept = tail.end()
@@ -377,7 +427,10 @@ def _join_hyphenation(text: str) -> str:
 
 
 def _compound(head: str, tail: str, lowered: str) -> bool:
-    whole = f"{head}{tail}".lower()
-    if f"{head}-{tail}".lower() in lowered:
-        return True
-    return head.lower() in _COMPOUND_HEADS and whole not in lowered
+    """Whether a hyphen at a line end is the word's own: after a head that makes compounds
+    ("person-centred", "well-led", "re-inspect"), unless the text spells the word whole.
+    (Only those heads are looked up in the text: a search per hyphen would cost more than
+    the rest of the reading.)"""
+    if head.lower() not in _COMPOUND_HEADS:
+        return False
+    return f"{head}-{tail}".lower() in lowered or f"{head}{tail}".lower() not in lowered

@@ -28,6 +28,9 @@ _CURRENT = re.compile(
     r"\b(?:this|the current|our current|the latest|our latest|today's)\s+(?:\w+\s+){0,2}?"
     r"(?:inspection|assessment|visit)s?\b"
 )
+# Words each kind of marker holds: a sentence without them names no inspection.
+_CURRENT_WORDS = ("this ", "current", "latest", "today")
+_PAST_WORDS = ("last", "previous", "prior", "earlier", "preceding", "at that")
 # "since our last inspection" measures change up to now; it does not speak of then.
 _SINCE = re.compile(r"(?:since|compared (?:to|with)|from)\s+$")
 _PAST_HEADING = re.compile(r"last inspection|previous inspection|last assessment|last rating")
@@ -42,20 +45,15 @@ _OWN_FINDING = re.compile(r"^(?:we|cqc) (?:have |has |had )?(?:also )?(?:found|i
 
 def markers(lowered: str) -> list[tuple[int, str]]:
     """Positions in a lower-cased sentence where it names an inspection, with which one."""
-    found = [(match.start(), CURRENT) for match in _CURRENT.finditer(lowered)]
+    found = []
+    if any(word in lowered for word in _CURRENT_WORDS):
+        found = [(match.start(), CURRENT) for match in _CURRENT.finditer(lowered)]
+    if not any(word in lowered for word in _PAST_WORDS):
+        return found
     for match in _PAST.finditer(lowered):
         if not _SINCE.search(lowered[max(0, match.start() - 16) : match.start()]):
             found.append((match.start(), PAST))
     return sorted(found)
-
-
-def tense_at(found: Sequence[tuple[int, str]], position: int, inherited: str) -> str:
-    """The inspection a finding at ``position`` belongs to, given the sentence's markers."""
-    before = [tense for at, tense in found if at < position]
-    if before:
-        return before[-1]
-    after = [tense for at, tense in found if at > position]
-    return after[0] if after else inherited
 
 
 class Context:
@@ -65,6 +63,7 @@ class Context:
         self._sentences = sentences
         self._lowered = lowered
         self._markers: dict[int, list[tuple[int, str]]] = {}
+        self._inherited: dict[int, str] = {}
 
     def markers(self, index: int) -> list[tuple[int, str]]:
         found = self._markers.get(index)
@@ -113,4 +112,16 @@ class Context:
         return False
 
     def tense(self, index: int, position: int) -> str:
-        return tense_at(self.markers(index), position, self.inherited(index))
+        """The inspection a finding at ``position`` of sentence ``index`` belongs to: the one
+        its sentence names nearest before it, else after it, else the one inherited."""
+        found = self.markers(index)
+        for at, tense in reversed(found):
+            if at < position:
+                return tense
+        for at, tense in found:
+            if at > position:
+                return tense
+        inherited = self._inherited.get(index)
+        if inherited is None:
+            inherited = self._inherited[index] = self.inherited(index)
+        return inherited

@@ -9,7 +9,7 @@ capitalised line follows.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 TERMINAL = (".", "!", "?", ":", ";")
 # A blank line a page break left: it ends a paragraph, not a passage (what the sentences
@@ -50,8 +50,7 @@ RUNS_ON = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """A paragraph, a bullet item, or a heading (a short line standing alone)."""
 
     text: str
@@ -61,8 +60,7 @@ class Block:
     passage: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     text: str
     block: int  # index of its block
     heading: bool = False
@@ -148,7 +146,8 @@ def _heading(line: str, full: int, following: str) -> bool:
     return not following or following[:1].isupper() or following[:1] in _HEADING_NEXT
 
 
-_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\u2022])")
+# The end of a sentence, kept (the group), and the spaces after it, which are not.
+_SENTENCE_END = re.compile(r"([.!?][\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9\u2022])")
 _ABBREVIATIONS = frozenset(
     [
         "e.g",
@@ -205,16 +204,18 @@ def sentences(found: tuple[Block, ...]) -> list[Sentence]:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of one paragraph; an abbreviation ("e.g.", "Reg.") does not end one."""
+    # [words, end, words, end, ..., words]: split in one call, then joined again after
+    # an abbreviation.
+    pieces = _SENTENCE_END.split(text)
     parts: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        space = text.rfind(" ", start, match.start())
-        last = text[space + 1 : match.start()].casefold().rstrip(".")
+    current = ""
+    for index in range(0, len(pieces) - 1, 2):
+        words = pieces[index]
+        last = words[words.rfind(" ") + 1 :].casefold().rstrip(".")
         if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+            current += words + pieces[index + 1] + " "
             continue
-        parts.append(text[start : match.end()].strip())
-        start = match.end()
-    tail = text[start:].strip()
-    if tail:
-        parts.append(tail)
+        parts.append((current + words + pieces[index + 1]).strip())
+        current = ""
+    parts.append((current + pieces[-1]).strip())
     return [part for part in parts if part]

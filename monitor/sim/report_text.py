@@ -88,16 +88,20 @@ def chosen_excerpts(facts: ReportFacts) -> tuple[str, ...]:
     return (main, _BACKGROUND)
 
 
-def compose(facts: ReportFacts, names: Sequence[str]) -> list[list[str]]:
-    """The report as pages of lines, furniture included."""
+def compose(
+    facts: ReportFacts, names: Sequence[str], width: int | Sequence[int] = _WIDTH
+) -> list[list[str]]:
+    """The report as pages of lines of ``width`` characters at most (one width per section,
+    taken in turn, when several are given), furniture included."""
     rng = random.Random(facts.link_id)
     style = _style(names)
+    widths = [width] if isinstance(width, int) else list(width)
     body: list[str] = []
     for index, name in enumerate(names):
         heading = _section_heading(name, style, index)
         if heading:
             body += [heading, ""]
-        body += _wrapped(excerpt(name), rng)
+        body += _wrapped(excerpt(name), rng, widths[index % len(widths)])
         body.append("")
     # The cover is a page of its own, as in CQC's PDFs.
     pages = [_cover(facts, style), *_paginate(body)]
@@ -136,7 +140,7 @@ def _cover(facts: ReportFacts, style: str) -> list[str]:
     return lines
 
 
-def _wrapped(text: str, rng: random.Random) -> list[str]:
+def _wrapped(text: str, rng: random.Random, width: int) -> list[str]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
         if _WEBSITE_ONLY.match(paragraph.strip()):
@@ -145,19 +149,19 @@ def _wrapped(text: str, rng: random.Random) -> list[str]:
             if lines and lines[-1]:
                 lines.append("")
             continue
-        lines += _wrap(paragraph.split(), rng)
+        lines += _wrap(paragraph.split(), rng, width)
     return lines
 
 
-def _wrap(words: list[str], rng: random.Random) -> list[str]:
+def _wrap(words: list[str], rng: random.Random, width: int) -> list[str]:
     lines: list[str] = []
     line = ""
     for word in words:
         gap = "  " if rng.random() < 0.03 else " "  # justified text leaves wider gaps
-        if not line or len(line) + len(gap) + len(word) <= _WIDTH:
+        if not line or len(line) + len(gap) + len(word) <= width:
             line = f"{line}{gap}{word}" if line else word
             continue
-        head, tail = _hyphenate(word, _WIDTH - len(line) - 1, rng)
+        head, tail = _hyphenate(word, width - len(line) - 1, rng)
         if head:
             lines.append(f"{line} {head}")
             line = tail

@@ -50,13 +50,14 @@ def parse_figures(size: int = PARSE_BYTES, rounds: int = PARSE_ROUNDS) -> dict[s
 
 def fetch_figures(reports: int = REPORTS, size: int = TEXT_BYTES) -> dict[str, Any]:
     from monitor.domain.findings import read_findings
+    from monitor.sources.http import build_http_getter
     from monitor.sources.report_text import ReportTextClient
 
     with SimProcess(max(reports + 3, 10)) as sim:
         uris: list[str] = sim.report_texts(reports, size)
-        client = ReportTextClient.create(
-            base_url=sim.base_url, subscription_key=SUBSCRIPTION_KEY, requests_per_second=0
-        )
+        # The production client's edge: its size cap, deadline and retries, unthrottled.
+        getter = build_http_getter(requests_per_second=0, concurrency=1, timeout_seconds=30)
+        client = ReportTextClient(getter, base_url=sim.base_url, subscription_key=SUBSCRIPTION_KEY)
         try:
             client.fetch_text(uris[0])  # a connection in the pool, as in a running cycle
             walls, cpu = [], cpu_seconds()

@@ -35,12 +35,12 @@ from monitor.services.review import ReviewOptions, ReviewService
 from monitor.services.routing import route
 from monitor.services.searches import SearchSource, SearchWatch
 from monitor.services.targets import Watchlist
-from monitor.settings import Settings, sink_configs
+from monitor.settings import ApiSettings, ReportTextSettings, Settings, sink_configs
 from monitor.sinks.base import Sink, SinkConfig
 from monitor.sinks.registry import make_sink
 from monitor.sources.api_client import CqcApiClient
+from monitor.sources.http import HttpGetter, build_http_getter
 from monitor.sources.http import RetryPolicy as HttpRetryPolicy
-from monitor.sources.http import build_http_getter
 from monitor.sources.ratelimit import Limiter, RateLimiter
 from monitor.sources.report_text import ReportTextClient
 from monitor.sources.web_client import CqcWebClient
@@ -287,32 +287,37 @@ def dashboard_config(settings: Settings) -> DashboardConfig:
 
 def _api_client(settings: Settings, limiter: Limiter) -> CqcApiClient:
     api = settings.sources.cqc_api
-    return CqcApiClient.create(
+    return CqcApiClient(
+        _api_getter(settings, api, limiter),
         base_url=api.base_url,
         subscription_key=api.subscription_key.get_secret_value(),
         partner_code=api.partner_code,
-        requests_per_second=api.requests_per_second,
-        concurrency=api.concurrency,
-        timeout_seconds=api.timeout_seconds,
-        deadline_seconds=api.deadline_seconds,
-        max_response_bytes=api.max_response_bytes,
-        retry=HttpRetryPolicy(max_attempts=api.max_attempts),
-        limiter=limiter,
     )
 
 
 def _report_client(settings: Settings, limiter: Limiter) -> ReportTextClient:
-    api, text = settings.sources.cqc_api, settings.sources.report_text
-    return ReportTextClient.create(
+    api = settings.sources.cqc_api
+    return ReportTextClient(
+        _api_getter(settings, settings.sources.report_text, limiter),
         base_url=api.base_url,
         subscription_key=api.subscription_key.get_secret_value(),
         partner_code=api.partner_code,
+    )
+
+
+def _api_getter(
+    settings: Settings, bounds: ApiSettings | ReportTextSettings, limiter: Limiter
+) -> HttpGetter:
+    """A getter for the API: its concurrency and the deployment's request rate (``limiter``),
+    with the timeouts, size cap and retries of what it reads (``bounds``)."""
+    api = settings.sources.cqc_api
+    return build_http_getter(
         requests_per_second=api.requests_per_second,
         concurrency=api.concurrency,
-        timeout_seconds=text.timeout_seconds,
-        deadline_seconds=text.deadline_seconds,
-        max_response_bytes=text.max_response_bytes,
-        retry=HttpRetryPolicy(max_attempts=text.max_attempts),
+        timeout_seconds=bounds.timeout_seconds,
+        deadline_seconds=bounds.deadline_seconds,
+        max_response_bytes=bounds.max_response_bytes,
+        retry=HttpRetryPolicy(max_attempts=bounds.max_attempts),
         limiter=limiter,
     )
 

@@ -20,6 +20,8 @@ from datetime import date
 from functools import cache
 from importlib import resources
 
+from monitor.sim.pages import long_date
+
 EXCERPTS = ("01a", "03a", "03b", "03c", "03d", "03e", "04a", "04b", "05a", "05b", "05c")
 # The excerpts that read like a report of each overall rating (None: Good, Outstanding, none).
 _BY_RATING: dict[str | None, tuple[str, ...]] = {
@@ -38,20 +40,6 @@ _WEBSITE_ONLY = re.compile(
     r"|Important: |Provided and run by:|Overall: .*read more about inspection ratings|Contents"
     r"|[•-] )"
 )
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +120,8 @@ def _cover(facts: ReportFacts, style: str) -> list[str]:
     )
     lines = [facts.name, facts.address, kind]
     if facts.visited:
-        lines.append(f"Date of inspection visit: {long_date(facts.visited)}")
-    lines.append(f"Date of publication: {long_date(facts.published)}")
+        lines.append(f"Date of inspection visit: {long_date(facts.visited[:10])}")
+    lines.append(f"Date of publication: {long_date(facts.published[:10])}")
     lines.append("This report describes our judgement of the quality of care at this service.")
     if facts.rating:
         lines += ["Ratings", f"Overall rating for this service   {facts.rating}"]
@@ -191,7 +179,7 @@ def _paginate(lines: list[str]) -> list[list[str]]:
 
 def _furnished(pages: list[list[str]], facts: ReportFacts, style: str) -> list[list[str]]:
     total = len(pages)
-    day = long_date(facts.published)
+    day = long_date(facts.published[:10])
     furnished = []
     for number, page in enumerate(pages, start=1):
         if style == "assessment":
@@ -206,8 +194,3 @@ def _furnished(pages: list[list[str]], facts: ReportFacts, style: str) -> list[l
             bottom = [f"{number} {facts.name} Inspection report {day}"]
         furnished.append([*top, *page, *bottom])
     return furnished
-
-
-def long_date(iso: str) -> str:
-    day = date.fromisoformat(iso[:10])
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"

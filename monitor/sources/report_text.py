@@ -11,19 +11,16 @@ deployment's request rate, a size cap, a total deadline and bounded retries.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.errors import AuthenticationError, MalformedResponseError
 from monitor.sources.api_client import fetch_document
 from monitor.sources.base import FetchResult
-from monitor.sources.http import Getter, HttpResponse, RetryPolicy, build_http_getter
-from monitor.sources.ratelimit import Limiter
+from monitor.sources.http import Getter, HttpResponse
 from monitor.sources.web_page import html_text
 
-DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024
 _KEY_HEADER = "Ocp-Apim-Subscription-Key"
 # Where the assessment framework keeps a report's words, in the order they are read.
 NARRATIVE_KEYS = ("narrative", "overallPeopleExperience", "commentary")
@@ -45,38 +42,6 @@ class ReportTextClient:
         self._base_url = base_url.rstrip("/")
         self._headers = {_KEY_HEADER: subscription_key, "Accept": "text/plain"}
         self._partner = {"partnerCode": partner_code} if partner_code else {}
-
-    @classmethod
-    def create(
-        cls,
-        *,
-        base_url: str,
-        subscription_key: str,
-        partner_code: str | None = None,
-        requests_per_second: float = 8.0,
-        concurrency: int = 4,
-        timeout_seconds: float = 30.0,
-        deadline_seconds: float | None = None,
-        max_response_bytes: int = DEFAULT_MAX_TEXT_BYTES,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        limiter: Limiter | None = None,
-    ) -> ReportTextClient:
-        """A client with a getter of its own: its own size cap and deadline, and ``limiter``,
-        the request rate it shares with the location client."""
-        getter = build_http_getter(
-            requests_per_second=requests_per_second,
-            concurrency=concurrency,
-            timeout_seconds=timeout_seconds,
-            deadline_seconds=deadline_seconds,
-            max_response_bytes=max_response_bytes,
-            retry=retry,
-            sleep=sleep,
-            limiter=limiter,
-        )
-        return cls(
-            getter, base_url=base_url, subscription_key=subscription_key, partner_code=partner_code
-        )
 
     def close(self) -> None:
         self.getter.close()

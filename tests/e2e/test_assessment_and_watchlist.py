@@ -22,7 +22,7 @@ from monitor.sim import Population, SimulatedCqc
 from monitor.store.tables import Location, SnapshotRecord
 from tests.fakes import FakeClock, RecordingSink
 from tests.support import documents as docs
-from tests.support.apps import app_for, settings_for
+from tests.support.apps import app_for, settings_for, sim_api
 from tests.support.cli import run_cli, write_config
 
 pytestmark = pytest.mark.slow
@@ -48,13 +48,7 @@ class World:
     def app(self, locations: list[str]) -> App:
         settings = settings_for(
             self.database_url,
-            sources={
-                "cqc_api": {
-                    "base_url": self.base_url,
-                    "subscription_key": "sim-key",
-                    "requests_per_second": 0,
-                }
-            },
+            sources={"cqc_api": sim_api(self.base_url)},
             watch={"locations": locations},
             sinks=[{"name": "ops", "type": "console"}],
         )

@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from monitor.store import migrate
 from monitor.store.engine import make_readonly_engine
+from tests.support.smtp import bodies
 
 pytestmark = pytest.mark.slow
 
@@ -63,10 +64,7 @@ def test_the_downgrade_arrives_as_an_email_naming_it(
     subjects = [str(m["Subject"]) for m in messages]
     # The downgrade and the report that brought it read as one alert: two critical changes.
     downgrade = messages[subjects.index("[CQC] Henley House: 2 changes (2 critical)")]
-    text = downgrade.get_body(("plain",))
-    html = downgrade.get_body(("html",))
-    assert text is not None and html is not None
-    content = text.get_content()
+    content, markup = bodies(downgrade)
     # The report first, with what its text says under it, then what it changed.
     assert "Findings: 3 breaches of regulation · special measures" in content
     assert "We identified 3 breaches of regulation relating to person centred care" in content
@@ -74,7 +72,7 @@ def test_the_downgrade_arrives_as_an_email_naming_it(
     assert "Overall: Good → Inadequate" in content and "Safe: Good → Inadequate" in content
     # A rating from CQC's Single Assessment Framework says so.
     assert "(new assessment, published 2025-11-04)" in content
-    assert "3 breaches of regulation · special measures" in html.get_content()
+    assert "3 breaches of regulation · special measures" in markup
     # The board's sink takes critical alerts only: the downgrade and the deregistration.
     board = [s for s, m in zip(subjects, messages, strict=True) if "quality-board" in m["To"]]
     assert board == [

@@ -22,8 +22,8 @@ from monitor.store.report_texts import decompressed
 from monitor.store.tables import Fetch, ReportText
 from tests.fakes import FakeClock
 from tests.support import documents as docs
-from tests.support.apps import app_for, settings_for
-from tests.support.smtp import SmtpServer
+from tests.support.apps import app_for, settings_for, sim_api
+from tests.support.smtp import SmtpServer, bodies
 from tests.support.webhook_receiver import WebhookReceiver, verify_signature
 
 START = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
@@ -52,11 +52,7 @@ class Stage:
         settings = settings_for(
             self.database_url,
             sources={
-                "cqc_api": {
-                    "base_url": self.base_url,
-                    "subscription_key": "sim-key",
-                    "requests_per_second": 0,
-                },
+                "cqc_api": sim_api(self.base_url),
                 "cqc_web": {"enabled": web, "base_url": self.web_url, "requests_per_second": 0},
                 # One try per request: the tests count the requests a report costs.
                 "report_text": {"max_attempts": 1, "timeout_seconds": 2, **report_text},
@@ -161,14 +157,11 @@ def test_a_report_read_in_its_cycle_puts_its_findings_in_the_alert(stage: Stage)
     # The email: the report, its findings line and summary under it, then what it changed.
     (message,) = stage.smtp.messages
     assert message["Subject"] == "[CQC] Henley House: 2 changes (2 critical)"
-    text = message.get_body(("plain",))
-    html = message.get_body(("html",))
-    assert text is not None and html is not None
-    body = text.get_content()
+    body, markup = bodies(message)
     assert "Findings: 6 breaches of regulation · special measures" in body
     assert "Report summary: We completed this assessment" in body
     assert body.index("Findings:") < body.index("What it changed:")
-    assert "6 breaches of regulation · special measures" in html.get_content()
+    assert "6 breaches of regulation · special measures" in markup
     # Read once, kept whole: the text as served, compressed, with its findings.
     row = stage.row(plan)
     assert (row.status, row.attempts, row.source) == ("read", 1, "report_text")
@@ -193,7 +186,7 @@ def test_a_text_that_fails_arrives_later_as_report_findings(stage: Stage) -> Non
     assert rating["severity"] == "critical"
     assert (inspection["details"]["findings"], inspection["severity"]) == (None, "info")
     (message,) = stage.smtp.messages
-    assert "Findings: the report's text is not read yet" in message.get_body(("plain",)).as_string()
+    assert "Findings: the report's text is not read yet" in bodies(message)[0]
     row = stage.row(plan)
     assert (row.status, row.attempts, row.http_status) == ("pending", 1, 503)
     assert "503" in (row.last_error or "")

@@ -21,7 +21,7 @@ from monitor.sim import Population, SimulatedCqc
 from monitor.store.tables import Fetch, Location, SearchMember
 from tests.fakes import FakeClock, RecordingSink
 from tests.support import documents as docs
-from tests.support.apps import app_for, settings_for
+from tests.support.apps import app_for, settings_for, sim_api
 from tests.support.cli import run_cli, write_config
 
 pytestmark = pytest.mark.slow
@@ -46,13 +46,7 @@ class World:
     def app(self) -> App:
         settings = settings_for(
             self.database_url,
-            sources={
-                "cqc_api": {
-                    "base_url": self.base_url,
-                    "subscription_key": "sim-key",
-                    "requests_per_second": 0,
-                }
-            },
+            sources={"cqc_api": sim_api(self.base_url)},
             watch={"locations": self.locations, "search": self.searches, "all": self.everything},
             sinks=[
                 {"name": "ops", "type": "console"},

@@ -7,15 +7,18 @@ import io
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from email.message import EmailMessage
 
 import pytest
 
+from monitor.domain.events import Event
 from monitor.sinks.apprise_sink import AppriseSink
 from monitor.sinks.console import ConsoleConfig, ConsoleSink
 from monitor.sinks.email_render import render_email
 from monitor.sinks.registry import build_sink
 from monitor.sinks.webhook import WebhookSink
 from tests.support.events import alerts, findings_event, inspection_event, rating_event
+from tests.support.smtp import bodies
 from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")
@@ -28,27 +31,28 @@ def receiver() -> Iterator[WebhookReceiver]:
         yield running
 
 
-def test_the_email_has_a_findings_line_under_the_report_then_its_summary() -> None:
-    report = findings_event()
-    message = render_email(
-        [report],
-        delivery_ids=[1],
+def email_of(*events: Event) -> EmailMessage:
+    return render_email(
+        list(events),
+        delivery_ids=list(range(1, len(events) + 1)),
         sender="cqc-monitor@example.org",
         to=["ops@example.org"],
         date=datetime(2025, 11, 3, tzinfo=UTC),
     )
+
+
+def test_the_email_has_a_findings_line_under_the_report_then_its_summary() -> None:
+    report = findings_event()
+    message = email_of(report)
     assert message["Subject"] == f"[CQC] Henley House: new inspection report: {LINE}"
-    text = message.get_body(("plain",))
-    html = message.get_body(("html",))
-    assert text is not None and html is not None
-    lines = text.get_content().splitlines()
+    content, markup = bodies(message)
+    lines = content.splitlines()
     report_line = lines.index(report.summary)
     assert lines[report_line + 1] == f"  Findings: {LINE}"
     assert lines[report_line + 2].startswith("  Regulations: Regulation 12: Safe care")
     assert lines[report_line + 3] == (
         "  Report summary: We found eight breaches of the legal regulations. The service is unsafe."
     )
-    markup = html.get_content()
     assert LINE in markup and "We found eight breaches of the legal regulations." in markup
     # Serious findings are coloured like a decline.
     assert 'color:#b42318;font-weight:bold;">8 breaches' in markup
@@ -57,33 +61,18 @@ def test_the_email_has_a_findings_line_under_the_report_then_its_summary() -> No
 def test_a_report_without_findings_yet_says_they_follow() -> None:
     event = inspection_event()
     waiting = replace(event, details={**event.details, "findings": None})
-    message = render_email(
-        [waiting],
-        delivery_ids=[1],
-        sender="cqc-monitor@example.org",
-        to=["ops@example.org"],
-        date=datetime(2025, 11, 3, tzinfo=UTC),
-    )
-    text = message.get_body(("plain",))
-    assert text is not None
-    assert "Findings: the report's text is not read yet; they follow when it is" in (
-        text.get_content()
+    message = email_of(waiting)
+    assert (
+        "Findings: the report's text is not read yet; they follow when it is"
+        in (bodies(message)[0])
     )
 
 
 def test_a_report_and_the_rating_change_it_brought_read_as_one_block() -> None:
     report = findings_event()
     change = rating_event(link_id=report.details["report_link_id"])
-    message = render_email(
-        [change, report],
-        delivery_ids=[1, 2],
-        sender="cqc-monitor@example.org",
-        to=["ops@example.org"],
-        date=datetime(2025, 11, 3, tzinfo=UTC),
-    )
-    text = message.get_body(("plain",))
-    assert text is not None
-    content = text.get_content()
+    message = email_of(change, report)
+    content = bodies(message)[0]
     assert content.index(f"Findings: {LINE}") < content.index("What it changed:")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import responses
 from responses import matchers
 
-from monitor.sources.http import RetryPolicy
+from monitor.sources.http import RetryPolicy, build_http_getter
 from monitor.sources.report_text import ReportTextClient
 from tests.fakes import CountingLimiter
 
@@ -17,17 +17,19 @@ URL = f"{BASE}/reports/{LINK}"
 
 
 def client(
-    sleeps: list[float], limiter: CountingLimiter | None = None, **options: object
+    sleeps: list[float], limiter: CountingLimiter | None = None, max_response_bytes: int = 1 << 21
 ) -> ReportTextClient:
-    return ReportTextClient.create(
-        base_url=BASE,
-        subscription_key="secret-key",
-        partner_code="acme",
+    getter = build_http_getter(
         requests_per_second=0,
+        concurrency=1,
+        timeout_seconds=30,
+        max_response_bytes=max_response_bytes,
         retry=RetryPolicy(max_attempts=2, backoff_base=0.01, backoff_max=0.01),
         sleep=sleeps.append,
         limiter=limiter,
-        **options,  # type: ignore[arg-type]
+    )
+    return ReportTextClient(
+        getter, base_url=BASE, subscription_key="secret-key", partner_code="acme"
     )
 
 

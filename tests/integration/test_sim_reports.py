@@ -12,6 +12,7 @@ import requests
 from monitor.domain.findings import read_findings
 from monitor.sim import Population, SimulatedCqc
 from monitor.sim.report_text import EXCERPTS, ReportFacts, chosen_excerpts
+from monitor.sources.http import build_http_getter
 from monitor.sources.report_text import ReportTextClient
 from tests.support import documents as docs
 from tests.support.report_texts import EXPECTED
@@ -28,7 +29,8 @@ def served() -> Iterator[tuple[SimulatedCqc, str]]:
 
 
 def text_client(base_url: str) -> ReportTextClient:
-    return ReportTextClient.create(base_url=base_url, subscription_key="sim-key")
+    getter = build_http_getter(requests_per_second=0, concurrency=1, timeout_seconds=30)
+    return ReportTextClient(getter, base_url=base_url, subscription_key="sim-key")
 
 
 @pytest.mark.parametrize("name", EXCERPTS)

@@ -47,5 +47,12 @@ def test_changes_filtered_to_special_measures_and_enforcement(demo_database: str
     assert "New CQC inspection report published for Henley House" in page
     assert "Findings: 3 breaches of regulation · special measures" in page
     assert 'name="findings" value="serious" checked' in page
-    assert [row["id"] for row in csv.DictReader(io.StringIO(download))] == shown
+    (row,) = csv.DictReader(io.StringIO(download))
+    assert row["id"] == shown[0]
+    assert (row["breaches"], row["special_measures"], row["findings_source"]) == (
+        "3",
+        "placed",
+        "report_text",
+    )
+    assert row["regulations"].startswith("Regulation 9: Person-centred care; Regulation 12")
     assert wrong.status_code == 400

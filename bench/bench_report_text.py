@@ -3,7 +3,7 @@
     python -m bench.bench_report_text
 
 1. **Parse**: ``read_findings`` on a 200 kB PDF text extract (:mod:`bench.report_extract`),
-   milliseconds, best and median of several rounds. Target: under 20 ms.
+   milliseconds of CPU (median of several rounds; target: under 20 ms) and of wall time.
 2. **Fetch + parse per report**: N report texts of 100 kB, served by the simulator in a
    process of its own on loopback, each fetched through the monitor's own client (the API's
    headers, size cap, deadline and retries) and read: wall milliseconds per report (median,
@@ -31,19 +31,23 @@ REPORTS = 40
 
 
 def parse_figures(size: int = PARSE_BYTES, rounds: int = PARSE_ROUNDS) -> dict[str, Any]:
+    """Wall and CPU milliseconds of one read. The CPU time is this thread's own, so other
+    work on a shared machine does not count in it; the target is judged on its median."""
     from monitor.domain.findings import read_findings
 
     text = extract(size)
     read_findings(text, location_name="Henley House")  # compile the expressions first
-    times = []
+    walls, cpus = [], []
     for _ in range(rounds):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         found = read_findings(text, location_name="Henley House")
-        times.append((time.perf_counter() - started) * 1e3)
+        cpus.append((time.thread_time() - cpu) * 1e3)
+        walls.append((time.perf_counter() - started) * 1e3)
     return {
         "bytes": len(text.encode("utf-8")),
-        "best_ms": min(times),
-        "median_ms": statistics.median(times),
+        "best_ms": min(walls),
+        "median_ms": statistics.median(walls),
+        "cpu_median_ms": statistics.median(cpus),
         "breaches_found": found.breaches,
     }
 
@@ -87,8 +91,9 @@ if __name__ == "__main__":
     figures = run()
     parse, fetch = figures["parse_200kb"], figures["fetch_and_parse"]
     print(
-        f"read_findings, {parse['bytes'] / 1024:.0f} KB extract: best {parse['best_ms']:.1f} ms,"
-        f" median {parse['median_ms']:.1f} ms (target < 20 ms)"
+        f"read_findings, {parse['bytes'] / 1024:.0f} KB extract: CPU median"
+        f" {parse['cpu_median_ms']:.1f} ms (target < 20 ms); wall best {parse['best_ms']:.1f} ms,"
+        f" median {parse['median_ms']:.1f} ms"
     )
     print(
         f"fetch + parse, {fetch['bytes_per_report'] / 1024:.0f} KB text from the simulator:"

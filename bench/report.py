@@ -62,7 +62,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         found.append(_target(f"processing CPU < 0.5 ms/location ({step})", ms, ms < 0.5, "ms"))
     parse = results.get("report_text", {}).get("parse_200kb")
     if parse:
-        ms = parse["median_ms"]
+        ms = parse["cpu_median_ms"]
         name = "reading the findings of a 200 kB report extract < 20 ms"
         found.append(_target(name, ms, ms < 20, "ms"))
     memory = results.get("memory", {})
@@ -185,8 +185,9 @@ def _report_text_table(results: dict[str, Any]) -> list[str]:
     if figures:
         parse, fetch = figures["parse_200kb"], figures["fetch_and_parse"]
         lines += [
-            f"  read_findings, {parse['bytes'] / 1024:.0f} KB extract: median"
-            f" {parse['median_ms']:.1f} ms, best {parse['best_ms']:.1f} ms",
+            f"  read_findings, {parse['bytes'] / 1024:.0f} KB extract: CPU median"
+            f" {parse['cpu_median_ms']:.1f} ms; wall median {parse['median_ms']:.1f} ms,"
+            f" best {parse['best_ms']:.1f} ms",
             f"  fetch + parse, {fetch['bytes_per_report'] / 1024:.0f} KB text, simulator on"
             f" loopback: median {fetch['median_ms']:.1f} ms, p95 {fetch['p95_ms']:.1f} ms,"
             f" client CPU {fetch['cpu_ms_per_report']:.1f} ms per report",

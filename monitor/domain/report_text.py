@@ -86,7 +86,7 @@ _LEADING_PAGE = re.compile(
     r"|Requirement|Background|Why|How|Facts|Are|Is|Ratings|Inspection|Letter|Contents|About"
     r"|People|Key|Services|Areas)\b)"
 )
-_WORD_BEFORE = re.compile(r"[A-Za-z]+$")
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _WORD_AFTER = re.compile(r" *([a-z]+)")
 # A hyphen at a line end after one of these is part of the word: "person-centred", "well-led".
 _COMPOUND_HEADS = frozenset(
@@ -409,14 +409,14 @@ def _join_hyphenation(text: str) -> str:
     pieces: list[str] = []
     kept = 0
     while at != -1:
-        head = _WORD_BEFORE.search(text, max(0, at - 40), at)
+        start = _word_start(text, at)
         tail = _WORD_AFTER.match(text, at + 2)
-        if head is not None and tail is not None:
-            word = head.group(0) + tail.group(1)
-            if head.group(0).lower() in _COMPOUND_HEADS and not lowered:
+        if start < at and tail is not None:
+            head = text[start:at]
+            if head.lower() in _COMPOUND_HEADS and not lowered:
                 lowered = text.lower()
-            if not _compound(head.group(0), tail.group(1), lowered):
-                pieces += [text[kept : head.start()], word]
+            if not _compound(head, tail.group(1), lowered):
+                pieces += [text[kept:start], head + tail.group(1)]
                 kept = tail.end()
             else:
                 pieces += [text[kept:at], "-"]
@@ -424,6 +424,15 @@ def _join_hyphenation(text: str) -> str:
         at = text.find("-\n", at + 2)
     pieces.append(text[kept:])
     return "".join(pieces)
+
+
+def _word_start(text: str, end: int) -> int:
+    """Where the word of ASCII letters ending at ``end`` starts (40 letters back at most):
+    a walk back over a few letters, quicker than an expression anchored at the end."""
+    start = end
+    while start > max(0, end - 40) and text[start - 1] in _ASCII_LETTERS:
+        start -= 1
+    return start
 
 
 def _compound(head: str, tail: str, lowered: str) -> bool:

@@ -232,9 +232,15 @@ FINDINGS_COLUMNS = (
 )
 
 
-def findings_cells(event: dict[str, Any]) -> dict[str, Any]:
-    """An event's findings as flat cells for a spreadsheet (lists joined with "; ")."""
-    found = (event.get("details") or {}).get("findings")
+def event_findings(event: dict[str, Any]) -> Any:
+    """An event's ``details.findings`` (None for an event without them)."""
+    details = event.get("details")
+    return details.get("findings") if isinstance(details, dict) else None
+
+
+def findings_cells(found: Any) -> dict[str, Any]:
+    """Findings (an event's ``details.findings``, a history row's ``findings``) as flat cells
+    for a spreadsheet, lists joined with "; "; empty cells for none."""
     if not isinstance(found, dict):
         return dict.fromkeys(FINDINGS_COLUMNS)
     return {

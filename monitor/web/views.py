@@ -17,7 +17,7 @@ from monitor.store import dashboard_deliveries as delivery_store
 from monitor.store import dashboard_locations as locations_store
 from monitor.store import dashboard_queries as store
 from monitor.store import report_texts as text_store
-from monitor.store.queries import FINDINGS_COLUMNS, findings_cells
+from monitor.store.queries import FINDINGS_COLUMNS, event_findings, findings_cells
 from monitor.store.runstate import LOCATION_STATES
 from monitor.store.sink_states import disabled_sinks
 from monitor.web import params
@@ -102,7 +102,7 @@ def changes_csv() -> Response:
             "provider_id": row.provider_id,
             "summary": row.summary,
             "id": row.id,
-            **findings_cells(row.payload),
+            **findings_cells(event_findings(row.payload)),
         }
         for row in _shown_changes()
     ]

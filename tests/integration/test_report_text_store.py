@@ -10,7 +10,7 @@ from sqlalchemy import Engine, insert, select
 from monitor.domain.findings import Findings
 from monitor.store import report_texts as store
 from monitor.store.engine import make_session_factory
-from monitor.store.queries import FINDINGS_COLUMNS, findings_cells, history
+from monitor.store.queries import FINDINGS_COLUMNS, event_findings, findings_cells, history
 from monitor.store.tables import Location, ReportText
 
 NOW = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
@@ -102,11 +102,15 @@ def test_a_text_is_kept_once_with_its_findings(engine: Engine) -> None:
 
 def test_findings_cells_for_a_spreadsheet() -> None:
     event = {"details": {"findings": PLACED.to_dict() | {"enforcement": ["warning_notice"]}}}
-    assert findings_cells(event) == {
+    assert findings_cells(event_findings(event)) == {
         "breaches": 3,
         "special_measures": "placed",
         "enforcement": "warning_notice",
         "regulations": None,
         "findings_source": "report_text",
     }
-    assert findings_cells({"details": {"findings": None}}) == dict.fromkeys(FINDINGS_COLUMNS)
+    waiting = {"details": {"findings": None}}
+    assert findings_cells(event_findings(waiting)) == dict.fromkeys(FINDINGS_COLUMNS)
+    assert findings_cells(event_findings({"type": "data_review"})) == dict.fromkeys(
+        FINDINGS_COLUMNS
+    )

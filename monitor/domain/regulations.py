@@ -114,7 +114,9 @@ _TOPICS: tuple[tuple[Regulation, tuple[str, ...], str], ...] = (
 )
 _TOPIC = tuple((regulation, words, re.compile(pattern)) for regulation, words, pattern in _TOPICS)
 _NUMBERS = re.compile(
-    r"\bregulations?\s+((?:\d{1,2}[a-z]?(?!\d)(?:\s*\(\s*\w{1,4}\s*\))*"
+    # "regulations 12 (safe care and treatment) and 17 (good governance)": a number, its
+    # paragraphs or its title in brackets, then the next number.
+    r"\bregulations?\s+((?:\d{1,2}[a-z]?(?!\d)(?:\s*\(\s*\w{1,4}\s*\)|\s*\([^()]{5,60}\))*"
     r"(?:\s*(?:,|and|&|/|or)\s*(?:regulation\s+)?)?)+)"
 )
 _PARENTHESES = re.compile(r"\([^)]*\)")

@@ -43,6 +43,11 @@ BREACH_WORDINGS = [
         2,
         ["17", "18"],
     ),
+    (
+        "We found breaches of regulations 12 (safe care and treatment) and 17 (good governance).",
+        2,
+        ["12", "17"],
+    ),
     ("The provider was in breach of 2 regulations.", 2, []),
     ("We found the provider had breached three regulations.", 3, []),
     ("Twelve breaches of regulation were found.", 12, []),

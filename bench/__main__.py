@@ -87,6 +87,10 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         from bench import micro
 
         results["micro"] = micro.run()
+        _say("Report texts: parse, fetch + parse")
+        from bench import bench_report_text
+
+        results["report_text"] = bench_report_text.run()
     _say(f"Processing without HTTP, N={args.processing_size}")
     results["processing"] = _processing(args, workdir)
     results["sweeps"] = {}

@@ -14,7 +14,15 @@ from sqlalchemy.engine import make_url
 
 from monitor.store.engine import make_engine
 from monitor.store.migrate import upgrade
-from monitor.store.tables import Base, Delivery, EventRecord, Fetch, Location, SnapshotRecord
+from monitor.store.tables import (
+    Base,
+    Delivery,
+    EventRecord,
+    Fetch,
+    Location,
+    ReportText,
+    SnapshotRecord,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 _COUNTED = {
@@ -23,6 +31,7 @@ _COUNTED = {
     "events": EventRecord,
     "deliveries": Delivery,
     "fetches": Fetch,
+    "report_texts": ReportText,
 }
 
 

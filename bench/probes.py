@@ -67,7 +67,10 @@ def settings_data(spec: dict[str, Any]) -> dict[str, Any]:
                 # incremental sweep would also re-read the previous sweep's changes, and k
                 # (changed since the last poll) would no longer be what is measured.
                 "change_feed_overlap_minutes": 0,
-            }
+            },
+            # Each new report's text is read in its cycle; a sweep may leave them unread to
+            # measure what reading them adds.
+            "report_text": {"enabled": spec.get("report_text", True)},
         },
         "watch": _watch(spec),
         "logging": {"level": "info", "format": "json"},

@@ -15,6 +15,7 @@ SWEEP_ORDER = (
     "steady",
     "full_changed",
     "incremental",
+    "incremental_no_text",
     "postgres_baseline",
     "postgres_steady",
 )
@@ -65,6 +66,11 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         found.append(_target(f"processing CPU < 0.5 ms/location ({step})", ms, ms < 0.5, "ms"))
         share = figures.get("shape_share", 0.0)
         found.append(_target(f"shape watch < 10% of processing ({step})", share, share < 0.1, ""))
+    parse = results.get("report_text", {}).get("parse_200kb")
+    if parse:
+        ms = parse["cpu_median_ms"]
+        name = "reading the findings of a 200 kB report extract < 20 ms"
+        found.append(_target(name, ms, ms < 20, "ms"))
     memory = results.get("memory", {})
     if memory:
         sizes = sorted(memory, key=int)
@@ -111,11 +117,22 @@ def _sweep_targets(size: str, sweep: dict[str, Any]) -> list[dict[str, Any]]:
             rows = sweep[scenario]["written"]["snapshots"] + sweep[scenario]["written"]["events"]
             name = f"{scenario}: no snapshot or event rows (N={size})"
             found.append(_target(name, rows, rows == 0, "rows"))
-    if "incremental" in sweep:
-        made, budget = sweep["incremental"]["requests"], sweep["incremental"]["request_budget"]
-        name = f"incremental requests ≤ k + pages + 2 = {budget} (N={size})"
-        found.append(_target(name, made, made <= budget, "requests"))
+    for scenario, counted in (("incremental", "2k"), ("incremental_no_text", "k")):
+        if scenario in sweep:
+            made, budget = sweep[scenario]["requests"], sweep[scenario]["request_budget"]
+            name = f"{scenario} requests ≤ {counted} + pages + 2 = {budget} (N={size})"
+            found.append(_target(name, made, made <= budget, "requests"))
     return found
+
+
+def text_cost_ms(sweep: dict[str, Any]) -> float | None:
+    """Wall milliseconds an incremental cycle spends per new report reading its text: the
+    cycle with texts against the same cycle without them, over the reports read."""
+    if "incremental" not in sweep or "incremental_no_text" not in sweep:
+        return None
+    reports = max(sweep["incremental"]["server_requests"].get("report", 0), 1)
+    extra = sweep["incremental"]["wall_s"] - sweep["incremental_no_text"]["wall_s"]
+    return extra / reports * 1e3
 
 
 def _target(name: str, measured: float, met: bool, unit: str) -> dict[str, Any]:
@@ -145,6 +162,7 @@ def render(results: dict[str, Any]) -> str:
             )
             lines.append(f"  N={int(size):<7} {cells}")
     lines += _processing_table(results.get("processing", {}))
+    lines += _report_text_table(results)
     lines += _micro_table(results.get("micro", {}))
     lines += ["", "Targets"]
     for target in results.get("targets", []):
@@ -191,6 +209,29 @@ def _processing_table(processing: dict[str, Any]) -> list[str]:
             + (f" {alone:8.3f} ms" if alone is not None else "")
         )
     return lines
+
+
+def _report_text_table(results: dict[str, Any]) -> list[str]:
+    lines = []
+    figures = results.get("report_text", {})
+    if figures:
+        parse, fetch = figures["parse_200kb"], figures["fetch_and_parse"]
+        lines += [
+            f"  read_findings, {parse['bytes'] / 1024:.0f} KB extract: CPU median"
+            f" {parse['cpu_median_ms']:.1f} ms; wall median {parse['median_ms']:.1f} ms,"
+            f" best {parse['best_ms']:.1f} ms",
+            f"  fetch + parse, {fetch['bytes_per_report'] / 1024:.0f} KB text, simulator on"
+            f" loopback: median {fetch['median_ms']:.1f} ms, p95 {fetch['p95_ms']:.1f} ms,"
+            f" client CPU {fetch['cpu_ms_per_report']:.1f} ms per report",
+        ]
+    for size, sweep in results.get("sweeps", {}).items():
+        cost = text_cost_ms(sweep)
+        if cost is not None:
+            lines.append(
+                f"  incremental cycle at N={size}: {cost:+.1f} ms wall per new report read"
+                " (against the same cycle without texts)"
+            )
+    return ["", "Report texts", *lines] if lines else []
 
 
 def _micro_table(micro: dict[str, Any]) -> list[str]:

@@ -54,6 +54,12 @@ class SimProcess:
         changed: list[str] = self._call("change", count)
         return changed
 
+    def report_texts(self, count: int, size: int) -> list[str]:
+        """``count`` locations' newest reports serve a text of ``size`` bytes (the simulator's
+        PDF layout of the real excerpts); returns their ``reportUri`` values."""
+        uris: list[str] = self._call("texts", count, size)
+        return uris
+
     def stats(self) -> dict[str, Any]:
         """Requests answered so far ({kind: count}) and the simulator's CPU seconds."""
         stats: dict[str, Any] = self._call("stats")
@@ -99,9 +105,25 @@ def _serve(conn: Connection, size: int, seed: int) -> None:
                 return
             if command == "change":
                 conn.send(changes.make(*args))
+            elif command == "texts":
+                conn.send(_texts(sim, changes.ids, *args))
             elif command == "stats":
                 counts = {kind: sum(by.values()) for kind, by in sim.stats.snapshot().items()}
                 conn.send({"requests": counts, "cpu_s": time.process_time()})
+
+
+def _texts(sim: Any, ids: list[str], count: int, size: int) -> list[str]:
+    from bench.report_extract import extract
+
+    uris = []
+    for location_id in ids:
+        reports = sim.document(location_id).get("reports") or []
+        if reports and "reportUri" in reports[0]:
+            sim.set_report_text(reports[0]["linkId"], text=extract(size))
+            uris.append(reports[0]["reportUri"])
+        if len(uris) == count:
+            break
+    return uris
 
 
 class _Changes:

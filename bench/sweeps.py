@@ -3,7 +3,8 @@
 Each cycle runs in a fresh monitor process (:mod:`bench.worker`); the floor client runs in
 its own process before and after the sweeps at the same concurrency; the simulator runs in a
 third (:mod:`bench.simproc`). Order: floor, baseline (empty database), steady (nothing
-changed), full review with 1% changed, incremental cycle with 1% changed, floor again, then
+changed), full review with 1% changed, incremental cycle with 1% changed (each change a new
+report, whose text the cycle reads), the same without reading report texts, floor again, then
 baseline and steady against PostgreSQL when a database is given.
 """
 
@@ -28,7 +29,13 @@ class SweepPlan:
     workdir: Path
     postgres_url: str | None = None
     changed_fraction: float = 0.01
-    scenarios: tuple[str, ...] = ("baseline", "steady", "full_changed", "incremental")
+    scenarios: tuple[str, ...] = (
+        "baseline",
+        "steady",
+        "full_changed",
+        "incremental",
+        "incremental_no_text",
+    )
 
     @property
     def changed(self) -> int:
@@ -117,13 +124,15 @@ def _scenario(
     label: str | None = None,
 ) -> dict[str, Any]:
     changed: list[str] = []
-    if scenario in ("full_changed", "incremental"):
+    incremental = scenario.startswith("incremental")
+    if scenario == "full_changed" or incremental:
         changed = sim.change(plan.changed)
         # The change feed has one-second resolution and its end is exclusive: let the clock
         # pass the second of the changes so this cycle's window (or watermark) is clean.
         time.sleep(1.1)
-    kind = "incremental" if scenario == "incremental" else "full"
-    result = _measured_cycle(sim, plan, url, kind, watch or {})
+    kind = "incremental" if incremental else "full"
+    options = {**(watch or {}), "report_text": scenario != "incremental_no_text"}
+    result = _measured_cycle(sim, plan, url, kind, options)
     locations = max(result["cycle"]["locations"], 1)
     result.update(
         scenario=scenario,
@@ -133,9 +142,12 @@ def _scenario(
         cpu_ms_per_location=result["cpu_s"] / locations * 1e3,
         changed_locations=len(changed),
     )
-    if scenario == "incremental":
+    if incremental:
+        # Each changed location once, each new report's text once (when read), the feed's
+        # pages, and the two requests every cycle makes.
         pages = max(1, math.ceil(len(changed) / FEED_PAGE_SIZE))
-        result["request_budget"] = len(changed) + pages + 2
+        texts = len(changed) if options["report_text"] else 0
+        result["request_budget"] = len(changed) + texts + pages + 2
     progress(
         f"  {result['database'][:6]:<6} {label or scenario:<17} N={plan.size:<7}"
         f" {result['locations_per_s']:8.0f} loc/s  {result['cpu_ms_per_location']:6.2f} ms CPU/loc"
@@ -144,16 +156,17 @@ def _scenario(
 
 
 def _measured_cycle(
-    sim: SimProcess, plan: SweepPlan, url: str, kind: str, watch: dict[str, Any]
+    sim: SimProcess, plan: SweepPlan, url: str, kind: str, options: dict[str, Any]
 ) -> dict[str, Any]:
-    """One cycle in a monitor process, with what it wrote and what the simulator served."""
+    """One cycle in a monitor process, with what it wrote and what the simulator served
+    (``options``: the worker's own, as the watched locations or report_text)."""
     spec = {
         "database_url": url,
         "base_url": sim.base_url,
         "subscription_key": SUBSCRIPTION_KEY,
         "kind": kind,
         "concurrency": plan.concurrency,
-        **watch,
+        **options,
     }
     stats_before, server_before = database_stats(url), sim.stats()
     result = run_module("bench.worker", spec, log=plan.workdir / "worker.log")

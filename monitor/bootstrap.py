@@ -21,21 +21,31 @@ from monitor.domain.events import Event
 from monitor.redaction import Redactor
 from monitor.services import disabled_sinks
 from monitor.services.dispatcher import Dispatcher, OutcomeListener, RetryPolicy
-from monitor.services.ports import Clock, LocationSource, PageSource, SystemClock
+from monitor.services.ports import (
+    Clock,
+    LocationSource,
+    PageSource,
+    ReportTextSource,
+    SystemClock,
+)
 from monitor.services.progress import Progress
+from monitor.services.report_stage import ReportStage
+from monitor.services.report_texts import TextOptions, TextReader
 from monitor.services.review import ReviewOptions, ReviewService
 from monitor.services.routing import route
 from monitor.services.searches import SearchSource, SearchWatch
 from monitor.services.shape_watch import ShapeWatch
 from monitor.services.targets import Watchlist
 from monitor.settings.model import Settings, sink_configs
+from monitor.settings.sections import ApiSettings, ReportTextSettings
 from monitor.sinks.base import Sink, SinkConfig
 from monitor.sinks.registry import make_sink
 from monitor.sources.api_client import CqcApiClient
 from monitor.sources.attempts import AttemptTally
+from monitor.sources.http import HttpGetter, build_http_getter
 from monitor.sources.http import RetryPolicy as HttpRetryPolicy
-from monitor.sources.http import build_http_getter
 from monitor.sources.ratelimit import Limiter, RateLimiter
+from monitor.sources.report_text import ReportTextClient
 from monitor.sources.web_client import CqcWebClient
 from monitor.store import migrate
 from monitor.store.engine import database_errors, make_engine, make_session_factory
@@ -69,6 +79,7 @@ class App:
     shapes: ShapeWatch | None = None  # the shape watch of CQC's documents (SPEC 2.1.3)
     # What this process's HTTP attempts to CQC came to, by source (``run`` exports them).
     attempts: AttemptTally = field(default_factory=AttemptTally)
+    reports: ReportTextSource | None = None  # report texts, for findings (None: not read)
 
     @property
     def replicated(self) -> bool:
@@ -111,7 +122,25 @@ class App:
             searches=searches,
             progress=progress,
             shapes=self.shapes,
+            texts=self.report_stage(searches),
         )
+
+    def report_stage(self, searches: SearchWatch | None) -> ReportStage:
+        """How a cycle reads its new reports' texts ([sources.report_text])."""
+        s = self.settings.sources.report_text
+        reader = TextReader(
+            self.reports,
+            options=TextOptions(
+                enabled=s.enabled,
+                concurrency=self.settings.sources.cqc_api.concurrency,
+                cycle_seconds=s.cycle_seconds,
+                read_attempts=s.read_attempts,
+            ),
+            clock=self.clock,
+            redact=self.redact,
+        )
+        names = searches.names if searches is not None else []
+        return ReportStage(reader, self.sessions, searches=names)
 
     def search_watch(self) -> SearchWatch | None:
         """The saved searches, or None when ``[[watch.search]]`` has none."""
@@ -188,6 +217,8 @@ class App:
 
     def close(self) -> None:
         self.api.close()
+        if self.reports is not None:
+            self.reports.close()
         if self.web is not None:
             self.web.close()
         if self.rate_buckets is not None:
@@ -208,7 +239,11 @@ def build_app(
     web: PageSource | None = None,
     sinks: Mapping[str, Sink] | None = None,
     engine_options: Mapping[str, Any] | None = None,
+    reports: ReportTextSource | None = None,
 ) -> App:
+    """The application; ``api``, ``web`` and ``reports`` replace the clients the settings
+    describe (with ``api`` given and ``reports`` not, report texts are not read: a test's
+    fake register has no report server behind it)."""
     engine = make_engine(
         settings.database.url,
         idle_transaction_seconds=2 * settings.schedule.cycle_lease_seconds,
@@ -222,7 +257,11 @@ def build_app(
     clock = clock or SystemClock()
     shapes = ShapeWatch(sessions, lambda event: route(event, configs), clock)
     attempts = AttemptTally()
-    source = api or _api_client(settings, buckets, attempts)
+    # One limiter for every API request, report texts included: the configured rate is a total.
+    limiter = rate_limiter(buckets, "api", settings.sources.cqc_api.requests_per_second)
+    if reports is None and api is None and settings.sources.report_text.enabled:
+        reports = _report_client(settings, limiter, attempts)
+    source = api or _api_client(settings, limiter, attempts)
     if isinstance(source, CqcApiClient):
         source.listener = shapes.page  # pages and provider documents have a shape too
     return App(
@@ -238,6 +277,7 @@ def build_app(
         rate_buckets=buckets,
         shapes=shapes,
         attempts=attempts,
+        reports=reports,
     )
 
 
@@ -261,21 +301,45 @@ def dashboard_config(settings: Settings) -> DashboardConfig:
     )
 
 
-def _api_client(
-    settings: Settings, buckets: RateBuckets | None, attempts: AttemptTally
-) -> CqcApiClient:
+def _api_client(settings: Settings, limiter: Limiter, attempts: AttemptTally) -> CqcApiClient:
     api = settings.sources.cqc_api
-    return CqcApiClient.create(
+    return CqcApiClient(
+        _api_getter(settings, api, limiter, attempts),
         base_url=api.base_url,
         subscription_key=api.subscription_key.get_secret_value(),
         partner_code=api.partner_code,
+    )
+
+
+def _report_client(
+    settings: Settings, limiter: Limiter, attempts: AttemptTally
+) -> ReportTextClient:
+    api = settings.sources.cqc_api
+    return ReportTextClient(
+        _api_getter(settings, settings.sources.report_text, limiter, attempts),
+        base_url=api.base_url,
+        subscription_key=api.subscription_key.get_secret_value(),
+        partner_code=api.partner_code,
+    )
+
+
+def _api_getter(
+    settings: Settings,
+    bounds: ApiSettings | ReportTextSettings,
+    limiter: Limiter,
+    attempts: AttemptTally,
+) -> HttpGetter:
+    """A getter for the API: its concurrency and the deployment's request rate (``limiter``),
+    with the timeouts, size cap and retries of what it reads (``bounds``)."""
+    api = settings.sources.cqc_api
+    return build_http_getter(
         requests_per_second=api.requests_per_second,
         concurrency=api.concurrency,
-        timeout_seconds=api.timeout_seconds,
-        deadline_seconds=api.deadline_seconds,
-        max_response_bytes=api.max_response_bytes,
-        retry=HttpRetryPolicy(max_attempts=api.max_attempts),
-        limiter=rate_limiter(buckets, "api", api.requests_per_second),
+        timeout_seconds=bounds.timeout_seconds,
+        deadline_seconds=bounds.deadline_seconds,
+        max_response_bytes=bounds.max_response_bytes,
+        retry=HttpRetryPolicy(max_attempts=bounds.max_attempts),
+        limiter=limiter,
         on_attempt=attempts.listener("api"),
     )
 

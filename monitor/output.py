@@ -107,6 +107,17 @@ def history_table(rows: Sequence[dict[str, Any]]) -> str:
     return _table(table, ("at", "kind", "detail"))
 
 
+def report_text_detail(row: dict[str, Any]) -> str:
+    """``report 2025-11-04 read (report_text, 48,120 characters): 3 breaches of regulation``."""
+    found = row.get("findings")
+    what = f"report {row.get('report_date') or row.get('link_id')} {row.get('status')}"
+    if isinstance(found, dict):
+        chars = row.get("text_chars") or 0
+        return f"{what} ({found.get('source')}, {chars:,} characters): {row.get('findings_line')}"
+    error = f": {row['error']}" if row.get("error") else ""
+    return f"{what} after {row.get('attempts')} attempt(s){error}"
+
+
 def history_detail(row: dict[str, Any]) -> str:
     kind = row["kind"]
     if kind == "snapshot":
@@ -114,6 +125,8 @@ def history_detail(row: dict[str, Any]) -> str:
         return f"#{row['snapshot_id']} {row['registration_status'] or ''} {ratings}".strip()
     if kind == "event":
         return f"[{row['event']['severity']}] {row['event']['summary']}"
+    if kind == "report_text":
+        return report_text_detail(row)
     if kind == "delivery":
         error = f" ({row['last_error']})" if row.get("last_error") else ""
         event = f"{row.get('event_type') or 'event'} {row['event_id']}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -101,3 +102,30 @@ class CountingLimiter:
 
     def acquire(self) -> None:
         self.acquired += 1
+
+
+class FakeReportTexts:
+    """A ReportTextSource: texts by report URI, failures, a delay, and the URIs asked for."""
+
+    def __init__(self, texts: dict[str, str] | None = None, *, delay: float = 0.0) -> None:
+        self.texts = dict(texts or {})
+        self.statuses: dict[str, int] = {}
+        self.delay = delay
+        self.asked: list[str] = []
+
+    def fetch_text(self, report_uri: str) -> FetchResult:
+        self.asked.append(report_uri)
+        if self.delay:
+            time.sleep(self.delay)
+        url = f"fake://api{report_uri}"
+        if report_uri in self.statuses:
+            status = self.statuses[report_uri]
+            kind: Any = "gone" if status == 404 else "error"
+            return FetchResult(kind, url, http_status=status, error=f"HTTP {status} from {url}")
+        if report_uri not in self.texts:
+            return FetchResult("gone", url, http_status=404, error=f"HTTP 404 from {url}")
+        body = self.texts[report_uri].encode()
+        return FetchResult("ok", url, 200, 1.0, len(body), body=body, data=self.texts[report_uri])
+
+    def close(self) -> None:
+        pass

@@ -19,7 +19,8 @@ from monitor.services.review import CycleKind
 from monitor.sim import ManualClock, SimulatedCqc
 from monitor.store import queries
 
-HENLEY = "1-10000302982"  # Henley House: downgraded by a Single Assessment Framework rating
+# Henley House: downgraded by a Single Assessment Framework rating, its report read for findings
+HENLEY = "1-10000302982"
 LUCERNE = "1-125856395"  # Lucerne House: deregistered
 HARLEY = "1-201307300"  # Alliance Medical Harley Street: new inspection, monthly data review
 ORWELL = "1-100000000001"  # Orwell View: a care home registering in the watched area
@@ -83,20 +84,24 @@ def downgrade(stage: Stage) -> None:
     _publish(
         stage,
         date(2025, 11, 4),
-        "CQC publishes its new assessment of Henley House: Requires Improvement, Safe Inadequate",
+        "CQC publishes its new assessment of Henley House: Inadequate, in special measures",
     )
-    stage.sim.assess(
+    plan = stage.sim.assess(
         HENLEY,
-        overall="Requires Improvement",
+        overall="Inadequate",
         key_questions={
             "Safe": "Inadequate",
-            "Effective": "Good",
+            "Effective": "Requires Improvement",
             "Caring": "Good",
-            "Responsive": "Good",
-            "Well-led": "Requires Improvement",
+            "Responsive": "Requires Improvement",
+            "Well-led": "Inadequate",
         },
         published="2025-11-04",
+        report=True,
     )
+    # The report's words: the real assessment summary that found three breaches of regulation
+    # and placed its service in special measures.
+    stage.sim.set_report_text(plan, excerpts=("05a",))
     _poll(stage, date(2025, 11, 5))
 
 
@@ -161,7 +166,8 @@ CHAPTERS = (
     Chapter(
         "A downgrade under the new assessment framework",
         "Henley House, Good since 2022, is re-rated under CQC's Single Assessment Framework: "
-        "Overall Requires improvement, Safe Inadequate, a critical alert.",
+        "Overall Inadequate. The worker reads the new report's text: 3 breaches of regulation, "
+        "placed in special measures. A critical alert, with what the report found.",
         downgrade,
     ),
     Chapter(

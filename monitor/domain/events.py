@@ -10,6 +10,7 @@ from typing import Any, Literal
 EventType = Literal[
     "rating_changed",
     "new_inspection",
+    "report_findings",
     "data_review",
     "registration_changed",
     "details_changed",

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from monitor.domain.events import Event
+from monitor.domain.findings import findings_severity, read_findings
 from monitor.domain.snapshot import Report, Snapshot, TimelineEntry
 
 MakeEvent = Callable[[str, str, str, dict[str, Any]], Event]  # (type, severity, summary, details)
@@ -36,6 +37,8 @@ def _report_event(make: MakeEvent, current: Snapshot, report: Report) -> Event:
         "first_visit_date": report.first_visit_date,
         "report_type": report.report_type,
         "report_url": report.url,
+        # Read from the report's text by the cycle, when it can be (SPEC §5.3).
+        "findings": None,
     }
     when = f" (report date {report.report_date})" if report.report_date else ""
     summary = f"New CQC inspection report published for {current.name}{when}."
@@ -70,19 +73,28 @@ def _review_event(make: MakeEvent, current: Snapshot, entry: TimelineEntry) -> E
 
 
 def _site_inspection_event(make: MakeEvent, current: Snapshot, entry: TimelineEntry) -> Event:
+    findings = read_findings(entry.summary, source="website", location_name=current.name)
     details = {
         "report_link_id": None,
         "report_date": None,
         "first_visit_date": entry.date,
         "report_type": entry.label,
         "report_url": current.url + "/reports",
+        # The website's own summary of the inspection is its text.
+        "findings": findings.to_dict(),
     }
     summary = f"CQC website lists a new inspection of {current.name} ({entry.date}: {entry.label})."
-    return make("new_inspection", "info", summary, details)
+    return make("new_inspection", findings_severity(findings), summary, details)
 
 
 def _inspections(timeline: Iterable[TimelineEntry]) -> list[TimelineEntry]:
     return [entry for entry in timeline if entry.kind != "data_review"]
+
+
+def website_summary(report: Report, timeline: Iterable[TimelineEntry] | None) -> str | None:
+    """The website's summary of the same inspection as ``report`` (one entry, or none)."""
+    entries = [e for e in timeline or () if _same_inspection(e, report) and e.summary]
+    return entries[0].summary if len(entries) == 1 else None
 
 
 def _same_inspection(entry: TimelineEntry, report: Report) -> bool:

@@ -29,6 +29,37 @@ def source_label(framework: str | None) -> str:
     return "Assessment published" if framework == "assessment" else "Report date"
 
 
+_MEASURES = {
+    "placed": "special measures",
+    "remains": "still in special measures",
+    "removed": "out of special measures",
+}
+_ACTIONS = {
+    "warning_notice": "warning notice",
+    "urgent_action": "urgent action",
+    "conditions": "conditions on registration",
+    "suspension": "registration suspended",
+    "cancellation": "cancellation of registration",
+    "prosecution": "prosecution",
+    "fixed_penalty": "fixed penalty notice",
+    "requirement_notice": "requirement notice",
+}
+
+
+def findings_line(findings: Mapping[str, Any]) -> str:
+    """``8 breaches of regulation · special measures · urgent action``; "" when the report
+    names no breach, special measures or enforcement."""
+    parts = []
+    breaches = findings.get("breaches")
+    if isinstance(breaches, int) and not isinstance(breaches, bool):
+        noun = "breach" if breaches == 1 else "breaches"
+        parts.append(f"{breaches or 'no'} {noun} of regulation")
+    if (state := findings.get("special_measures")) in _MEASURES:
+        parts.append(_MEASURES[str(state)])
+    parts += [_ACTIONS[a] for a in findings.get("enforcement") or () if a in _ACTIONS]
+    return " · ".join(parts)
+
+
 def field_line(change: Mapping[str, Any]) -> str:
     return f"{change['field']}: {_value(change.get('old'))} → {_value(change.get('new'))}"
 

@@ -39,3 +39,13 @@ class PageSource(Protocol):
     def fetch_page(self, location_id: str) -> FetchResult: ...
 
     def close(self) -> None: ...
+
+
+class ReportTextSource(Protocol):
+    """The API's text extracts of report PDFs (SPEC §2.3)."""
+
+    def fetch_text(self, report_uri: str) -> FetchResult:
+        """The text as ``data`` (str); every failure is a value, never an exception."""
+        ...
+
+    def close(self) -> None: ...

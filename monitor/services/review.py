@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -20,6 +20,7 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.decide import LocationState, Observation, Policy, decide
+from monitor.domain.events import Event
 from monitor.domain.snapshot import Snapshot
 from monitor.errors import CycleLostError, MonitorError, RecordRejectedError, short_error
 from monitor.redaction import Redactor
@@ -29,6 +30,7 @@ from monitor.services.membership import IDLE, Plan
 from monitor.services.observe import Gathered, Observer
 from monitor.services.ports import Clock, LocationSource, PageSource
 from monitor.services.progress import NoProgress, Progress
+from monitor.services.report_stage import ReportStage
 from monitor.services.routing import Router
 from monitor.services.searches import SearchWatch
 from monitor.services.shape_watch import CycleShapes, IdleShapes, ShapeWatch
@@ -38,6 +40,7 @@ from monitor.sources.api_document import redacted_payload
 from monitor.store import cycles, outbox
 from monitor.store.cycles import CycleLease, TakenCycle
 from monitor.store.memberships import record_search_events
+from monitor.store.report_texts import Reading
 from monitor.store.repository import (
     Applied,
     apply,
@@ -97,8 +100,11 @@ class ReviewService:
         searches: SearchWatch | None = None,
         progress: Progress | None = None,
         shapes: ShapeWatch | None = None,
+        texts: ReportStage | None = None,
     ) -> None:
         self.sessions = sessions
+        # Reads each new report's text for its findings (None: reports are not read).
+        self.texts = texts
         self.progress = progress or NoProgress()
         self.redact = redact or Redactor()
         # Whether the process owning a running cycle (``host:pid``) may still run.
@@ -200,9 +206,12 @@ class ReviewService:
                 with self.sessions.begin() as session:
                     cycles.record_window(session, lease, report.feed_window)
                 self.progress.started(kind, self._total)
+                if self.texts is not None:
+                    self.texts.reader.start_cycle()
                 with process_pacing().paced():
                     self._process(targets, report, lease, keeper)
                 report.events += self._shapes.finish(lease)
+                report.events += self._retry_texts(lease)
                 report.duration_seconds = time.monotonic() - clock_start
                 # The watermark moves only with the cycle's completion, in one transaction.
                 with self.sessions.begin() as session:
@@ -253,6 +262,19 @@ class ReviewService:
         of the whole watchlist ends the first, silent, learning of the shape."""
         if self.shapes is not None:
             self._shapes = self.shapes.begin(full=kind == "full" and only is None)
+
+    def _retry_texts(self, lease: CycleLease) -> list[Event]:
+        """The report texts earlier cycles could not read, tried again within what is left
+        of this cycle's time for texts. A failure here costs findings, never the cycle."""
+        if self.texts is None:
+            return []
+        try:
+            return self.texts.retry(lease, self.routes, self.clock.now())
+        except CycleLostError:
+            raise
+        except Exception as exc:
+            log.error("report_texts_not_retried", error=self.redact(short_error(exc)))
+            return []
 
     def _record_end(self, lease: CycleLease, status: str, error: str) -> bool | None:
         """Whether the end was recorded (False: the lease is another's; None: unknown)."""
@@ -348,12 +370,14 @@ class ReviewService:
         # A server may echo a secret in its error body: errors are masked before being stored.
         batch = [_redacted(g, self.redact) for g in batch]
         self._shapes.read(batch)
+        # The texts of the batch's new reports, read before its transaction opens.
+        texts = self.texts.read_for(batch, self._foresee, self.clock.now()) if self.texts else {}
         try:
-            items = self._write(batch, report, lease)
+            items = self._write(batch, report, lease, texts)
         except RecordRejectedError as exc:
             # One location's data the database refuses must not cost the others theirs.
             log.warning("batch_rejected", error=str(exc), locations=len(batch))
-            items = [item for g in batch for item in self._write_alone(g, report, lease)]
+            items = [item for g in batch for item in self._write_alone(g, report, lease, texts)]
         for item in items:
             report.count(item.decision)
             if item.decision.outcome == "error":
@@ -363,7 +387,11 @@ class ReviewService:
         self.progress.advanced(report.locations, report.errors)
 
     def _write(
-        self, batch: list[Gathered], report: CycleReport, lease: CycleLease
+        self,
+        batch: list[Gathered],
+        report: CycleReport,
+        lease: CycleLease,
+        texts: Mapping[str, Reading],
     ) -> list[Applied]:
         now = self.clock.now()
         with self.sessions.begin() as session:
@@ -373,25 +401,35 @@ class ReviewService:
             known = load_states(session, [g.observation.location_id for g in batch])
             previous = load_snapshots(session, _needed_snapshots(batch, known))
             items = [self._decide(g, known, previous, now) for g in batch]
+            if self.texts is not None:
+                self.texts.attach(items, texts)
             settled = self._plan.settle(session, batch, items, self.routes, now)
             events = apply(session, settled.items, cycle_id=lease.cycle_id, now=now, known=known)
             # Routed here, written with the events: the outbox never misses one.
             for event in events:
                 outbox.enqueue(session, event, settled.routes(event), now)
             settled.record(session, now)
+            if self.texts is not None:
+                self.texts.record(
+                    session, settled.items, texts, batch, now=now, cycle_id=lease.cycle_id
+                )
             cycles.add_counts(session, lease, batch_figures(settled.items, events))
         report.events += events
         return settled.items
 
     def _write_alone(
-        self, gathered: Gathered, report: CycleReport, lease: CycleLease
+        self,
+        gathered: Gathered,
+        report: CycleReport,
+        lease: CycleLease,
+        texts: Mapping[str, Reading],
     ) -> list[Applied]:
         try:
-            return self._write([gathered], report, lease)
+            return self._write([gathered], report, lease, texts)
         except RecordRejectedError as exc:
             error = f"could not be stored: {exc}"
             observation = Observation(gathered.observation.location_id, error=error)
-            return self._write([Gathered(observation, gathered.fetches)], report, lease)
+            return self._write([Gathered(observation, gathered.fetches)], report, lease, {})
 
     def _decide(
         self,
@@ -406,6 +444,16 @@ class ReviewService:
         state = known.get(location_id) or LocationState(id=location_id, watched_since=now)
         before = previous.get(state.last_snapshot_id) if state.last_snapshot_id else None
         return process(gathered, state, before, now=now, options=self.options)
+
+    def _foresee(
+        self, gathered: Gathered, state: LocationState, before: Snapshot | None, now: datetime
+    ) -> list[Event]:
+        """The events this fetch will make, foreseen to read their reports' texts first."""
+        try:
+            observation = gathered.observation
+            return decide(state, observation, before, now=now, policy=self.options.policy).events
+        except Exception:
+            return []  # the write decides again, and records the error for the location
 
     def _advance_watermark(
         self,

@@ -88,9 +88,23 @@ class WebSettings(_Fetching):
         return http_url(value)
 
 
+class ReportTextSettings(_Fetching):
+    """Reading each new report's text for its findings (SPEC §2.3): through the API's own
+    request rate and subscription key, with a size cap, a deadline and retries of its own."""
+
+    enabled: bool = True
+    timeout_seconds: float = Field(default=30.0, gt=0, le=_HOUR)
+    deadline_seconds: float = Field(default=60.0, gt=0, le=_HOUR)
+    max_response_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=_MAX_BYTES)
+    max_attempts: int = Field(default=2, ge=1, le=20)  # per request, on 429, 5xx, timeouts
+    read_attempts: int = Field(default=6, ge=1, le=100)  # cycles trying one report's text
+    cycle_seconds: float = Field(default=120.0, ge=1, le=_DAY)  # one cycle's time for texts
+
+
 class SourcesSettings(_Section):
     cqc_api: ApiSettings
     cqc_web: WebSettings = WebSettings()
+    report_text: ReportTextSettings = ReportTextSettings()
 
 
 class WatchSettings(_Section):

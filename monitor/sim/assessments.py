@@ -46,6 +46,7 @@ def assess(
     group: str | None = None,
     social_care: bool | None = None,
     scores: random.Random | None = None,
+    narrative: str | None = None,
 ) -> None:
     """Publish an assessment: the location's current items turn "Historic", a new one is added.
 
@@ -58,6 +59,8 @@ def assess(
     group = group or (SOCIAL_CARE_GROUP if social else None)
     rng = scores or random.Random(plan_id)
     item = _item(plan_id, day, overall, key_questions, rng)
+    if narrative is not None:
+        item["narrative"] = narrative
     ratings: Doc = {"overall": [] if social else [item]}
     ratings["asgRatings"] = [{**item, "name": group}] if group else []
     entry: Doc = {"assessmentPlanPublishedDateTime": f"{day.isoformat()}T09:30:00Z"}
@@ -66,6 +69,16 @@ def assess(
         entry["assessmentServiceGroup"] = [{"name": group, "assessmentPlanId": plan_id}]
     history = _archived(doc.get("assessment", []))
     place(doc, "assessment", [entry, *history], ("currentRatings", "historicRatings"))
+
+
+def assessed_on(doc: Doc, plan_id: str) -> str | None:
+    """The assessment date of a plan's item, if the document has one."""
+    for entry in doc.get("assessment", []):
+        ratings = entry.get("ratings", {})
+        for item in [*ratings.get("overall", []), *ratings.get("asgRatings", [])]:
+            if item.get("assessmentPlanId") == plan_id:
+                return str(item.get("assessmentDate") or "") or None
+    return None
 
 
 def _item(

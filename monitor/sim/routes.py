@@ -19,13 +19,14 @@ _API_PATTERNS = (
     ("provider", re.compile(r"/providers/(?P<id>[^/]+)")),
     ("provider_locations", re.compile(r"/providers/(?P<id>[^/]+)/locations")),
     ("changes", re.compile(r"/changes/(?P<id>location|provider)")),
+    ("report", re.compile(r"/reports/(?P<id>[^/]+)")),
 )
 _WEB_PAGE = re.compile(r"/location/(?P<id>[^/]+)/reports/?")
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    kind: str  # locations, location, provider, provider_locations, changes, web, unknown
+    kind: str  # locations, location, provider, provider_locations, changes, report, web, unknown
     path: str  # relative to the API base for API requests; as requested for website pages
     ident: str | None = None  # location or provider id; organisation type for changes
 

@@ -17,6 +17,7 @@ from monitor.sim.faults import Faults
 from monitor.sim.feed import ChangeFeed
 from monitor.sim.inspections import iso_date
 from monitor.sim.population import Population
+from monitor.sim.reports import ReportShelf
 from monitor.sim.reshape import Reshape
 from monitor.sim.script import Step, Timeline
 from monitor.sim.server import RunningServer, start
@@ -55,6 +56,7 @@ class SimulatedCqc:
         self._lock = threading.RLock()
         self._links = random.Random(0)  # report link ids, reproducible run to run
         self.index = search.SearchIndex(population)
+        self.reports = ReportShelf(population)
 
     # --- mutations --------------------------------------------------------------------------
 
@@ -66,6 +68,7 @@ class SimulatedCqc:
                 yield doc
             finally:
                 self.population.changed(location_id)
+                self.reports.note(location_id)
                 self.feed.record(self.clock(), location_id)
 
     def update(self, location_id: str, mutate: Callable[[Doc], None]) -> None:
@@ -112,11 +115,15 @@ class SimulatedCqc:
         key_questions: Mapping[str, str],
         published: dt.date | str,
         group: str | None = None,
+        narrative: str | None = None,
+        report: bool = False,
     ) -> str:
         """Publish a Single Assessment Framework rating (the previous one turns "Historic").
 
         Social care locations get it as their service group's rating with ``overall``
-        empty, as CQC publishes it; returns the assessment plan id.
+        empty, as CQC publishes it; returns the assessment plan id. ``narrative``: the
+        assessment's HTML summary (the item's ``narrative``); ``report``: its report is
+        published in ``reports[]`` too, under the plan id, with text at ``/reports/{id}``.
         """
         plan_id = self._new_link()
         with self._editing(location_id) as doc:
@@ -127,7 +134,12 @@ class SimulatedCqc:
                 key_questions=key_questions,
                 plan_id=plan_id,
                 group=group,
+                narrative=narrative,
             )
+            if report:
+                day = iso_date(published)
+                visit = assessments.assessed_on(doc, plan_id) or day
+                inspections.add_report(doc, plan_id, day, visit, "Location")
         return plan_id
 
     def add_report(
@@ -144,6 +156,19 @@ class SimulatedCqc:
             visit = iso_date(first_visit_date)
             inspections.add_report(doc, link, iso_date(report_date), visit, report_type)
         return link
+
+    def set_report_text(
+        self, link_id: str, *, excerpts: tuple[str, ...] = (), text: str | None = None
+    ) -> None:
+        """What ``/reports/{link_id}`` serves from now on: these real excerpts (``01a`` …
+        ``05c``) laid out as a PDF extract, or exactly ``text`` (an oversized or hostile
+        one). Without a choice a report reads like its rating."""
+        self.reports.choose(link_id, excerpts=excerpts, text=text)
+
+    def report_text(self, link_id: str) -> str | None:
+        """The text ``Accept: text/plain`` gets for a report; None for an unknown link."""
+        with self._lock:
+            return self.reports.text(link_id)
 
     def deregister(self, location_id: str, date: dt.date | str) -> None:
         day = iso_date(date)
@@ -164,6 +189,7 @@ class SimulatedCqc:
         """Register a new location given as a full document (copied)."""
         with self._lock:
             self.population.add(copy.deepcopy(doc), provider_name=provider_name)
+            self.reports.note(doc["locationId"])
             self.feed.record(self.clock(), doc["locationId"])
 
     def register_care_home(
@@ -340,6 +366,8 @@ class SimulatedCqc:
         with self._lock:
             if where.kind == "web":
                 response = routes.web_page(where, self.population)
+            elif where.kind == "report":
+                response = self.reports.response(where.ident or "", headers.get("accept", ""))
             else:
                 listed = None
                 if filters and where.kind == "locations":

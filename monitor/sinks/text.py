@@ -12,7 +12,7 @@ from typing import Any
 
 from monitor.domain.events import Event, severity_rank
 from monitor.domain.ratings import SCALE, question_order
-from monitor.domain.wording import source_label
+from monitor.domain.wording import findings_line, source_label
 from monitor.sinks.search_text import SEARCH_EVENTS, search_headline, search_lines
 from monitor.sinks.source_text import source_headline, source_lines
 
@@ -98,11 +98,17 @@ def headline(event: Event) -> str:
         return search_headline(event)
     if event.type == "source_changed":
         return source_headline(event)
+    found = details.get("findings")
+    if event.type in ("new_inspection", "report_findings") and isinstance(found, dict):
+        said = findings_line(found) or "no breach, special measures or enforcement named"
+        lead = "new inspection report" if event.type == "new_inspection" else "report findings"
+        return f"{lead}: {said}"
     return _HEADLINES.get(event.type, event.summary)
 
 
 _HEADLINES = {
     "new_inspection": "new inspection report published",
+    "report_findings": "what the inspection report found",
     "data_review": "monthly data review published",
     "location_removed": "no longer found in the CQC register",
     "monitor_recovered": "monitoring recovered",
@@ -137,10 +143,15 @@ def detail_lines(event: Event) -> list[Line]:
             lines.append(Line("Deregistered on", str(details["deregistration_date"])))
         return lines
     if event.type == "new_inspection":
-        return _present(
-            Line("Report type", _shown(details.get("report_type"))),
-            Line("First visit", _shown(details.get("first_visit_date"))),
-        )
+        return [
+            *findings_lines(event),
+            *_present(
+                Line("Report type", _shown(details.get("report_type"))),
+                Line("First visit", _shown(details.get("first_visit_date"))),
+            ),
+        ]
+    if event.type == "report_findings":
+        return findings_lines(event)
     if event.type == "data_review":
         return _present(
             Line("Review date", _shown(details.get("date"))),
@@ -158,6 +169,32 @@ def detail_lines(event: Event) -> list[Line]:
             Line("Last error", _shown(details.get("last_error"))),
         )
     return []
+
+
+def findings_lines(event: Event) -> list[Line]:
+    """What the report found, right under the report: the findings line, the regulations
+    breached, the report's own summary (SPEC §5.3)."""
+    found = event.details.get("findings")
+    if not isinstance(found, dict):
+        if event.details.get("report_link_id"):
+            return [Line("Findings", "the report's text is not read yet; they follow when it is")]
+        return []
+    said = findings_line(found)
+    serious = found.get("special_measures") in ("placed", "remains") or bool(
+        found.get("enforcement")
+    )
+    lines = [
+        Line(
+            "Findings",
+            said or "no breach of regulation, special measures or enforcement named",
+            "declined" if serious or (found.get("breaches") or 0) > 0 else None,
+        )
+    ]
+    if regulations := found.get("regulations"):
+        lines.append(Line("Regulations", "; ".join(str(item) for item in regulations)))
+    if summary := found.get("summary"):
+        lines.append(Line("Report summary", str(summary)))
+    return lines
 
 
 def _changes_in_order(event: Event) -> list[dict[str, Any]]:

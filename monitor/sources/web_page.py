@@ -157,6 +157,16 @@ def _name(root: LexborNode, tree: LexborHTMLParser) -> str | None:
 _SITE_SUFFIX = re.compile(r"\s+[-|–]\s+(?:CQC|Care Quality Commission)\b.*$", re.IGNORECASE)
 
 
+def html_text(fragment: str) -> str:
+    """The text of an HTML fragment (a narrative field of the API), one line per block, read
+    the way a location page is: inline markup joins its line, block elements separate lines."""
+    tree = LexborHTMLParser(f"<body>{fragment}</body>")
+    if tree.body is None:
+        return ""
+    _strip_furniture(tree.body)
+    return "\n".join(_lines(tree.body))
+
+
 def _lines(root: LexborNode) -> list[str]:
     """One line per run of text between elements that are not inline (as a browser shows it)."""
     for node in root.css(_INLINE):

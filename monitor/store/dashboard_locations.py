@@ -7,7 +7,7 @@ snapshots, events, deliveries and failed fetches.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from monitor.store.dashboard_queries import (
     location_changes,
     offset,
 )
+from monitor.store.report_texts import location_texts
 from monitor.store.runstate import location_state
 from monitor.store.tables import Fetch, Location, SnapshotRecord
 
@@ -149,6 +150,7 @@ class LocationDetail:
     events: list[ChangeRow]  # newest first
     deliveries: dict[str, list[DeliveryRow]]  # by event id
     failures: list[FailedFetch]  # newest first
+    texts: list[dict[str, Any]] = field(default_factory=list)  # report texts read, newest first
 
     @property
     def latest(self) -> dict[str, Any] | None:
@@ -176,7 +178,12 @@ def location_detail(
         events=changes,
         deliveries=event_deliveries(session, [change.id for change in changes]),
         failures=_failures(session, location_id, failures),
+        texts=location_texts(session, location_id, with_text=False),
     )
+
+
+def location_name(session: Session, location_id: str) -> str | None:
+    return session.scalar(select(Location.name).where(Location.id == location_id))
 
 
 def _snapshots(session: Session, location_id: str) -> list[StoredSnapshot]:

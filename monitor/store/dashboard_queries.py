@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from monitor.domain.ratings import NON_RATINGS, SCALE
+from monitor.store.report_texts import serious_findings_events
 from monitor.store.runstate import location_states
 from monitor.store.tables import Cycle, Delivery, EventRecord, Location
 
@@ -178,6 +179,7 @@ class ChangeFilter:
     location: str = ""  # an id, or part of a name
     provider: str = ""  # a provider id
     area: str = ""  # a region or local authority, any case
+    serious: bool = False  # only events whose findings are special measures or enforcement
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +241,8 @@ def _filtered(query: Select[Any], wanted: ChangeFilter) -> Select[Any]:
         query = query.where(EventRecord.detected_at >= wanted.since)
     if wanted.until is not None:
         query = query.where(EventRecord.detected_at < wanted.until)
+    if wanted.serious:
+        query = query.where(EventRecord.id.in_(serious_findings_events()))
     if not (wanted.location or wanted.provider or wanted.area):
         return query
     query = query.join(Location, Location.id == EventRecord.location_id)

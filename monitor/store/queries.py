@@ -10,6 +10,8 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from monitor.domain.search_health import SEARCH_ID_PREFIX as SEARCH_PREFIX
+from monitor.domain.wording import findings_line
+from monitor.store.report_texts import location_texts
 from monitor.store.tables import Delivery, EventRecord, Fetch, Location, SnapshotRecord
 
 # Whom an event is about: its location's id, or ``search:NAME`` for one about a saved search
@@ -91,6 +93,7 @@ def history(session: Session, location_id: str) -> list[dict[str, Any]]:
     """One location's audit trail, oldest first: snapshots, events, deliveries, failed fetches."""
     entries = [*_snapshots(session, location_id), *_events(session, location_id)]
     entries += _deliveries(session, location_id) + _failures(session, location_id)
+    entries += _report_texts(session, location_id)
     # Ties (one cycle writes a snapshot, its events and their deliveries at one moment) are
     # broken by kind, then by the row's own id: the same order in every format, every time.
     entries.sort(key=lambda entry: (entry["at"], _KIND_ORDER[entry["kind"]], _tiebreak(entry)))
@@ -105,7 +108,7 @@ def _tiebreak(entry: dict[str, Any]) -> tuple[str, int]:
     )
 
 
-_KIND_ORDER = {"snapshot": 0, "fetch_error": 1, "event": 2, "delivery": 3}
+_KIND_ORDER = {"snapshot": 0, "fetch_error": 1, "event": 2, "report_text": 3, "delivery": 4}
 
 
 def _snapshots(session: Session, location_id: str) -> list[dict[str, Any]]:
@@ -202,6 +205,68 @@ def _failures(session: Session, location_id: str) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+def _findings_line(findings: dict[str, Any] | None) -> str | None:
+    if not isinstance(findings, dict):
+        return None
+    return findings_line(findings) or "no breach, special measures or enforcement named"
+
+
+def _report_texts(session: Session, location_id: str) -> list[dict[str, Any]]:
+    """Each report text the monitor read (or tried to) for an alert, with its findings and
+    the text itself."""
+    return [
+        {
+            "at": _iso(row["read_at"] or row["created_at"]),
+            "kind": "report_text",
+            "link_id": row["link_id"],
+            "report_date": row["report_date"],
+            "status": row["status"],
+            "source": row["source"],
+            "attempts": row["attempts"],
+            "findings": row["findings"],
+            # The findings in one line, as every alert words them ("3 breaches of regulation ·
+            # special measures"): what history prints without knowing the wording rules.
+            "findings_line": _findings_line(row["findings"]),
+            "error": row["last_error"],
+            "event_id": row["findings_event_id"] or row["event_id"],
+            "text_chars": row["text_chars"],
+            "text": row["text"],
+        }
+        for row in location_texts(session, location_id)
+    ]
+
+
+# The columns ``changes --format csv`` adds for an event's findings (SPEC §5.3): empty for an
+# event without findings, as for one whose report text is not read yet.
+FINDINGS_COLUMNS = (
+    "breaches",
+    "special_measures",
+    "enforcement",
+    "regulations",
+    "findings_source",
+)
+
+
+def event_findings(event: dict[str, Any]) -> Any:
+    """An event's ``details.findings`` (None for an event without them)."""
+    details = event.get("details")
+    return details.get("findings") if isinstance(details, dict) else None
+
+
+def findings_cells(found: Any) -> dict[str, Any]:
+    """Findings (an event's ``details.findings``, a history row's ``findings``) as flat cells
+    for a spreadsheet, lists joined with "; "; empty cells for none."""
+    if not isinstance(found, dict):
+        return dict.fromkeys(FINDINGS_COLUMNS)
+    return {
+        "breaches": found.get("breaches"),
+        "special_measures": found.get("special_measures"),
+        "enforcement": "; ".join(found.get("enforcement") or ()) or None,
+        "regulations": "; ".join(found.get("regulations") or ()) or None,
+        "findings_source": found.get("source"),
+    }
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -270,6 +270,17 @@ def stored_event_ids(session: Session, ids: Sequence[str]) -> set[str]:
     return set(session.scalars(select(EventRecord.id).where(EventRecord.id.in_(list(ids)))))
 
 
+def insert_new_event(
+    session: Session, event: Event, *, cycle_id: int | None, now: datetime
+) -> bool:
+    """One event about a location that comes from no snapshot (a report's findings read
+    later); False when the store already has it (the same event detected again)."""
+    if session.get(EventRecord, event.id) is not None:
+        return False
+    insert_event(session, event, cycle_id=cycle_id, now=now, location_id=event.location.id)
+    return True
+
+
 def insert_event(
     session: Session,
     event: Event,
@@ -300,21 +311,34 @@ def insert_event(
     )
 
 
+def log_fetches(
+    session: Session, logs: Sequence[FetchLog], *, cycle_id: int | None, outcome: str
+) -> None:
+    """Fetch-log rows outside a location's own decision (a report text read later)."""
+    _insert_fetch_rows(session, [(log, outcome) for log in logs], cycle_id)
+
+
 def _insert_fetches(session: Session, items: Sequence[Applied], cycle_id: int | None) -> None:
+    logs = [(log, item.decision.outcome) for item in items for log in item.fetches]
+    _insert_fetch_rows(session, logs, cycle_id)
+
+
+def _insert_fetch_rows(
+    session: Session, logs: Sequence[tuple[FetchLog, str]], cycle_id: int | None
+) -> None:
     rows = [
         {
             "cycle_id": cycle_id,
             "location_id": log.location_id,
             "source": log.source,
             "fetched_at": log.fetched_at,
-            "outcome": item.decision.outcome if log.error is None else "error",
+            "outcome": outcome if log.error is None else "error",
             "http_status": log.http_status,
             "duration_ms": round(log.duration_ms, 2),
             "size": log.size,
             "error": log.error,
         }
-        for item in items
-        for log in item.fetches
+        for log, outcome in logs
     ]
     if rows:
         session.execute(insert(Fetch), rows)

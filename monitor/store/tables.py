@@ -321,6 +321,41 @@ class RateBucket(Base):
     next_slot_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class ReportText(Base):
+    """An inspection report's text and what it found (SPEC §2.3, §5.3): read at most once per
+    report, kept compressed. ``pending`` while the text is still to be read (retried by later
+    cycles), ``read`` once it was, ``failed`` when the retries ran out."""
+
+    __tablename__ = "report_texts"
+    __table_args__ = (Index("ix_report_texts_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    link_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"), index=True)
+    report_date: Mapped[str | None] = mapped_column(String(10))
+    report_uri: Mapped[str | None] = mapped_column(Text)  # as the API gave it
+    status: Mapped[str] = mapped_column(String(16))  # pending | read | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # reads of the API text tried
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    # Where the words came from: report_text | assessment_narrative | website.
+    source: Mapped[str | None] = mapped_column(String(24))
+    text: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed UTF-8
+    text_chars: Mapped[int | None] = mapped_column(Integer)
+    text_sha256: Mapped[str | None] = mapped_column(String(64))
+    findings: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    # Special measures placed or kept, or enforcement beyond a requirement notice: what the
+    # dashboard's "special measures / enforcement" filter finds without reading JSON.
+    serious: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Not foreign keys: the new_inspection that announced the report, and the event that
+    # carried its findings (that one, or a later report_findings).
+    event_id: Mapped[str | None] = mapped_column(String(40))
+    findings_event_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 # --- the shape watch (SPEC §2.1.3): what the monitor has learned of CQC's documents ----------
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, request, url_for
 
+from monitor.domain.wording import findings_line
 from monitor.web.charts import css_class
 
 NAV = (
@@ -23,6 +24,8 @@ def register(app: Flask) -> None:
     app.add_template_global(ago)
     app.add_template_global(css_class, "rating_class")
     app.add_template_global(query_with)
+    app.add_template_global(findings_of, "findings_of")
+    app.add_template_global(text_findings, "findings_line")
     app.jinja_env.globals["NAV"] = NAV
 
 
@@ -46,6 +49,26 @@ def ago(moment: datetime | None, now: datetime) -> str:
             count = int(seconds // size)
             return f"{count} {unit}{'s' if count != 1 else ''} ago"
     return "just now"
+
+
+def findings_of(payload: dict[str, Any] | None) -> str | None:
+    """An event's findings in one line ("3 breaches of regulation · special measures"), or
+    None when it carries none."""
+    details = (payload or {}).get("details") or {}
+    found = details.get("findings") if isinstance(details, dict) else None
+    if not isinstance(found, dict):
+        return None
+    return findings_line(found) or "no breach, special measures or enforcement named"
+
+
+def text_findings(text: dict[str, Any]) -> str:
+    """A stored report text's findings in one line, or where its reading stands."""
+    found = text.get("findings")
+    if not isinstance(found, dict):
+        return {"pending": "text not read yet", "failed": "text could not be read"}.get(
+            str(text.get("status")), "—"
+        )
+    return findings_line(found) or "no breach, special measures or enforcement named"
 
 
 def query_with(endpoint: str | None = None, **changes: Any) -> str:

@@ -18,6 +18,7 @@ LOCATION_LEVEL = "Location"
 
 def location_context(detail: LocationDetail) -> dict[str, Any]:
     latest = detail.latest or {}
+    texts = {str(text["link_id"]): text for text in detail.texts}
     return {
         "detail": detail,
         "row": detail.row,
@@ -25,7 +26,8 @@ def location_context(detail: LocationDetail) -> dict[str, Any]:
         "questions": KEY_QUESTIONS,
         "grid": ratings_grid(latest.get("ratings") or ()),
         "charts": charts(detail),
-        "reports": [_report(item) for item in latest.get("reports") or ()],
+        "reports": [_report(item, texts) for item in latest.get("reports") or ()],
+        "texts": detail.texts,
         "timeline": latest.get("timeline"),
         "cqc_url": LOCATION_PAGE.format(id=detail.row.id),
         "snapshots": [
@@ -62,8 +64,8 @@ def overall(data: dict[str, Any]) -> str | None:
     return None
 
 
-def _report(item: dict[str, Any]) -> dict[str, Any]:
+def _report(item: dict[str, Any], texts: dict[str, dict[str, Any]]) -> dict[str, Any]:
     url = item.get("url")
     # Only a web address becomes a link; anything else in the document stays text.
     safe = url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
-    return {**item, "url": safe}
+    return {**item, "url": safe, "text": texts.get(str(item.get("link_id")))}

@@ -19,6 +19,7 @@ from monitor.store.dashboard_queries import ChangeFilter
 from monitor.store.runstate import LOCATION_STATES
 
 PAGE_SIZES = (25, 50, 100, 500)
+FINDINGS = ("serious",)  # special measures or enforcement beyond a requirement notice
 RATINGS = (*SCALE, *NON_RATINGS)
 _MAX_TEXT = 200
 _MAX_PAGE = 1_000_000
@@ -95,6 +96,7 @@ def change_filter() -> ChangeFilter:
         location=text("location"),
         provider=text("provider"),
         area=text("area"),
+        serious=choice("findings", FINDINGS) == "serious",
     )
 
 

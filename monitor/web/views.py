@@ -18,7 +18,9 @@ from monitor.domain.source_events import CHANGE_WORDS
 from monitor.store import dashboard_deliveries as delivery_store
 from monitor.store import dashboard_locations as locations_store
 from monitor.store import dashboard_queries as store
+from monitor.store import report_texts as text_store
 from monitor.store import source_changes
+from monitor.store.queries import FINDINGS_COLUMNS, event_findings, findings_cells
 from monitor.store.runstate import LOCATION_STATES
 from monitor.store.sink_states import disabled_sinks
 from monitor.web import params
@@ -37,6 +39,7 @@ CSV_COLUMNS = (
     "provider_id",
     "summary",
     "id",
+    *FINDINGS_COLUMNS,  # what a report found (blank for other events)
 )
 
 
@@ -90,6 +93,7 @@ def changes() -> str:
         event_types=EVENT_TYPES,
         severities=SEVERITIES,
         sizes=params.PAGE_SIZES,
+        findings=params.FINDINGS,
     )
 
 
@@ -111,6 +115,7 @@ def changes_csv() -> Response:
             "provider_id": row.provider_id,
             "summary": row.summary,
             "id": row.id,
+            **findings_cells(event_findings(row.payload)),
         }
         for row in _shown_changes()
     ]
@@ -163,6 +168,16 @@ def location(location_id: str) -> str:
     if detail is None:
         raise NotFound(f"No watched location has the id {location_id!r}.")
     return render_template("location.html", **location_context(detail), now=_now())
+
+
+@pages.get("/locations/<location_id>/reports/<link_id>")
+def report_text(location_id: str, link_id: str) -> str:
+    """One report's text as the monitor read it, with what it found."""
+    found = _read(lambda s: text_store.report_text(s, link_id))
+    if found is None or found["location_id"] != location_id:
+        raise NotFound(f"No report text {link_id!r} is kept for this location.")
+    name = _read(lambda s: locations_store.location_name(s, location_id))
+    return render_template("report_text.html", report=found, name=name or location_id)
 
 
 @pages.get("/deliveries")

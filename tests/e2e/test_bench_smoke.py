@@ -74,7 +74,18 @@ def test_changes_are_found_by_both_kinds_of_cycle(report: tuple[dict[str, Any], 
     assert full["written"]["snapshots"] == changed and full["written"]["events"] > 0
     assert incremental["cycle"]["locations"] == changed == incremental["cycle"]["changed"]
     assert incremental["requests"] <= incremental["request_budget"]
-    assert incremental["server_requests"] == {"changes": 1, "location": changed}
+    # Each change is a new report: its text is read once, in the cycle that finds it.
+    assert incremental["server_requests"] == {"changes": 1, "location": changed, "report": changed}
+    assert incremental["written"]["report_texts"] == changed
+
+
+def test_the_cycle_without_report_texts_reads_none(report: tuple[dict[str, Any], str]) -> None:
+    sweep = report[0]["sweeps"][str(SIZE)]
+    changed, without = sweep["changed"], sweep["incremental_no_text"]
+    assert without["cycle"]["changed"] == changed
+    assert without["requests"] <= without["request_budget"]
+    assert without["server_requests"] == {"changes": 1, "location": changed}
+    assert "incremental cycle at N=40" in report[1]
 
 
 def test_floor_and_memory_figures_are_measured(report: tuple[dict[str, Any], str]) -> None:

@@ -55,7 +55,14 @@ def test_baseline_then_exactly_the_expected_events(
     ]
 
     history = json.loads(run_cli(config, "history", docs.HENLEY, "--format", "json").stdout)
-    assert [h["kind"] for h in history] == ["snapshot", "snapshot", "event", "event"]
+    kinds_seen = [h["kind"] for h in history]
+    assert kinds_seen == ["snapshot", "snapshot", "event", "event", "report_text"]
+    # The new report's text was read in the cycle: history holds it, whole, with its findings.
+    report = history[-1]
+    assert (report["status"], report["source"]) == ("read", "report_text")
+    assert report["text"] == simulator.report_text(report["link_id"])
+    inspection = next(e for e in events if e["type"] == "new_inspection")
+    assert inspection["details"]["findings"] == report["findings"] is not None
     assert history[0]["ratings"]["Safe"] == "Good"
     assert history[1]["ratings"]["Safe"] == "Requires improvement"
 

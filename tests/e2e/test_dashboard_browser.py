@@ -225,7 +225,7 @@ def test_the_downgrade_is_found_on_changes_and_leads_to_the_location(visit: Visi
     page = visit.settled("changes-critical-ratings")
     rows = page.find_elements(By.CSS_SELECTOR, "table.changes tbody tr")
     assert len(rows) == 1
-    assert "Overall: Good → Requires improvement" in rows[0].text
+    assert "Overall: Good → Inadequate" in rows[0].text
     assert "Safe: Good → Inadequate" in rows[0].text and "critical" in rows[0].text
     rows[0].find_element(By.LINK_TEXT, "Henley House").click()
     visit.settled("henley-from-changes")
@@ -241,7 +241,7 @@ def test_the_location_page_charts_every_rating_it_has_seen(visit: Visit) -> None
         return [title.get_attribute("textContent") or "" for title in titles]
 
     # Good since the 2022 inspection, then the assessment published on 2025-11-04.
-    assert dots("overall") == ["2022-04-20: Good", "2025-11-04: Requires improvement"]
+    assert dots("overall") == ["2022-04-20: Good", "2025-11-04: Inadequate"]
     assert dots("safe") == ["2022-04-20: Good", "2025-11-04: Inadequate"]
     assert dots("caring") == ["2022-04-20: Good", "2025-11-04: Good"]
     grid = page.find_element(By.CSS_SELECTOR, "table.grid").text
@@ -253,12 +253,14 @@ def test_the_location_page_charts_every_rating_it_has_seen(visit: Visit) -> None
 def test_the_dead_delivery_is_on_deliveries_with_its_error(visit: Visit) -> None:
     page = visit.open("/deliveries", "deliveries")
     section = page.find_element(By.XPATH, "//section[h2[text()='pager-webhook']]")
-    assert "Dead\n2" in section.text
+    # The downgrade's two critical alerts (its rating change and its report, in special
+    # measures) and the deregistration.
+    assert "Dead\n3" in section.text
     dead = section.find_elements(
         By.XPATH, ".//h3[text()='Dead']/following-sibling::div[1]//tbody/tr"
     )
-    assert len(dead) == 2
-    # One met the 410; the other was stopped by the disable it caused, unsent.
+    assert len(dead) == 3
+    # One met the 410; the others were stopped by the disable it caused, unsent.
     texts = [row.text for row in dead]
     assert all("sink disabled" in text for text in texts)
     assert any("HTTP 410 Gone" in text for text in texts)
@@ -277,9 +279,7 @@ def test_locations_search_and_sort(visit: Visit) -> None:
     page.find_element(By.LINK_TEXT, "Overall").click()
     page = visit.settled("locations-by-rating")
     ratings = [c.text for c in page.find_elements(By.CSS_SELECTOR, "tbody td .rating")]
-    assert ratings[-1] == "Outstanding" and ratings.index("Requires improvement") < ratings.index(
-        "Good"
-    )
+    assert ratings[-1] == "Outstanding" and ratings.index("Inadequate") < ratings.index("Good")
 
 
 def test_keyboard(visit: Visit) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from monitor.store import migrate
 from monitor.store.engine import make_readonly_engine
+from tests.support.smtp import bodies
 
 pytestmark = pytest.mark.slow
 
@@ -61,18 +62,21 @@ def test_the_downgrade_arrives_as_an_email_naming_it(
     _, output = demo
     messages = emails(output)
     subjects = [str(m["Subject"]) for m in messages]
-    assert "[CQC] Henley House: Overall Good → Requires improvement" in subjects
-    downgrade = messages[subjects.index("[CQC] Henley House: Overall Good → Requires improvement")]
-    text = downgrade.get_body(("plain",))
-    html = downgrade.get_body(("html",))
-    assert text is not None and "Safe: Good → Inadequate" in text.get_content()
+    # The downgrade and the report that brought it read as one alert: two critical changes.
+    downgrade = messages[subjects.index("[CQC] Henley House: 2 changes (2 critical)")]
+    content, markup = bodies(downgrade)
+    # The report first, with what its text says under it, then what it changed.
+    assert "Findings: 3 breaches of regulation · special measures" in content
+    assert "We identified 3 breaches of regulation relating to person centred care" in content
+    assert content.index("Findings:") < content.index("What it changed:")
+    assert "Overall: Good → Inadequate" in content and "Safe: Good → Inadequate" in content
     # A rating from CQC's Single Assessment Framework says so.
-    assert "Assessment published: 2025-11-04" in text.get_content()
-    assert html is not None and "Henley House" in html.get_content()
+    assert "(new assessment, published 2025-11-04)" in content
+    assert "3 breaches of regulation · special measures" in markup
     # The board's sink takes critical alerts only: the downgrade and the deregistration.
     board = [s for s, m in zip(subjects, messages, strict=True) if "quality-board" in m["To"]]
     assert board == [
-        "[CQC] Henley House: Overall Good → Requires improvement",
+        "[CQC] Henley House: 2 changes (2 critical)",
         "[CQC] Lucerne House: deregistered",
     ]
 
@@ -85,6 +89,7 @@ def test_signed_webhooks_for_every_event(
     assert [(r["body"]["type"], r["body"]["data"]["location"]["name"]) for r in received] == [
         ("new_inspection", "Alliance Medical Harley Street"),
         ("rating_changed", "Henley House"),
+        ("new_inspection", "Henley House"),
         ("registration_changed", "Lucerne House"),
         ("location_added", "Orwell View"),
         ("data_review", "Alliance Medical Harley Street"),
@@ -96,11 +101,33 @@ def test_signed_webhooks_for_every_event(
     assert {
         (c["question"], c["old"], c["new"]) for c in rating["body"]["data"]["details"]["changes"]
     } == {
-        ("Overall", "Good", "Requires improvement"),
+        ("Overall", "Good", "Inadequate"),
         ("Safe", "Good", "Inadequate"),
-        ("Well-led", "Good", "Requires improvement"),
+        ("Effective", "Good", "Requires improvement"),
+        ("Responsive", "Good", "Requires improvement"),
+        ("Well-led", "Good", "Inadequate"),
     }
     assert {c["framework"] for c in rating["body"]["data"]["details"]["changes"]} == {"assessment"}
+    # The report of that assessment, read in the same cycle: its findings in the alert.
+    report = received[2]["body"]["data"]
+    assert report["severity"] == "critical"
+    assert (
+        report["details"]["report_link_id"] == rating["body"]["data"]["details"]["report_link_id"]
+    )
+    findings = report["details"]["findings"]
+    assert (findings["source"], findings["breaches"], findings["special_measures"]) == (
+        "report_text",
+        3,
+        "placed",
+    )
+    assert findings["regulations"] == [
+        "Regulation 9: Person-centred care",
+        "Regulation 12: Safe care and treatment",
+        "Regulation 17: Good governance",
+    ]
+    assert findings["enforcement"] == []
+    # The monthly review's report had nothing of the sort to say.
+    assert received[0]["body"]["data"]["details"]["findings"]["breaches"] is None
 
 
 def test_a_failed_webhook_delivery_is_retried_and_sent(
@@ -122,9 +149,9 @@ def test_alerts_are_printed_and_the_history_shows_the_downgrade(
     history = chapter(result.stdout, 8)
     assert "cqc-monitor history 1-10000302982" in history
     assert re.search(r"snapshot\s+#\d+ Registered Overall: Good", history)
-    assert re.search(r"snapshot\s+#\d+ Registered Overall: Requires improvement", history)
-    assert "[critical] Henley House: Overall: Good → Requires improvement" in history
-    assert f"Done. 12 files in {output}" in result.stdout
+    assert re.search(r"snapshot\s+#\d+ Registered Overall: Inadequate", history)
+    assert "[critical] Henley House: Overall: Good → Inadequate" in history
+    assert f"Done. 13 files in {output}" in result.stdout
 
 
 def test_a_care_home_registering_in_the_watched_area_is_announced(
@@ -161,8 +188,8 @@ def test_the_database_is_kept_and_the_dashboard_command_printed(
             ).all()
     finally:
         engine.dispose()
-    # The endpoint its owner retired: both critical alerts given up, for the dashboard to show.
-    assert [sink for sink, _ in dead] == ["pager-webhook", "pager-webhook"]
+    # The endpoint its owner retired: every critical alert given up, for the dashboard to show.
+    assert [sink for sink, _ in dead] == ["pager-webhook"] * 3
     assert "410" in dead[0][1]
 
 

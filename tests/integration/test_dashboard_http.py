@@ -134,7 +134,7 @@ def test_downloads_hold_exactly_the_rows_shown(demo_database: str) -> None:
     assert [row["id"] for row in table] == shown
     assert [event["id"] for event in events] == shown
     assert [row["summary"] for row in table] == summaries
-    assert "Overall: Good → Requires improvement" in summaries[1]  # newest first
+    assert "Overall: Good → Inadequate" in summaries[1]  # newest first
     assert {event["severity"] for event in events} == {"critical"}
 
 

@@ -18,10 +18,19 @@ def settings_for(database_url: str, **sections: Any) -> Settings:
     return settings_from_dict(data)
 
 
+def sim_api(base_url: str, **options: Any) -> dict[str, Any]:
+    """``[sources.cqc_api]`` against a simulator at ``base_url``: its key, no rate limit."""
+    return {
+        "base_url": base_url,
+        "subscription_key": "sim-key",
+        "requests_per_second": 0,
+        **options,
+    }
+
+
 def simulator_source(base_url: str, **options: Any) -> dict[str, Any]:
     """``[sources]`` for the simulated CQC API on loopback: its key, no rate limit."""
-    api = {"base_url": base_url, "subscription_key": "sim-key", "requests_per_second": 0}
-    return {"cqc_api": api | options}
+    return {"cqc_api": sim_api(base_url, **options)}
 
 
 # Every app built for a test; conftest closes them after each test.

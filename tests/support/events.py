@@ -92,6 +92,28 @@ def inspection_event(where: Where = LUCERNE) -> Event:
     )
 
 
+# Constructed findings, as the reader gives them for a report in special measures.
+FINDINGS = {
+    "source": "report_text",
+    "breaches": 8,
+    "regulations": ["Regulation 12: Safe care and treatment", "Regulation 17: Good governance"],
+    "special_measures": "placed",
+    "enforcement": ["urgent_action"],
+    "summary": "We found eight breaches of the legal regulations. The service is unsafe.",
+}
+
+
+def findings_event(where: Where = HENLEY, findings: dict[str, Any] | None = None) -> Event:
+    """A new report whose text was read in its cycle: its findings in the event."""
+    event = inspection_event(where)
+    details = {**event.details, "findings": FINDINGS if findings is None else findings}
+    return Event(
+        event.id, "new_inspection", "critical", event.detected_at, event.location,
+        f"New CQC inspection report published for {where[1]} (report date 2025-10-30).",
+        details,
+    )  # fmt: skip
+
+
 def deregistered_event(where: Where = ALLIED) -> Event:
     return make_event(
         "registration_changed",

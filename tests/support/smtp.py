@@ -141,6 +141,13 @@ class SmtpServer:
         self.stop()
 
 
+def bodies(message: EmailMessage) -> tuple[str, str]:
+    """The plain text and the HTML of a multipart alert email (both must be there)."""
+    text, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert text is not None and html is not None, "an alert email has a text and an HTML part"
+    return text.get_content(), html.get_content()
+
+
 def unused_port() -> int:
     """A loopback port nobody listens on right now (bound, then released)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

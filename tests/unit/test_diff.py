@@ -89,6 +89,7 @@ def test_new_report_appearing() -> None:
         "first_visit_date": "2026-09-02",
         "report_type": "Location",
         "report_url": "https://www.cqc.org.uk/location/1-10000302982/reports/rep-2",
+        "findings": None,  # the cycle reads them from the report's text
     }
 
 
@@ -236,6 +237,9 @@ def test_inspection_seen_by_both_sources_is_one_new_inspection() -> None:
     site_first = with_timeline(base, site_entry, REVIEW)
     (from_site,) = diff(before, site_first, detected_at=NOW)
     assert from_site.type == "new_inspection"
+    # The website's summary is its text: read at once, nothing found in "We rated it good".
+    assert from_site.details["findings"]["source"] == "website"
+    assert from_site.details["findings"]["breaches"] is None
     assert diff(site_first, both_at_once, detected_at=NOW) == []
 
 

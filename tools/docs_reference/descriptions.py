@@ -38,6 +38,19 @@ CONFIG: dict[str, str] = {
     "sources.cqc_web.timeout_seconds": "As for the API.",
     "sources.cqc_web.deadline_seconds": "As for the API (absent: twice the timeout).",
     "sources.cqc_web.max_response_bytes": "As for the API.",
+    "sources.report_text.enabled": "Read the text of each report an alert is about (the "
+    "API's `Accept: text/plain` extract, else the assessment's narrative, else the website's "
+    "summary) for what it found: breaches, special measures, enforcement.",
+    "sources.report_text.timeout_seconds": "Timeout of each read of a report's text.",
+    "sources.report_text.deadline_seconds": "Total time of one report text request, retries "
+    "included.",
+    "sources.report_text.max_response_bytes": "A larger text is refused, never buffered; the "
+    "alert goes without findings.",
+    "sources.report_text.max_attempts": "Attempts per request on 429, 5xx and timeouts.",
+    "sources.report_text.read_attempts": "Cycles that try one report's text before it is "
+    "given up (`failed`).",
+    "sources.report_text.cycle_seconds": "The time one cycle spends reading texts; what is "
+    "not read in it goes out with `findings: null` and is retried by later cycles.",
     "watch.locations": "Location ids to watch (`1-10000302982`).",
     "watch.providers": "Provider ids: every location of each is watched.",
     "watch.file": "A text or CSV file with one id per line (relative to the configuration "
@@ -127,9 +140,17 @@ EVENTS: dict[str, tuple[str, str, str]] = {
     ),
     "new_inspection": (
         "A new report in the API, or a new inspection on the website timeline (one event "
-        "when both see it).",
-        "`report_link_id`, `report_date`, `first_visit_date`, `report_type`, `report_url`",
-        "`info`",
+        "when both see it), with what its text found when it could be read in the cycle.",
+        "`report_link_id`, `report_date`, `first_visit_date`, `report_type`, `report_url`, "
+        "`findings` (`source`, `breaches`, `regulations`, `special_measures`, `enforcement`, "
+        "`summary`; null while the text is not read)",
+        "from the findings: `critical` for special measures placed or kept, urgent action, a "
+        "warning notice, suspension or cancellation; `warning` for breaches; else `info`",
+    ),
+    "report_findings": (
+        "A report's text was read after its `new_inspection` went out without findings.",
+        "`report_link_id`, `findings`",
+        "as `new_inspection`",
     ),
     "data_review": (
         'A new "monthly review of our data" entry on the website (`sources.cqc_web`).',

@@ -1,0 +1,247 @@
+"""Findings in every wording CQC has used, 2014–2025, from **constructed** texts (none is a
+copy of a report): the files of tests/fixtures/report-text/ with the findings a careful reader
+takes from them, then one rule at a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.domain.findings import read_findings
+from tests.support.report_texts import constructed, constructed_expectations
+
+EXPECTED = constructed_expectations()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_constructed_report(name: str) -> None:
+    expected = EXPECTED[name]
+    found = read_findings(constructed(name))
+    assert found.breaches == expected["breaches"]
+    assert list(found.regulations) == expected["regulations"]
+    assert found.special_measures == expected["special_measures"]
+    assert list(found.enforcement) == expected["enforcement"]
+    if "summary_starts" in expected:
+        assert found.summary is not None
+        assert found.summary.startswith(expected["summary_starts"])
+
+
+# Constructed sentences, one wording each. (text, breaches, regulation numbers named)
+BREACH_WORDINGS = [
+    ("We identified 3 breaches of regulation.", 3, []),
+    ("We found six breaches of the legal regulations.", 6, []),
+    ("We found one breach of regulation.", 1, []),
+    ("This was a breach of regulation 12 (Safe care and treatment).", 1, ["12"]),
+    ("We found breaches of regulations 12 and 17.", 2, ["12", "17"]),
+    (
+        "We found breaches of regulations 9, 12, 13 and 17 at this inspection.",
+        4,
+        ["9", "12", "13", "17"],
+    ),
+    (
+        "The provider was in breach of Regulation 17 (Good governance) and Regulation 18 "
+        "(Staffing).",
+        2,
+        ["17", "18"],
+    ),
+    (
+        "We found breaches of regulations 12 (safe care and treatment) and 17 (good governance).",
+        2,
+        ["12", "17"],
+    ),
+    ("The provider was in breach of 2 regulations.", 2, []),
+    ("We found the provider had breached three regulations.", 3, []),
+    ("Twelve breaches of regulation were found.", 12, []),
+    ("The provider was in breach of Regulation 12(1)(2)(a)(b).", 1, ["12"]),
+    (
+        "The provider remained in breach of one regulation and we identified a new "
+        "breach of regulation 18.",
+        2,
+        ["18"],
+    ),
+    (
+        "We found two breaches of regulation 12 and 17. We also found a breach of regulation 18.",
+        3,
+        ["12", "17", "18"],
+    ),
+    (
+        "We have identified breaches in relation to consent and nutrition at this inspection.",
+        2,
+        ["11", "14"],
+    ),
+    ("There were no breaches of regulation.", 0, []),
+    ("We did not find any breaches of the regulations during this inspection.", 0, []),
+    ("No breaches of regulation were identified.", 0, []),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "breaches", "numbers"), BREACH_WORDINGS, ids=[t[:48] for t, _, _ in BREACH_WORDINGS]
+)
+def test_breach_wordings(text: str, breaches: int, numbers: list[str]) -> None:
+    found = read_findings(text)
+    assert found.breaches == breaches
+    assert [
+        label.split(":")[0].removeprefix("Regulation ") for label in found.regulations
+    ] == numbers
+
+
+NOT_THIS_INSPECTION = [
+    "At our last inspection we found four breaches of regulation.",
+    "At the last inspection the provider was in breach of regulation 12.",
+    "Four breaches were found at our previous inspection.",
+    (
+        "The last rating for this service was inadequate (published 3 May 2019) and "
+        "there were multiple breaches of regulation."
+    ),
+    (
+        "At this inspection enough improvement had been made and the provider was no "
+        "longer in breach of regulations 12 and 17."
+    ),
+    "The provider was not in breach of regulation 12.",
+    "We will check whether the provider is still in breach of regulation 17.",
+    "If we find breaches of regulation we will take action.",
+    "The home had a data breach last year.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_THIS_INSPECTION, ids=[t[:48] for t in NOT_THIS_INSPECTION])
+def test_what_is_not_a_breach_of_this_inspection(text: str) -> None:
+    assert read_findings(text).breaches is None
+
+
+SPECIAL_MEASURES = [
+    ("This service is being placed in special measures.", "placed"),
+    ("The service has been placed into special measures.", "placed"),
+    (
+        "The overall rating for this service is 'Inadequate' and the service is "
+        "therefore in 'special measures'.",
+        "placed",
+    ),
+    ("I am placing this practice in special measures.", "placed"),
+    ("This service remains in special measures.", "remains"),
+    ("The service will therefore remain in special measures.", "remains"),
+    ("The trust continues to be in special measures.", "remains"),
+    ("Therefore, this service is no longer in Special Measures.", "removed"),
+    ("The practice has come out of special measures.", "removed"),
+    (
+        "The purpose of special measures is to ensure that services providing inadequate "
+        "care make significant improvements.",
+        None,
+    ),
+    (
+        "If the service has demonstrated improvements it will no longer be in special measures.",
+        None,
+    ),
+    ("At our last inspection the service was placed in special measures.", None),
+    ("This service has been in Special Measures since June 2019.", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "state"), SPECIAL_MEASURES, ids=[t[:48] for t, _ in SPECIAL_MEASURES]
+)
+def test_special_measures_wordings(text: str, state: str | None) -> None:
+    assert read_findings(text).special_measures == state
+
+
+ENFORCEMENT = [
+    ("We served a warning notice on the provider.", ["warning_notice"]),
+    ("We issued two warning notices in relation to regulations 12 and 17.", ["warning_notice"]),
+    (
+        "Following this inspection we served a Section 29A Warning Notice on the trust.",
+        ["warning_notice"],
+    ),
+    (
+        "We took urgent action to impose conditions on the provider's registration.",
+        ["urgent_action", "conditions"],
+    ),
+    ("We imposed conditions on the provider's registration.", ["conditions"]),
+    (
+        "We used our urgent powers to suspend the provider's registration.",
+        ["urgent_action", "suspension"],
+    ),
+    ("We have taken action to cancel the provider's registration.", ["cancellation"]),
+    (
+        "We issued a notice of proposal to cancel the registration of the provider.",
+        ["cancellation"],
+    ),
+    ("The provider was prosecuted and pleaded guilty.", ["prosecution"]),
+    ("We issued the provider with a fixed penalty notice.", ["fixed_penalty"]),
+    ("We issued requirement notices to the provider.", ["requirement_notice"]),
+    (
+        "In instances where CQC have decided to take civil or criminal enforcement "
+        "action against a provider, we will publish this information on our website.",
+        [],
+    ),
+    (
+        "If we do not propose to cancel the provider's registration, we will re-inspect "
+        "within six months.",
+        [],
+    ),
+    (
+        "This will usually lead to cancellation of their registration or to varying the "
+        "conditions of their registration.",
+        [],
+    ),
+    ("We did not issue a warning notice.", []),
+    ("We will consider whether to impose conditions on the provider's registration.", []),
+    ("At our last inspection we served a warning notice on the provider.", []),
+    ("The warning notice we served at our last inspection had been met.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "actions"), ENFORCEMENT, ids=[t[:48] for t, _ in ENFORCEMENT])
+def test_enforcement_wordings(text: str, actions: list[str]) -> None:
+    assert list(read_findings(text).enforcement) == actions
+
+
+def test_a_paragraph_naming_this_inspection_later_keeps_the_sentences_before_it_in_the_past() -> (
+    None
+):
+    text = (
+        "At our last inspection the service was rated inadequate. We found six breaches of "
+        "regulations and served warning notices. At this inspection we found the provider was "
+        "still in breach of regulation 12."
+    )
+    found = read_findings(text)
+    assert (found.breaches, list(found.enforcement)) == (1, [])
+
+
+def test_we_found_after_the_last_assessment_is_this_assessment() -> None:
+    text = (
+        "At our last assessment we rated this service good. We identified 2 breaches of the "
+        "legal regulations in relation to safe care and treatment and staffing."
+    )
+    assert read_findings(text).breaches == 2
+
+
+def test_where_nothing_is_said_everything_is_unknown() -> None:
+    found = read_findings("People told us they were happy living at the home.")
+    assert found.to_dict() == {
+        "source": "report_text",
+        "breaches": None,
+        "regulations": [],
+        "special_measures": None,
+        "enforcement": [],
+        "summary": "People told us they were happy living at the home.",
+    }
+
+
+def test_an_empty_text_has_no_summary() -> None:
+    assert read_findings("").summary is None
+    assert read_findings("   \n\n ").summary is None
+
+
+def test_the_summary_is_cut_at_a_sentence_end_within_600_characters() -> None:
+    sentence = "Staff supported people with kindness and patience throughout the day. "
+    found = read_findings("Overall summary\n" + sentence * 20)
+    assert found.summary is not None
+    assert len(found.summary) <= 600
+    assert found.summary.endswith("throughout the day.")
+    assert len(found.summary) > 600 - len(sentence)
+
+
+def test_a_single_overlong_sentence_is_cut_at_a_word() -> None:
+    found = read_findings("We found " + "very " * 200 + "little.")
+    assert found.summary is not None and len(found.summary) <= 600
+    assert found.summary.endswith("very…")

@@ -329,7 +329,7 @@ def test_on_a_phone_a_change_shows_its_summary_and_location(visit: Visit) -> Non
     for label in ("Location", "Summary"):
         assert cells[label].is_displayed()
     assert cells["Location"].text.startswith("Henley House")
-    assert "Overall: Good → Requires improvement" in cells["Summary"].text
+    assert "Overall: Good → Inadequate" in cells["Summary"].text
     # A card is about as tall as what it says: not one word per line down a narrow column.
     assert row.size["height"] < 0.8 * PHONE[1]
 
@@ -345,7 +345,7 @@ def test_on_a_phone_the_rating_grid_shows_every_word_whole(visit: Visit) -> None
         left, right = badge.location["x"], badge.location["x"] + badge.size["width"]
         assert left >= 0 and right <= width, badge.text
     overall = page.find_element(By.CSS_SELECTOR, "table.grid td[data-label=Overall]")
-    assert "Requires improvement" in overall.text
+    assert "Inadequate" in overall.text
 
 
 def test_on_a_phone_locations_keep_their_overall_and_state_and_can_be_sorted(

@@ -22,10 +22,11 @@ import structlog
 from apscheduler.triggers.base import BaseTrigger
 
 from monitor.bootstrap import App
+from monitor.cron import latest_slot, next_slot, slot_key
 from monitor.errors import CycleLostError, SlotTakenError
 from monitor.runtime.metrics import Metrics
 from monitor.runtime.progress import LoggedProgress
-from monitor.runtime.slots import latest_slot, next_slot, retry_delay, slot_key
+from monitor.runtime.slots import retry_delay
 from monitor.services.cycle_report import CycleReport
 from monitor.services.review import CycleAbandoned, CycleKind, ReviewService
 from monitor.store import cycles, runstate

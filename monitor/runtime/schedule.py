@@ -11,8 +11,9 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from monitor.cron import next_slot, slot_key
 from monitor.runtime.jobs import DELIVER, TAKEOVER, Jobs, Retry
-from monitor.runtime.slots import catch_up_slot, next_slot, slot_key
+from monitor.runtime.slots import catch_up_slot
 from monitor.store import runstate
 
 log = structlog.get_logger(__name__)

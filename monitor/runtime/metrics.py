@@ -192,6 +192,10 @@ _DATABASE_GAUGES: dict[str, tuple[str, list[str]]] = {
         "Changes of CQC's document shape not acknowledged yet (cqc-monitor source ack).",
         [],
     ),
+    "deliveries_held": (
+        "Deliveries of each sink held for its digest window (`digest` in [[sinks]]).",
+        ["sink"],
+    ),
 }
 
 
@@ -218,6 +222,8 @@ def _fill(families: dict[str, GaugeMetricFamily], figures: Figures, now: datetim
     for kind, failed in sorted(figures.last_failed.items()):
         families["last_cycle_failed"].add_metric([kind], 1 if failed else 0)
     families["source_changes_unacknowledged"].add_metric([], figures.source_changes_unacknowledged)
+    for sink, count in sorted(figures.deliveries_held.items()):
+        families["deliveries_held"].add_metric([sink], count)
 
 
 class ReadinessCollector(Collector):

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor.store.digests import held_by_sink
 from monitor.store.runstate import database_now, location_states
 from monitor.store.sink_states import disabled_sinks
 from monitor.store.source_changes import unacknowledged
@@ -33,6 +34,7 @@ class Figures:
     lease_expired: dict[str, int] = field(default_factory=dict)  # running cycles, by kind
     last_failed: dict[str, bool] = field(default_factory=dict)  # the newest cycle failed
     source_changes_unacknowledged: int = 0  # changes of CQC's document shape (SPEC 2.1.3)
+    deliveries_held: dict[str, int] = field(default_factory=dict)  # sink -> held for its digest
 
 
 def read_figures(session: Session, sinks: Collection[str] = ()) -> Figures:
@@ -60,6 +62,8 @@ def read_figures(session: Session, sinks: Collection[str] = ()) -> Figures:
         lease_expired=expired_leases(session),
         last_failed=last_cycle_failed(session),
         source_changes_unacknowledged=unacknowledged(session),
+        deliveries_held=dict.fromkeys(sinks, 0)
+        | {sink: held.count for sink, held in held_by_sink(session).items()},
     )
 
 

@@ -196,6 +196,11 @@ _DATABASE_GAUGES: dict[str, tuple[str, list[str]]] = {
         "Deliveries of each sink held for its digest window (`digest` in [[sinks]]).",
         ["sink"],
     ),
+    "digest_window_timestamp_seconds": (
+        "The earliest digest window a sink's held deliveries wait for (Unix time); long past, "
+        "nothing is sending the digest. No series while the sink holds nothing.",
+        ["sink"],
+    ),
 }
 
 
@@ -224,6 +229,8 @@ def _fill(families: dict[str, GaugeMetricFamily], figures: Figures, now: datetim
     families["source_changes_unacknowledged"].add_metric([], figures.source_changes_unacknowledged)
     for sink, count in sorted(figures.deliveries_held.items()):
         families["deliveries_held"].add_metric([sink], count)
+    for sink, window in sorted(figures.held_windows.items()):
+        families["digest_window_timestamp_seconds"].add_metric([sink], window.timestamp())
 
 
 class ReadinessCollector(Collector):

@@ -86,15 +86,19 @@ class DigestSender:
     # -- closing windows ---------------------------------------------------------------------
 
     def close_due(self, name: str) -> Closed | None:
-        """Close the sink's window when a held delivery's has come; the digest, or None."""
+        """Close the sink's window when a held delivery's has come; the digest, or None.
+
+        It ends at the latest window by now and starts at the window before the earliest one
+        its deliveries waited for: after downtime, one digest covers every window missed."""
         if not self.windows.has_digest(name):
             return None
         now = self.clock.now()
         with self.sessions.begin() as session:
-            if not digests.due_held(session, name, now):
-                return None
+            earliest = digests.earliest_held(session, name, due_by=now)
+        if earliest is None:
+            return None
         window = self.windows.latest_window(name, now) or now
-        since = self.windows.window_before(name, window)
+        since = self.windows.window_before(name, earliest)
         try:
             with self.sessions.begin() as session:
                 closed = digests.close(
@@ -116,9 +120,14 @@ class DigestSender:
         log.info("digest_skipped", sink=name, reason="window closed already", moved=moved)
 
     def close_now(self, name: str) -> Closed | None:
-        """Close a window now with everything the sink holds (``digest send``)."""
+        """Close a window now with everything the sink holds (``digest send``); it starts at
+        the window before the earliest one they wait for."""
         now = self.clock.now()
-        since = self.windows.latest_window(name, now)
+        with self.sessions.begin() as session:
+            earliest = digests.earliest_held(session, name)
+        if earliest is None:
+            return None
+        since = self.windows.window_before(name, earliest)
         try:
             with self.sessions.begin() as session:
                 closed = digests.close(

@@ -132,10 +132,13 @@ def close(
     return Closed(row.id, sink, row.key, len(bound), start, window_end)
 
 
-def due_held(session: Session, sink: str, now: datetime) -> bool:
-    """Whether a held delivery's window has come (a digest is owed)."""
-    query = select(Delivery.id).where(_held(sink), Delivery.next_attempt_at <= now).limit(1)
-    return session.scalar(query) is not None
+def earliest_held(session: Session, sink: str, due_by: datetime | None = None) -> datetime | None:
+    """The earliest window the sink's held deliveries (those due by ``due_by``) wait for;
+    None when none does (no digest is owed)."""
+    query = select(func.min(Delivery.next_attempt_at)).where(_held(sink))
+    if due_by is not None:
+        query = query.where(Delivery.next_attempt_at <= due_by)
+    return session.scalar(query)
 
 
 def restamp(

@@ -44,6 +44,13 @@ def test_a_job_per_digest_sink_sends_at_its_window_and_records_the_next(
             figures = read_figures(session, sinks=jobs.app.sinks)
         assert figures.next_runs["digest:hook"] == WINDOW
         assert figures.deliveries_held == {"hook": 2, "out": 0}
+        scraped = Metrics(lambda: figures).render().decode().splitlines()
+        assert 'cqc_monitor_deliveries_held{sink="hook"} 2.0' in scraped
+        assert 'cqc_monitor_deliveries_held{sink="out"} 0.0' in scraped
+        (window,) = [line for line in scraped if line.startswith("cqc_monitor_digest_window_")]
+        assert window.startswith('cqc_monitor_digest_window_timestamp_seconds{sink="hook"} ')
+        assert float(window.split()[-1]) == WINDOW.timestamp()
+        assert not any('digest_window_timestamp_seconds{sink="out"}' in line for line in scraped)
 
         world.clock.moment = WINDOW
         jobs.digest("hook")

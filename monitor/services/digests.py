@@ -217,8 +217,7 @@ class DigestSender:
         # A receiver may echo a header value in its body: masked before it is stored.
         answer = None if outcome.ok else (self.redact(outcome.error) or "failed")
         gone = outcome.disable_sink and not outcome.ok
-        # Marked as stopped by the disable, so ``sinks enable`` re-queues what it carried.
-        error = disabled_sinks.DISABLED + (answer or "410 Gone") if gone else answer
+        error = disabled_sinks.recorded_error(answer, gone=gone)
         with self.sessions.begin() as session:
             if gone:  # first, before any delivery row is locked (as the dispatcher does)
                 disabled_sinks.disable(session, name, now, answer or "410 Gone")

@@ -32,6 +32,12 @@ class Enabled:
     requeued: int  # dead deliveries made due again
 
 
+def recorded_error(error: str | None, *, gone: bool) -> str | None:
+    """The error recorded for an attempt (``error`` already masked): one the disable stopped
+    is marked, so ``sinks enable`` re-queues it with the rest."""
+    return DISABLED + (error or "410 Gone") if gone else error
+
+
 def disable(session: Session, name: str, now: datetime, reason: str) -> None:
     """Disable the sink for every process (``retire_due`` then stops its other deliveries)."""
     sink_states.disable(session, name, now, reason)

@@ -254,10 +254,7 @@ class Dispatcher:
         if outcome.ok:
             return None
         error = self.redact(outcome.error)  # a receiver may echo a header value in its body
-        if outcome.disable_sink and status == "dead":
-            # Marked as stopped by the disable, so ``sinks enable`` re-queues it with the rest.
-            return disabled_sinks.DISABLED + (error or "410 Gone")
-        return error
+        return disabled_sinks.recorded_error(error, gone=outcome.disable_sink and status == "dead")
 
     def _judge(
         self, name: str, item: outbox.Claimed, outcome: SendOutcome, now: datetime, jitter: float

@@ -24,7 +24,7 @@ from monitor.cron import slot_key
 from monitor.domain.digest import digest_key
 from monitor.domain.events import Event
 from monitor.errors import SlotTakenError
-from monitor.store.outbox import DUE, HELD, release_dead_owners
+from monitor.store.outbox import DUE, HELD, outcome_values, release_dead_owners
 from monitor.store.runstate import rowcount
 from monitor.store.tables import Delivery, DeliveryAttempt, DigestRecord, EventRecord
 
@@ -248,20 +248,11 @@ def record(
 ) -> bool:
     """Store one attempt's outcome on the digest and every delivery it carries; False (and
     nothing written) when another process took the digest over (fencing)."""
-    values: dict[str, object] = {
-        "status": status,
-        "attempts": claimed.attempts + 1,
-        "updated_at": now,
-        "last_error": error,
-    }
-    if status == "sent":
-        values["sent_at"] = now
-    if next_attempt_at is not None:
-        values["next_attempt_at"] = next_attempt_at
+    values = outcome_values(claimed.attempts, status, now, error, next_attempt_at)
     result = session.execute(
         update(DigestRecord)
         .where(DigestRecord.id == claimed.digest_id, DigestRecord.claimed_by == owner)
-        .values(claimed_by=None, claimed_until=None, **values)
+        .values(**values)
     )
     if rowcount(result) != 1:
         return False

@@ -169,18 +169,7 @@ def record(
     duration_ms: float,
 ) -> None:
     """Store one attempt's outcome; a row another dispatcher took over is left alone (fencing)."""
-    values: dict[str, object] = {
-        "status": status,
-        "attempts": claimed.attempts + 1,
-        "updated_at": now,
-        "last_error": error,
-        "claimed_by": None,
-        "claimed_until": None,
-    }
-    if status == "sent":
-        values["sent_at"] = now
-    if next_attempt_at is not None:
-        values["next_attempt_at"] = next_attempt_at
+    values = outcome_values(claimed.attempts, status, now, error, next_attempt_at)
     session.execute(
         update(Delivery)
         .where(and_(Delivery.id == claimed.delivery_id, Delivery.claimed_by == owner))
@@ -195,6 +184,26 @@ def record(
             error=error,
         )
     )
+
+
+def outcome_values(
+    attempts: int, status: str, now: datetime, error: str | None, next_attempt_at: datetime | None
+) -> dict[str, object]:
+    """The columns an attempt's outcome sets on a claimed row (a delivery, a digest): its
+    claim released."""
+    values: dict[str, object] = {
+        "status": status,
+        "attempts": attempts + 1,
+        "updated_at": now,
+        "last_error": error,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    if status == "sent":
+        values["sent_at"] = now
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    return values
 
 
 def kill_sink(session: Session, sink: str, now: datetime, reason: str) -> int:

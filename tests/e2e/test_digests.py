@@ -24,7 +24,7 @@ from monitor.store.engine import make_engine
 from monitor.store.tables import Delivery, DigestRecord
 from tests.conftest import POSTGRES_URL, reset_postgres
 from tests.support import documents as docs
-from tests.support.cli import clean_environment, command
+from tests.support.cli import clean_environment, command, write_config
 from tests.support.cli import run_cli as cli
 from tests.support.replicas import start_replica
 from tests.support.smtp import SmtpServer
@@ -43,31 +43,6 @@ class Setup:
     hook: WebhookReceiver
     smtp: SmtpServer
     config: Path
-
-
-def write_config(
-    folder: Path, database_url: str, base_url: str, sinks: str, extra: str = ""
-) -> Path:
-    watched = ", ".join(f'"{location}"' for location in LOCATIONS)
-    config = folder / "monitor.toml"
-    config.write_text(
-        f"""
-[database]
-url = "{database_url}"
-[sources.cqc_api]
-base_url = "{base_url}"
-subscription_key = "sim-key"
-requests_per_second = 0
-timeout_seconds = 5
-[watch]
-locations = [{watched}]
-[logging]
-format = "json"
-{extra}
-{sinks}
-"""
-    )
-    return config
 
 
 def sinks(hook: WebhookReceiver, smtp: SmtpServer | None, digest: str = "0 8 * * 1") -> str:
@@ -99,7 +74,9 @@ digest = "{digest}"
 def setup(tmp_path: Path, database_url: str) -> Iterator[Setup]:
     simulator = SimulatedCqc(Population.from_documents(docs.all_real().values()))
     with simulator.serve() as server, WebhookReceiver() as hook, SmtpServer() as smtp:
-        config = write_config(tmp_path, database_url, server.base_url, sinks(hook, smtp))
+        config = write_config(
+            tmp_path, server.base_url, extra=sinks(hook, smtp), database_url=database_url
+        )
         assert cli(config, "check", "--full").returncode == 0  # the silent baseline
         yield Setup(simulator, hook, smtp, config)
 
@@ -177,7 +154,7 @@ def test_an_invalid_digest_schedule_is_a_configuration_error_naming_the_key(
 ) -> None:
     with WebhookReceiver() as hook:
         bad = sinks(hook, None, digest="0 8 * * 9")
-        config = write_config(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", "http://127.0.0.1:9", bad)
+        config = write_config(tmp_path, "http://127.0.0.1:9", extra=bad)
         for args in (("config", "check"), ("digest", "send"), ("run",)):
             done = cli(config, *args)
             assert done.returncode == 2, args
@@ -229,7 +206,9 @@ host = "127.0.0.1"
 port = 0
 """
         every_minute = sinks(hook, None, digest="* * * * *")
-        config = write_config(tmp_path, POSTGRES_URL, server.base_url, every_minute, schedule)
+        config = write_config(
+            tmp_path, server.base_url, extra=schedule + every_minute, database_url=POSTGRES_URL
+        )
         assert cli(config, "check", "--full").returncode == 0
         replicas = [start_replica(config, tmp_path / f"replica-{n}.log") for n in (1, 2)]
         try:

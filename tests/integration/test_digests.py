@@ -12,6 +12,7 @@ from sqlalchemy import select
 from monitor.store.status import read_status
 from monitor.store.tables import Delivery, DeliveryAttempt
 from tests.support import documents as docs
+from tests.support.dashboard import client, serving
 from tests.support.digests import (
     SECRET,
     WINDOW,
@@ -346,3 +347,23 @@ def test_digest_send_sends_what_is_held_now_and_then_nothing(database_url: str) 
         assert app.dispatcher().deliver_due().sent == 0
         assert len(hook.requests) == 1
         assert json.loads(request.body)["data"]["parts"] == 1
+
+
+def test_the_dashboard_shows_held_deliveries_with_their_window(database_url: str) -> None:
+    with WebhookReceiver() as hook:
+        world = World(database_url, [hook_sink(hook)])
+        app = world.process()
+        world.baseline(app)
+        world.new_reports(app, docs.HENLEY, docs.ALLIED)
+        with serving(database_url) as base:
+            http = client()
+            deliveries_page = http.get(base + "/deliveries", timeout=10).text
+            queue = http.get(base + "/deliveries/hook/queue", timeout=10).text
+            overview = http.get(base + "/", timeout=10).text
+            location = http.get(base + f"/locations/{docs.HENLEY}", timeout=10).text
+    held = "<dt>Held for digest</dt><dd>2, sent at the next window: 2026-11-30 08:00</dd>"
+    assert held in deliveries_page
+    for page in (deliveries_page, queue):
+        assert page.count('<span class="status held">held for digest</span>') == 2
+    assert 'data-label="Held for digest">2</td>' in overview
+    assert "held</span> for the digest at 2026-11-30 08:00" in location

@@ -67,7 +67,7 @@ class SinkConfig(ConfigModel):
                 f"nothing would wait for the digest: every event this sink takes "
                 f"(min_severity = {floor!r}) is at or above {immediate!r} and goes at once"
             )
-        return value
+        return immediate  # resolved: `config check` shows what applies
 
     @property
     def cadence(self) -> str | None:

@@ -20,7 +20,8 @@ from monitor.domain.decide import Policy
 from monitor.domain.events import Event
 from monitor.redaction import Redactor
 from monitor.services import disabled_sinks
-from monitor.services.dispatcher import Dispatcher, OutcomeListener, RetryPolicy
+from monitor.services.digest_windows import DigestWindows
+from monitor.services.dispatcher import Dispatcher, OutcomeListener
 from monitor.services.ports import (
     Clock,
     LocationSource,
@@ -31,6 +32,7 @@ from monitor.services.ports import (
 from monitor.services.progress import Progress
 from monitor.services.report_stage import ReportStage
 from monitor.services.report_texts import TextOptions, TextReader
+from monitor.services.retry import RetryPolicy
 from monitor.services.review import ReviewOptions, ReviewService
 from monitor.services.routing import route
 from monitor.services.searches import SearchSource, SearchWatch
@@ -49,6 +51,7 @@ from monitor.sources.report_text import ReportTextClient
 from monitor.sources.web_client import CqcWebClient
 from monitor.store import migrate
 from monitor.store.engine import database_errors, make_engine, make_session_factory
+from monitor.store.outbox import Route
 from monitor.store.queries import locations_of_providers
 from monitor.store.rate_buckets import RateBuckets
 from monitor.store.retention import prune_fetch_log
@@ -73,6 +76,7 @@ class App:
     web: PageSource | None
     sink_configs: list[SinkConfig]
     sinks: dict[str, Sink] = field(default_factory=dict)
+    windows: DigestWindows = field(default_factory=lambda: DigestWindows([], "UTC"))
     owner: str = field(default_factory=owner_name)
     redact: Redactor = field(default_factory=Redactor)
     rate_buckets: RateBuckets | None = None
@@ -85,8 +89,10 @@ class App:
     def replicated(self) -> bool:
         return shared_by_replicas(self.engine)
 
-    def routes(self, event: Event, searches: Collection[str] = ()) -> list[str]:
-        return route(event, self.sink_configs, searches)
+    def routes(self, event: Event, searches: Collection[str] = ()) -> list[Route]:
+        """The sinks the event goes to, each at once or held for its digest window."""
+        names = route(event, self.sink_configs, searches)
+        return self.windows.routes(event, names, self.clock.now())
 
     def review(
         self, stop: threading.Event | None = None, progress: Progress | None = None
@@ -176,15 +182,20 @@ class App:
             owner=self.owner,
             on_outcome=on_outcome,
             redact=self.redact,
+            windows=self.windows,
         )
 
     def enable_sink(self, name: str) -> disabled_sinks.Enabled | None:
         """Re-enable a sink a 410 disabled (None: it was not); the deliveries the disable
-        stopped are due again, unless the sink is no longer configured (nobody to send to)."""
+        stopped are due again, unless the sink is no longer configured (nobody to send to).
+        For a sink with a digest, those it holds wait for its next window."""
+        now = self.clock.now()
+        hold = None
+        if self.windows.has_digest(name):
+            window = self.windows.next_window(name, now)
+            hold = (self.windows.held_severities(name), window) if window else None
         with self.sessions.begin() as session:
-            return disabled_sinks.enable(
-                session, name, self.clock.now(), requeue=name in self.sinks
-            )
+            return disabled_sinks.enable(session, name, now, requeue=name in self.sinks, hold=hold)
 
     def prune(self) -> int:
         """Apply the fetch-log retention; the rest of the audit trail is kept."""
@@ -255,7 +266,10 @@ def build_app(
     buckets = RateBuckets(engine.url) if shared_by_replicas(engine) else None
     sessions = make_session_factory(engine)
     clock = clock or SystemClock()
-    shapes = ShapeWatch(sessions, lambda event: route(event, configs), clock)
+    windows = DigestWindows(configs, settings.schedule.timezone)
+    shapes = ShapeWatch(
+        sessions, lambda event: windows.routes(event, route(event, configs), clock.now()), clock
+    )
     attempts = AttemptTally()
     # One limiter for every API request, report texts included: the configured rate is a total.
     limiter = rate_limiter(buckets, "api", settings.sources.cqc_api.requests_per_second)
@@ -273,6 +287,7 @@ def build_app(
         web=web if web is not None else _web_client(settings, buckets, attempts),
         sink_configs=configs,
         sinks=built,
+        windows=windows,
         redact=Redactor(settings.secrets()),
         rate_buckets=buckets,
         shapes=shapes,

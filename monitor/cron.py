@@ -8,12 +8,16 @@ explicit names and a restricted day pair becomes an ``OrTrigger``.
 Every command validates the ``[schedule]`` strings, while only ``run`` schedules anything:
 ``check_expression`` gives APScheduler's verdict without loading it for the plain numbers,
 ranges, steps and lists that schedules are made of, and asks APScheduler about the rest.
+
+When a trigger fires (``fire_times``, ``latest_slot``, ``next_slot``) is asked by the runtime
+of its cycles and by the services of each sink's digest windows, so it lives here, below both.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, tzinfo
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from monitor.errors import CronError
@@ -31,6 +35,18 @@ _MACROS = {
     "@daily": "0 0 * * *",
     "@midnight": "0 0 * * *",
     "@hourly": "0 * * * *",
+}
+
+
+_TICK = timedelta(microseconds=1)
+_LOOKBACK = timedelta(days=5 * 366)
+# A schedule's cadence, as a digest's subject names it: the fields a crontab string restricts.
+_CADENCES = {
+    ("fixed", "fixed", "*", "*", "*"): "daily",
+    ("fixed", "fixed", "*", "*", "days"): "daily",  # on weekdays only: still once a day
+    ("fixed", "fixed", "*", "*", "one"): "weekly",
+    ("fixed", "fixed", "fixed", "*", "*"): "monthly",
+    ("fixed", "*", "*", "*", "*"): "hourly",
 }
 
 
@@ -158,3 +174,72 @@ def _int(text: str, context: str) -> int:
         return int(text)
     except ValueError:
         raise CronError(f"{context!r} is not a weekday") from None
+
+
+def cadence(expression: str) -> str | None:
+    """``hourly``, ``daily``, ``weekly`` or ``monthly`` when the crontab string fires once an
+    hour, once a day (every day or some weekdays), once a week or once a month; None for
+    anything else (twice a day, every 15 minutes, the first Monday of the quarter...)."""
+    minute, hour, day, month, weekday = _fields(expression)
+    shape = (_kind(minute), _kind(hour), _kind(day), _kind(month), _weekday_kind(weekday))
+    return _CADENCES.get(shape)
+
+
+def _kind(field: str) -> str:
+    if field == "*":
+        return "*"
+    return "fixed" if field.isdigit() else "many"
+
+
+def _weekday_kind(field: str) -> str:
+    if field == "*":
+        return "*"
+    try:
+        days = _weekday_names(field).split(",")
+    except CronError:
+        return "many"
+    return "one" if len(days) == 1 else ("days" if len(days) < 7 else "*")
+
+
+# --- when a trigger fires ---------------------------------------------------------------------
+
+
+def slot_key(job: str, slot: datetime) -> str:
+    """``changes:2026-11-30T07:00:00+00:00``: one scheduled fire of a job, unique in the
+    database (a cycle's, a digest's), so replicas that reach it agree on who runs it."""
+    return f"{job}:{slot.astimezone(UTC).isoformat()}"
+
+
+def fire_times(trigger: BaseTrigger, after: datetime, until: datetime) -> Iterator[datetime]:
+    """The trigger's fire times ``t`` with ``after < t <= until``, in order."""
+    moment = trigger.get_next_fire_time(None, after + _TICK)
+    while moment is not None and moment <= until:
+        yield moment
+        moment = trigger.get_next_fire_time(None, moment + _TICK)
+
+
+def missed_slot(trigger: BaseTrigger, after: datetime, now: datetime) -> datetime | None:
+    """The latest fire time in ``(after, now]``, or None.
+
+    Searched backwards from ``now`` in doubling windows, so a year of downtime on a
+    minutely schedule costs a few steps rather than half a million.
+    """
+    window = timedelta(minutes=1)
+    while True:
+        start = max(after, now - window)
+        latest = None
+        for latest in fire_times(trigger, start, now):  # noqa: B007 - we want the last one
+            pass
+        if latest is not None or start == after:
+            return latest.astimezone(UTC) if latest is not None else None
+        window *= 2
+
+
+def latest_slot(trigger: BaseTrigger, now: datetime) -> datetime | None:
+    """The slot a fire at ``now`` belongs to (a late, coalesced fire gets the newest one)."""
+    return missed_slot(trigger, now - _LOOKBACK, now)
+
+
+def next_slot(trigger: BaseTrigger, now: datetime) -> datetime | None:
+    moment = trigger.get_next_fire_time(None, now + _TICK)
+    return moment.astimezone(UTC) if moment is not None else None

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor.errors import NotFoundError
-from monitor.sinks.base import Alert, SendOutcome, SinkConfig
+from monitor.sinks.base import Alert, Digest, SendOutcome, SinkConfig
 from monitor.sources.base import FetchResult
 
 
@@ -69,25 +69,33 @@ class FakeCqc:
 class RecordingSink:
     """A sink that records what it was asked to send and answers as scripted."""
 
-    def __init__(self, name: str, outcomes: Sequence[str] = ()) -> None:
+    def __init__(
+        self, name: str, outcomes: Sequence[str] = (), config: SinkConfig | None = None
+    ) -> None:
         self.name = name
-        self.config = SinkConfig(name=name, type="console")
+        self.config = config or SinkConfig(name=name, type="console")
         self.batches: list[list[Alert]] = []
+        self.digests: list[Digest] = []
         self.script = list(outcomes)  # "ok", "fail", "dead", "gone"; then always ok
 
     def send(self, alerts: Sequence[Alert]) -> list[SendOutcome]:
         self.batches.append(list(alerts))
         how = self.script.pop(0) if self.script else "ok"
-        return [
-            SendOutcome(
-                a.delivery_id,
-                ok=how == "ok",
-                error=None if how == "ok" else f"scripted {how}",
-                permanent=how in {"dead", "gone"},
-                disable_sink=how == "gone",
-            )
-            for a in alerts
-        ]
+        return [self._outcome(a.delivery_id, how) for a in alerts]
+
+    def send_digest(self, digest: Digest) -> SendOutcome:
+        self.digests.append(digest)
+        return self._outcome(digest.digest_id, self.script.pop(0) if self.script else "ok")
+
+    @staticmethod
+    def _outcome(delivery_id: int, how: str) -> SendOutcome:
+        return SendOutcome(
+            delivery_id,
+            ok=how == "ok",
+            error=None if how == "ok" else f"scripted {how}",
+            permanent=how in {"dead", "gone"},
+            disable_sink=how == "gone",
+        )
 
     @property
     def sent_event_ids(self) -> list[str]:

@@ -133,11 +133,12 @@ def _parse_since(text: str | None) -> datetime | None:
 
 
 @click.command()
-@click.option("--status", type=click.Choice(("pending", "sent", "failed", "dead")))
+@click.option("--status", type=click.Choice(("pending", "held", "sent", "failed", "dead")))
 @FORMAT
 @pass_context
 def alerts(ctx: Context, status: str | None, fmt: str) -> None:
-    """Deliveries of alerts to sinks, newest first."""
+    """Deliveries of alerts to sinks, newest first; `held`: waiting for the sink's digest
+    window (`next_attempt_at`)."""
     from monitor.store import queries
 
     rows = read(ctx, lambda s: queries.alerts(s, status=status))
@@ -147,8 +148,15 @@ def alerts(ctx: Context, status: str | None, fmt: str) -> None:
         "sink",
         "status",
         "attempts",
+        "next_attempt_at",
         "event_type",
         "location_id",
         "last_error",
     )
+    if fmt == "table":  # for people: what "held" waits for
+        rows = [{**row, "status": _status_words(row["status"])} for row in rows]
     click.echo(output.render(rows, columns, fmt))
+
+
+def _status_words(status: str) -> str:
+    return "held for digest" if status == "held" else status

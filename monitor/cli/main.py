@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dashboard": ("monitor.cli.dashboard", "dashboard_command"),
     "db": ("monitor.cli.db", "db"),
     "deliver": ("monitor.cli.check", "deliver"),
+    "digest": ("monitor.cli.digest", "digest"),
     "demo": ("monitor.demo.command", "demo_command"),
     "healthcheck": ("monitor.cli.healthcheck", "healthcheck_command"),
     "history": ("monitor.cli.audit", "history"),

@@ -24,12 +24,17 @@ def sinks(click_context: click.Context, fmt: str) -> None:
     if click_context.invoked_subcommand is not None:
         return
     from monitor.settings.model import sink_configs
+    from monitor.store.digests import held_by_sink
     from monitor.store.sink_states import disabled_sinks
     from monitor.store.status import deliveries_by_sink
 
     ctx = click_context.ensure_object(Context)
     configured = sink_configs(ctx.settings().sinks)
-    disabled, counts = read(ctx, lambda s: (disabled_sinks(s), deliveries_by_sink(s)))
+    disabled, counts, held = read(
+        ctx, lambda s: (disabled_sinks(s), deliveries_by_sink(s), held_by_sink(s))
+    )
+    for name, waiting in held.items():
+        counts.setdefault(name, {})["held"] = waiting.count
     click.echo(output.render(sink_rows(configured, disabled, counts), SINK_COLUMNS, fmt))
 
 

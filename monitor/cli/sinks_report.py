@@ -14,8 +14,20 @@ if TYPE_CHECKING:
     from monitor.sinks.base import SinkConfig
     from monitor.store.sink_states import DisabledSink
 
-COLUMNS = ("name", "type", "state", "since", "reason", "pending", "failed", "dead")
-QUEUE_STATES = ("pending", "failed", "dead")
+COLUMNS = (
+    "name",
+    "type",
+    "state",
+    "since",
+    "reason",
+    "digest",
+    "pending",
+    "held",
+    "failed",
+    "dead",
+)
+# held: waiting for the sink's digest window
+QUEUE_STATES = ("pending", "held", "failed", "dead")
 
 
 def sink_rows(
@@ -26,23 +38,28 @@ def sink_rows(
     """Configured sinks in configuration order, then any sink no longer configured that is
     still disabled (``status`` names it until ``sinks enable`` clears it)."""
     states = {sink.name: sink for sink in disabled}
-    kinds: dict[str, str | None] = {config.name: config.type for config in configured}
-    kinds.update({name: None for name in states if name not in kinds})
+    configs: dict[str, SinkConfig | None] = {config.name: config for config in configured}
+    configs.update({name: None for name in states if name not in configs})
     return [
-        _row(name, kind, states.get(name), deliveries.get(name, {})) for name, kind in kinds.items()
+        _row(name, config, states.get(name), deliveries.get(name, {}))
+        for name, config in configs.items()
     ]
 
 
 def _row(
-    name: str, kind: str | None, state: DisabledSink | None, counts: Mapping[str, int]
+    name: str,
+    config: SinkConfig | None,
+    state: DisabledSink | None,
+    counts: Mapping[str, int],
 ) -> dict[str, Any]:
     return {
         "name": name,
-        "type": kind or "(not configured)",
-        "configured": kind is not None,
+        "type": config.type if config else "(not configured)",
+        "configured": config is not None,
         "state": "enabled" if state is None else "disabled",
         "since": _iso(state.since) if state else None,
         "reason": state.reason if state else None,
+        "digest": config.digest if config else None,  # its windows' schedule, when it has one
         **{status: counts.get(status, 0) for status in QUEUE_STATES},
     }
 

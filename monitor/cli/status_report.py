@@ -14,6 +14,8 @@ from monitor.domain.search_health import search_attention, search_lines
 # Data older than these needs attention: the daily poll missed two days, or the monthly full
 # review missed its month (35 days leaves room for a month of 31 days and a late start).
 STALE_AFTER = {"incremental": timedelta(days=2), "full": timedelta(days=35)}
+# A digest window this far behind with its deliveries still held: no worker sends it.
+HELD_OVERDUE = timedelta(hours=1)
 
 
 def attention(status: dict[str, Any], now: datetime) -> list[str]:
@@ -28,6 +30,7 @@ def attention(status: dict[str, Any], now: datetime) -> list[str]:
     if dead:
         reasons.append(f"{dead} delivery(ies) dead")
     reasons += [f"sink {_disabled(sink)}" for sink in status["disabled_sinks"]]
+    reasons += _overdue_digests(status.get("held", {}), now)
     cycles = status["cycles"]
     for kind, cycle in cycles.items():
         if cycle is not None and cycle["status"] == "failed":
@@ -41,6 +44,16 @@ def attention(status: dict[str, Any], now: datetime) -> list[str]:
             )
     reasons += _staleness(cycles, now)
     return reasons
+
+
+def _overdue_digests(held: dict[str, Any], now: datetime) -> list[str]:
+    return [
+        f"sink {sink!r} holds {waiting['deliveries']} delivery(ies) for a digest window that "
+        f"passed at {_when(waiting['window'])}: is `run` up? (`cqc-monitor digest send` sends "
+        "them now)"
+        for sink, waiting in held.items()
+        if now - waiting["window"] > HELD_OVERDUE
+    ]
 
 
 def _staleness(cycles: dict[str, Any], now: datetime) -> list[str]:
@@ -86,13 +99,22 @@ def report_lines(status: dict[str, Any], reasons: list[str]) -> list[str]:
     ]
     lines += search_lines(status.get("failing_searches", []))
     lines += ["", "deliveries:"]
-    lines += [
+    waiting = [
         f"  {sink:<20} " + ", ".join(f"{n} {state}" for state, n in counts.items())
         for sink, counts in status["deliveries"].items()
-    ] or ["  none waiting"]
+    ]
+    lines += waiting + _held_lines(status.get("held", {})) or ["  none waiting"]
     lines += _disabled_lines(status["disabled_sinks"])
     lines += source_report.status_lines(status["source_shape"])
     return lines
+
+
+def _held_lines(held: dict[str, Any]) -> list[str]:
+    return [
+        f"  {sink:<20} {waiting['deliveries']} held for digest (next window "
+        f"{_when(waiting['window'])})"
+        for sink, waiting in held.items()
+    ]
 
 
 def _disabled_lines(sinks: list[dict[str, Any]]) -> list[str]:

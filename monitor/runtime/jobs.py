@@ -1,5 +1,5 @@
-"""What each scheduled job of ``run`` does (SPEC §1, §3): the daily poll, the monthly review,
-the delivery rounds. When they run is ``schedule``'s business.
+"""What each scheduled job of ``run`` does (SPEC §1, §3, §6): the daily poll, the monthly review,
+the delivery rounds, each sink's digest windows. When they run is ``schedule``'s business.
 
 Every scheduled fire is a *slot* (``changes:2026-11-30T07:00:00+00:00``). A cycle row carries
 its slot key under a unique constraint, so a slot runs once however many processes fire it,
@@ -22,13 +22,14 @@ import structlog
 from apscheduler.triggers.base import BaseTrigger
 
 from monitor.bootstrap import App
+from monitor.cron import latest_slot, next_slot, slot_key
 from monitor.errors import CycleLostError, SlotTakenError
 from monitor.runtime.metrics import Metrics
 from monitor.runtime.progress import LoggedProgress
-from monitor.runtime.slots import latest_slot, next_slot, retry_delay, slot_key
+from monitor.runtime.slots import retry_delay
 from monitor.services.cycle_report import CycleReport
 from monitor.services.review import CycleAbandoned, CycleKind, ReviewService
-from monitor.store import cycles, runstate
+from monitor.store import cycles, digests, runstate
 from monitor.store.cycles import TakenCycle
 
 log = structlog.get_logger(__name__)
@@ -101,6 +102,11 @@ class Jobs:
         self._cycle_lock = threading.Lock()
         self.dispatcher = app.dispatcher(on_outcome=metrics.delivery_outcome)
         self._failures: dict[str, int] = {}
+        # Each digest sink's windows (``digest:<sink>``): the sink's drain closes a window
+        # that has come, so a job at the window only starts one.
+        self.digest_triggers = {
+            digests.digest_job(name): app.windows.trigger(name) for name in app.windows.sinks()
+        }
 
     def run_cycle(
         self, job: str, slot: datetime | None = None, trigger: str = "schedule"
@@ -128,6 +134,12 @@ class Jobs:
         deadlines run out, never another sink, the next round or a cycle.
         """
         self._spawn(DELIVER, self._round)
+
+    def digest(self, sink: str) -> None:
+        """A sink's digest window has come: drain the sink now rather than at the next round
+        (if a round is draining it, that round closes the window)."""
+        self._save(digests.digest_job(sink), last_started_at=self.app.clock.now())
+        self._spawn(f"{DELIVER}-{sink}", partial(self._deliver, sink, digests.digest_job(sink)))
 
     def _round(self) -> None:
         self.dispatcher.retire_unknown_sinks()
@@ -284,23 +296,23 @@ class Jobs:
             cycle_id = runstate.cycle_id_for_slot(session, key)
             runstate.free_slots(session, [cycle_id] if cycle_id else [])
 
-    def _deliver(self, sink: str) -> None:
+    def _deliver(self, sink: str, job: str = DELIVER) -> None:
         started = self.app.clock.now()
         status = "completed"
         try:
             self.dispatcher.drain(sink)
         except Exception as exc:
-            log.error("job_failed", job=DELIVER, sink=sink, error=str(exc)[:500])
+            log.error("job_failed", job=job, sink=sink, error=str(exc)[:500])
             status = "failed"
         self._save(
-            DELIVER,
+            job,
             last_started_at=started,
             last_finished_at=self.app.clock.now(),
             last_status=status,
         )
 
     def _save(self, job: str, **values: Any) -> None:
-        trigger = self.triggers.get(job)
+        trigger = self.triggers.get(job) or self.digest_triggers.get(job)
         if trigger is not None:
             values["next_run_at"] = next_slot(trigger, self.app.clock.now())
         with self.app.sessions.begin() as session:

@@ -192,6 +192,15 @@ _DATABASE_GAUGES: dict[str, tuple[str, list[str]]] = {
         "Changes of CQC's document shape not acknowledged yet (cqc-monitor source ack).",
         [],
     ),
+    "deliveries_held": (
+        "Deliveries of each sink held for its digest window (`digest` in [[sinks]]).",
+        ["sink"],
+    ),
+    "digest_window_timestamp_seconds": (
+        "The earliest digest window a sink's held deliveries wait for (Unix time); long past, "
+        "nothing is sending the digest. No series while the sink holds nothing.",
+        ["sink"],
+    ),
 }
 
 
@@ -218,6 +227,10 @@ def _fill(families: dict[str, GaugeMetricFamily], figures: Figures, now: datetim
     for kind, failed in sorted(figures.last_failed.items()):
         families["last_cycle_failed"].add_metric([kind], 1 if failed else 0)
     families["source_changes_unacknowledged"].add_metric([], figures.source_changes_unacknowledged)
+    for sink, count in sorted(figures.deliveries_held.items()):
+        families["deliveries_held"].add_metric([sink], count)
+    for sink, window in sorted(figures.held_windows.items()):
+        families["digest_window_timestamp_seconds"].add_metric([sink], window.timestamp())
 
 
 class ReadinessCollector(Collector):

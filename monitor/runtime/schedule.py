@@ -11,8 +11,9 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEve
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from monitor.cron import next_slot, slot_key
 from monitor.runtime.jobs import DELIVER, TAKEOVER, Jobs, Retry
-from monitor.runtime.slots import catch_up_slot, next_slot, slot_key
+from monitor.runtime.slots import catch_up_slot
 from monitor.store import runstate
 
 log = structlog.get_logger(__name__)
@@ -38,6 +39,9 @@ class Schedule:
         )
         for job, trigger in jobs.triggers.items():
             self.scheduler.add_job(self._run_cycle, trigger, args=[job], id=job, name=job)
+        for job, trigger in jobs.digest_triggers.items():
+            sink = job.partition(":")[2]
+            self.scheduler.add_job(jobs.digest, trigger, args=[sink], id=job, name=job)
         now = datetime.now(UTC)
         self.scheduler.add_job(
             jobs.deliver, IntervalTrigger(seconds=deliver_every), id=DELIVER, next_run_time=now
@@ -77,15 +81,21 @@ class Schedule:
         self.scheduler.start()
 
     def catch_up(self) -> list[str]:
-        """Queue the one owed slot of each cycle job; record every job's next run.
+        """Queue the one owed slot of each cycle job; record every job's next run (the digest
+        windows' too).
 
         Called before ``start`` so the catch-up is decided on the state the last run left.
         """
         app, now = self.jobs.app, self.jobs.app.clock.now()
         with app.sessions.begin() as session:
             records = runstate.load_jobs(session)
-            for job, trigger in self.jobs.triggers.items():
+            for job, trigger in {**self.jobs.triggers, **self.jobs.digest_triggers}.items():
                 runstate.save_job(session, job, next_run_at=next_slot(trigger, now))
+            # A sink that no longer has a digest has no window to show.
+            runstate.drop_jobs(session, "digest:", keep=list(self.jobs.digest_triggers))
+        # A digest's windows may have moved since its deliveries were held; those whose
+        # window passed while no worker ran go as one digest in the first delivery round.
+        self.jobs.dispatcher.digests.restamp(now)
         owed = []
         for job, trigger in self.jobs.triggers.items():
             slot = catch_up_slot(trigger, records.get(job), now)

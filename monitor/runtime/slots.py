@@ -5,14 +5,13 @@ Pure decisions over APScheduler triggers and the stored job state; no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.cron import build_trigger
+from monitor.cron import build_trigger, missed_slot
 from monitor.settings.sections import ScheduleSettings
 from monitor.store.runstate import JobRecord
 
@@ -25,46 +24,6 @@ RERUN_STATUSES = frozenset({"abandoned", "running", "failed"})
 RETRY_FIRST = timedelta(minutes=15)
 RETRY_MAX = timedelta(hours=6)
 _TICK = timedelta(microseconds=1)
-_LOOKBACK = timedelta(days=5 * 366)
-
-
-def slot_key(job: str, slot: datetime) -> str:
-    return f"{job}:{slot.astimezone(UTC).isoformat()}"
-
-
-def fire_times(trigger: BaseTrigger, after: datetime, until: datetime) -> Iterator[datetime]:
-    """The trigger's fire times ``t`` with ``after < t <= until``, in order."""
-    moment = trigger.get_next_fire_time(None, after + _TICK)
-    while moment is not None and moment <= until:
-        yield moment
-        moment = trigger.get_next_fire_time(None, moment + _TICK)
-
-
-def missed_slot(trigger: BaseTrigger, after: datetime, now: datetime) -> datetime | None:
-    """The latest fire time in ``(after, now]``, or None.
-
-    Searched backwards from ``now`` in doubling windows, so a year of downtime on a
-    minutely schedule costs a few steps rather than half a million.
-    """
-    window = timedelta(minutes=1)
-    while True:
-        start = max(after, now - window)
-        latest = None
-        for latest in fire_times(trigger, start, now):  # noqa: B007 - we want the last one
-            pass
-        if latest is not None or start == after:
-            return latest.astimezone(UTC) if latest is not None else None
-        window *= 2
-
-
-def latest_slot(trigger: BaseTrigger, now: datetime) -> datetime | None:
-    """The slot a fire at ``now`` belongs to (a late, coalesced fire gets the newest one)."""
-    return missed_slot(trigger, now - _LOOKBACK, now)
-
-
-def next_slot(trigger: BaseTrigger, now: datetime) -> datetime | None:
-    moment = trigger.get_next_fire_time(None, now + _TICK)
-    return moment.astimezone(UTC) if moment is not None else None
 
 
 def catch_up_slot(trigger: BaseTrigger, record: JobRecord | None, now: datetime) -> datetime | None:

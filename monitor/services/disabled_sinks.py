@@ -13,12 +13,13 @@ stopped is lost; a receiver deduplicates by ``webhook-id`` whatever it saw befor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from monitor.store import outbox, sink_states
+from monitor.store import digests, outbox, sink_states
 from monitor.store.sink_states import DisabledSink
 
 DISABLED = "sink disabled: "
@@ -31,14 +32,23 @@ class Enabled:
     requeued: int  # dead deliveries made due again
 
 
+def recorded_error(error: str | None, *, gone: bool) -> str | None:
+    """The error recorded for an attempt (``error`` already masked): one the disable stopped
+    is marked, so ``sinks enable`` re-queues it with the rest."""
+    return DISABLED + (error or "410 Gone") if gone else error
+
+
 def disable(session: Session, name: str, now: datetime, reason: str) -> None:
     """Disable the sink for every process (``retire_due`` then stops its other deliveries)."""
     sink_states.disable(session, name, now, reason)
 
 
 def retire_due(session: Session, name: str, now: datetime) -> int:
-    """The sink's due deliveries go dead, marked as stopped by the disable; how many."""
-    return outbox.kill_sink(session, name, now, GONE)
+    """The sink's due deliveries, those held for its digest and its digests not sent yet go
+    dead, marked as stopped by the disable; how many deliveries."""
+    killed = outbox.kill_sink(session, name, now, GONE)
+    digests.kill(session, name, now, GONE)
+    return killed
 
 
 def retire_if_disabled(session: Session, name: str, now: datetime) -> int | None:
@@ -48,13 +58,22 @@ def retire_if_disabled(session: Session, name: str, now: datetime) -> int | None
     return retire_due(session, name, now)
 
 
-def enable(session: Session, name: str, now: datetime, *, requeue: bool = True) -> Enabled | None:
+def enable(
+    session: Session,
+    name: str,
+    now: datetime,
+    *,
+    requeue: bool = True,
+    hold: tuple[Sequence[str], datetime] | None = None,
+) -> Enabled | None:
     """Re-enable a sink; None when it was not disabled.
 
     ``requeue=False`` only clears the state (a sink no longer configured has nobody to send to).
+    ``hold`` (severities, window): for a sink with a digest, the re-queued deliveries of these
+    severities wait for that window rather than going at once.
     """
     was = sink_states.enable(session, name)
     if was is None:
         return None
-    requeued = outbox.requeue_dead(session, name, DISABLED, now) if requeue else 0
+    requeued = outbox.requeue_dead(session, name, DISABLED, now, hold=hold) if requeue else 0
     return Enabled(was, requeued)

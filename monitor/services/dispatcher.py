@@ -6,6 +6,10 @@ stalls never piles threads up either. Outcomes are recorded per delivery: ``sent
 ``failed`` with a backed-off ``next_attempt_at`` (never sooner than the receiver's
 Retry-After); ``dead`` once the error is permanent or the retry horizon has passed. A 410
 Gone disables the sink in the database, for every process (``disabled_sinks``).
+
+After its own deliveries, a sink's drain closes its digest window when one has come and
+sends its due digests (``digests``), on the same thread: one thread per sink, whatever it
+sends.
 """
 
 from __future__ import annotations
@@ -17,45 +21,21 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.net.retry_after import clamp_seconds
 from monitor.redaction import Redactor
 from monitor.services import disabled_sinks
+from monitor.services.digest_windows import DigestWindows
+from monitor.services.digests import DigestSender, SinkDigests
 from monitor.services.ports import Clock
+from monitor.services.retry import RetryPolicy
 from monitor.sinks.base import Alert, SendOutcome, Sink
-from monitor.store import outbox
+from monitor.store import digests, outbox
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    horizon: timedelta = timedelta(hours=24)
-    initial_backoff: float = 30.0  # seconds
-    max_backoff: float = 3600.0
-    batch_size: int = 100
-    min_lease: timedelta = timedelta(minutes=5)
-
-    def next_attempt(
-        self, now: datetime, attempts: int, retry_after: float | None, jitter: float
-    ) -> datetime:
-        """``jitter`` in [0.5, 1]: drawn once per batch, so a batch retries together (and an
-        email batch is rebuilt with the same events and Message-ID)."""
-        backoff = min(self.max_backoff, self.initial_backoff * 2 ** max(0, attempts - 1))
-        delay = backoff * jitter
-        if retry_after is not None:
-            # Bounded before the date arithmetic: a receiver may ask for a wait of centuries.
-            delay = max(delay, clamp_seconds(retry_after, self.horizon.total_seconds()))
-        return now + timedelta(seconds=delay)
-
-    def lease(self, deadline_seconds: float) -> timedelta:
-        """Long enough for a whole batch of sends to run out their deadlines one by one."""
-        worst = timedelta(seconds=deadline_seconds * self.batch_size + 60)
-        return max(self.min_lease, worst)
 
 
 @dataclass
@@ -87,6 +67,7 @@ class Dispatcher:
         owner: str,
         on_outcome: OutcomeListener | None = None,
         redact: Redactor | None = None,
+        windows: DigestWindows | None = None,
     ) -> None:
         self.sessions = sessions
         self.redact = redact or Redactor()
@@ -95,6 +76,17 @@ class Dispatcher:
         self.policy = policy
         self.owner = owner
         self.on_outcome = on_outcome
+        self.windows = windows or DigestWindows([], "UTC")
+        self.digests = DigestSender(
+            sessions=sessions,
+            sinks=self.sinks,
+            windows=self.windows,
+            clock=clock,
+            policy=policy,
+            owner=owner,
+            redact=self.redact,
+            on_outcome=on_outcome,
+        )
         self._draining = {name: threading.Lock() for name in self.sinks}
 
     def deliver_due(self) -> DispatchReport:
@@ -111,10 +103,18 @@ class Dispatcher:
         return report
 
     def retire_unknown_sinks(self) -> None:
+        """Deliveries (held ones too) and digests of sinks no longer configured are dead with
+        the reason; what sinks that no longer have a digest hold goes at once."""
+        now, known = self.clock.now(), list(self.sinks)
+        plain = [name for name in known if not self.windows.has_digest(name)]
         with self.sessions.begin() as session:
-            retired = outbox.retire_unknown_sinks(session, list(self.sinks), self.clock.now())
+            retired = outbox.retire_unknown_sinks(session, known, now)
+            digests.retire_unknown(session, known, now, outbox.NOT_CONFIGURED)
+            released = digests.release_held(session, plain, now)
         if retired:
             log.error("deliveries_for_unknown_sinks", dead=retired)
+        if released:
+            log.warning("held_deliveries_released", deliveries=released, reason="no digest")
 
     def is_draining(self, name: str) -> bool:
         return self._draining[name].locked()
@@ -149,8 +149,27 @@ class Dispatcher:
                     limit=self.policy.batch_size,
                 )
             if not claimed:
-                return results
+                return results + self._digests(name)
             results += self._send_batch(name, claimed)
+
+    def send_digests(self, name: str) -> SinkDigests:
+        """Close the sink's window now and send everything it has waiting (``digest send``);
+        a round draining the sink in this process is waited for."""
+        with self._draining[name]:
+            self.retire_unknown_sinks()
+            with self.sessions.begin() as session:
+                retired = disabled_sinks.retire_if_disabled(session, name, self.clock.now())
+            if retired is not None:
+                self._retired(name, retired)
+                return SinkDigests(name, [], disabled=True, dead=retired)
+            self.digests.close_now(name)
+            return SinkDigests(name, self.digests.send_due(name, everything=True))
+
+    def _digests(self, name: str) -> list[tuple[str, str]]:
+        """Close the sink's window if it has come, then send its due digests."""
+        self.digests.close_due(name)
+        sent = self.digests.send_due(name)
+        return [(name, result.status) for result in sent for _ in range(result.events)]
 
     def _retired(self, name: str, dead: int) -> list[tuple[str, str]]:
         """Due deliveries of a disabled sink, marked dead unsent (``sinks enable`` revives them)."""
@@ -235,10 +254,7 @@ class Dispatcher:
         if outcome.ok:
             return None
         error = self.redact(outcome.error)  # a receiver may echo a header value in its body
-        if outcome.disable_sink and status == "dead":
-            # Marked as stopped by the disable, so ``sinks enable`` re-queues it with the rest.
-            return disabled_sinks.DISABLED + (error or "410 Gone")
-        return error
+        return disabled_sinks.recorded_error(error, gone=outcome.disable_sink and status == "dead")
 
     def _judge(
         self, name: str, item: outbox.Claimed, outcome: SendOutcome, now: datetime, jitter: float
@@ -255,19 +271,9 @@ class Dispatcher:
     def _status(
         self, item: outbox.Claimed, outcome: SendOutcome, now: datetime, jitter: float
     ) -> tuple[str, datetime | None]:
-        if outcome.ok:
-            return "sent", None
-        if outcome.permanent:
-            return "dead", None
-        next_at = self.policy.next_attempt(now, item.attempts + 1, outcome.retry_after, jitter)
-        give_up_at = item.created_at + self.policy.horizon
-        if next_at <= give_up_at:
-            return "failed", next_at
-        if now < give_up_at:
-            # A wait that overshoots the horizon (long backoff, a receiver's Retry-After) still
-            # leaves one last try at the horizon itself, rather than giving up early.
-            return "failed", give_up_at
-        return "dead", None
+        return self.policy.verdict(
+            outcome, attempts=item.attempts, created_at=item.created_at, now=now, jitter=jitter
+        )
 
     def _log(self, name: str, item: outbox.Claimed, outcome: SendOutcome, status: str) -> None:
         if self.on_outcome is not None:

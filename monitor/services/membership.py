@@ -29,6 +29,7 @@ from monitor.store.memberships import (
     load_memberships,
     record_changes,
 )
+from monitor.store.outbox import Route
 from monitor.store.repository import Applied
 
 log = structlog.get_logger(__name__)
@@ -46,7 +47,7 @@ class Settled:
     belongs: dict[str, set[str]] = field(default_factory=dict)
     router: Router | None = None
 
-    def routes(self, event: Event) -> list[str]:
+    def routes(self, event: Event) -> list[Route]:
         assert self.router is not None
         return self.router(event, self.belongs.get(event.location.id, set()))
 

@@ -7,12 +7,14 @@ from typing import Protocol
 
 from monitor.domain.events import Event, severity_rank
 from monitor.sinks.base import SinkConfig
+from monitor.store.outbox import Route
 
 
 class Router(Protocol):
-    """Sink names for an event; ``searches``: the saved searches its location belongs to."""
+    """An event's routes (each sink, at once or held for its digest); ``searches``: the saved
+    searches its location belongs to."""
 
-    def __call__(self, event: Event, searches: Collection[str] = ()) -> list[str]: ...
+    def __call__(self, event: Event, searches: Collection[str] = ()) -> list[Route]: ...
 
 
 def matches(config: SinkConfig, event: Event, searches: Collection[str] = ()) -> bool:

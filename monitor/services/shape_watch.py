@@ -51,7 +51,7 @@ log = structlog.get_logger(__name__)
 FLUSH_EVERY = 5_000  # documents read between two writes of the counts
 MAX_BODIES = 250_000  # about 17 MB; the register holds about 120,000 locations
 
-Routes = Callable[[Event], list[str]]
+Routes = Callable[[Event], list[outbox.Route]]
 
 
 class ShapeWatch:

@@ -6,7 +6,8 @@ import sys
 from collections.abc import Sequence
 from typing import ClassVar, Literal, TextIO
 
-from monitor.sinks.base import Alert, SendOutcome, SinkConfig
+from monitor.sinks.base import Alert, Digest, SendOutcome, SinkConfig
+from monitor.sinks.digest_text import digest_body, digest_subject
 from monitor.sinks.text import text_block
 
 
@@ -23,19 +24,22 @@ class ConsoleSink:
         self._stream = stream
 
     def send(self, alerts: Sequence[Alert]) -> list[SendOutcome]:
+        return [self._write(alert.delivery_id, _block(alert)) for alert in alerts]
+
+    def send_digest(self, digest: Digest) -> SendOutcome:
+        cadence = self.config.cadence
+        block = f"== {digest_subject(digest, cadence)}\n{digest_body(digest, cadence)}"
+        return self._write(digest.digest_id, block.rstrip("\n"))
+
+    def _write(self, delivery_id: int, block: str) -> SendOutcome:
         # Looked up per call, not at construction, so a redirected stdout is honoured.
         stream = self._stream or sys.stdout
-        outcomes = []
-        for alert in alerts:
-            try:
-                stream.write(_block(alert) + "\n\n")
-                stream.flush()
-            except Exception as exc:  # a sink never raises; a closed pipe is worth a retry
-                error = f"{type(exc).__name__}: {exc}"
-                outcomes.append(SendOutcome(alert.delivery_id, ok=False, error=error))
-            else:
-                outcomes.append(SendOutcome(alert.delivery_id, ok=True))
-        return outcomes
+        try:
+            stream.write(block + "\n\n")
+            stream.flush()
+        except Exception as exc:  # a sink never raises; a closed pipe is worth a retry
+            return SendOutcome(delivery_id, ok=False, error=f"{type(exc).__name__}: {exc}")
+        return SendOutcome(delivery_id, ok=True)
 
 
 def _block(alert: Alert) -> str:

@@ -23,7 +23,8 @@ from pydantic import (
 )
 
 from monitor.net.deadline import current, shutdown_socket, within
-from monitor.sinks.base import Alert, SendOutcome, SinkConfig
+from monitor.sinks.base import Alert, Digest, SendOutcome, SinkConfig
+from monitor.sinks.digest_email import render_digest_email
 from monitor.sinks.email_render import render_email
 
 log = structlog.get_logger(__name__)
@@ -97,15 +98,41 @@ class EmailSink:
         if not alerts:
             return []
         ids = [alert.delivery_id for alert in alerts]
+        events = [alert.event for alert in alerts]
+        ok, error, permanent = self._deliver(
+            lambda: render_email(
+                events,
+                delivery_ids=ids,
+                sender=self.config.sender,
+                to=self.config.to,
+                date=self._clock(),
+            ),
+            alerts=len(ids),
+        )
+        return [SendOutcome(i, ok=ok, error=error, permanent=permanent) for i in ids]
+
+    def send_digest(self, digest: Digest) -> SendOutcome:
+        """The whole digest as one message."""
+        cadence = self.config.cadence
+        ok, error, permanent = self._deliver(
+            lambda: render_digest_email(
+                digest,
+                cadence=cadence,
+                sender=self.config.sender,
+                to=self.config.to,
+                date=self._clock(),
+            ),
+            digest=digest.key,
+        )
+        return SendOutcome(digest.digest_id, ok=ok, error=error, permanent=permanent)
+
+    def _deliver(
+        self, build: Callable[[], EmailMessage], **what: Any
+    ) -> tuple[bool, str | None, bool]:
+        """Build and submit one message within the deadline: (ok, error, permanent)."""
         with within(self.config.deadline_seconds) as deadline:
             try:
-                message = render_email(
-                    [alert.event for alert in alerts],
-                    delivery_ids=ids,
-                    sender=self.config.sender,
-                    to=self.config.to,
-                    date=self._clock(),
-                )
+                message = build()
                 refused = self._submit(message)
             except Exception as exc:  # a sink never raises: every failure becomes an outcome
                 if deadline.expired:  # smtplib's error about the socket we shut says nothing
@@ -113,14 +140,14 @@ class EmailSink:
                 else:
                     error, permanent = describe_failure(exc)
                 log.warning("email.failed", sink=self.name, error=error, permanent=permanent)
-                return [SendOutcome(i, ok=False, error=error, permanent=permanent) for i in ids]
+                return False, error, permanent
         if refused:
             # Delivered to the others; a retry would duplicate it for them and still fail.
             error = "refused by " + _refusals(refused) + " (delivered to the other recipients)"
             log.warning("email.partly_refused", sink=self.name, error=error)
-            return [SendOutcome(i, ok=False, error=error, permanent=True) for i in ids]
-        log.info("email.sent", sink=self.name, alerts=len(ids), message_id=message["Message-ID"])
-        return [SendOutcome(i, ok=True) for i in ids]
+            return False, error, True
+        log.info("email.sent", sink=self.name, message_id=message["Message-ID"], **what)
+        return True, None, False
 
     def _submit(self, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
         settings = self.config

@@ -64,7 +64,12 @@ def render_email(
 
 
 def render_html(events: Sequence[Event], title: str) -> str:
-    blocks = "".join(_group_block(group) for group in text.report_groups(events))
+    blocks = "".join(group_html(group) for group in text.report_groups(events))
+    return page_html(title, blocks)
+
+
+def page_html(title: str, rows: str) -> str:
+    """The message around its rows (``<tr>``s): a title bar above, the licence below."""
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title></head>"
@@ -75,14 +80,14 @@ def render_html(events: Sequence[Event], title: str) -> str:
         f'style="width:100%;max-width:640px;background:#ffffff;border:1px solid #d0d7de;{_FONT}">'
         f'<tr><td style="padding:16px 20px;font-size:18px;font-weight:bold;{_FONT}'
         f'border-bottom:1px solid #d0d7de;">{escape(title)}</td></tr>'
-        f"{blocks}"
+        f"{rows}"
         f'<tr><td style="padding:12px 20px;font-size:12px;color:#57606a;'
         f'font-family:Arial,Helvetica,sans-serif;">{escape(_FOOTER)}</td></tr>'
         "</table></td></tr></table></body></html>\n"
     )
 
 
-def _group_block(group: Sequence[Event]) -> str:
+def group_html(group: Sequence[Event]) -> str:
     """One location heading, then each event of the group (a report, then what it changed)."""
     first = group[0]
     severity = text.group_severity(group)

@@ -1,4 +1,5 @@
-"""Webhook sink: one signed HTTP POST per alert (Standard Webhooks, www.standardwebhooks.com)."""
+"""Webhook sink: one signed HTTP POST per alert (Standard Webhooks, www.standardwebhooks.com),
+and one per digest (or per numbered part of one beyond ``digest_max_bytes``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import binascii
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlsplit
@@ -18,7 +19,8 @@ from pydantic import Field, SecretStr, field_validator
 from monitor.config_model import header_name, header_value
 from monitor.net.deadline import Deadline, within
 from monitor.net.retry_after import retry_after_seconds
-from monitor.sinks.base import Alert, SendOutcome, SinkConfig
+from monitor.sinks.base import Alert, Digest, SendOutcome, SinkConfig
+from monitor.sinks.webhook_digest import digest_parts
 
 # The configuration is read by every command that loads the settings; the HTTP client and
 # the signer only by those that build the sink to send.
@@ -50,6 +52,8 @@ class WebhookConfig(SinkConfig):
     url: str
     secret: SecretStr
     headers: dict[str, str] = Field(default_factory=dict)
+    # A digest larger than this goes as numbered parts, each a POST of at most this size.
+    digest_max_bytes: int = Field(default=256 * 1024, ge=4096, le=64 * 1024 * 1024)
 
     @field_validator("url")
     @classmethod
@@ -126,15 +130,43 @@ class WebhookSink:
             outcomes.append(self._send_one(alert))
         return outcomes
 
+    def send_digest(self, digest: Digest) -> SendOutcome:
+        """Each part in turn, each signed with its own stable id; the first part that fails
+        fails the digest, which is retried whole (the receiver drops the parts it has by id)."""
+        parts = digest_parts(digest, self.config.digest_max_bytes)
+        for number, part in enumerate(parts, start=1):
+            outcome = self._exchange(digest.digest_id, part.webhook_id, part.body)
+            if not outcome.ok:
+                if len(parts) > 1:
+                    outcome = replace(
+                        outcome, error=f"part {number} of {len(parts)}: {outcome.error}"
+                    )
+                return outcome
+        return SendOutcome(digest.digest_id, ok=True)
+
     def _send_one(self, alert: Alert) -> SendOutcome:
+        event = alert.event
+        payload: dict[str, Any] = {
+            "type": event.type,
+            "timestamp": event.detected_at,
+            "data": event.to_dict(),
+        }
+        if event.test:  # a receiver can drop samples without parsing the event
+            payload["test"] = True
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        return self._exchange(alert.delivery_id, event.id, body)
+
+    def _exchange(self, delivery_id: int, webhook_id: str, body: str) -> SendOutcome:
+        """POST one signed body within the deadline and judge the answer."""
+        sent = _Sent(delivery_id, webhook_id)
         with within(self.config.deadline_seconds) as deadline:
             try:
-                with self._post(alert) as response:
+                with self._post(webhook_id, body) as response:
                     if deadline.expired:  # headers cut short can still parse as complete
-                        return self._failed(alert, deadline.describe(), permanent=False)
-                    return self._judge(alert, response)
+                        return self._failed(sent, deadline.describe(), permanent=False)
+                    return self._judge(sent, response)
             except Exception as exc:  # a sink never raises: every failure becomes an outcome
-                return self._failed(alert, self._error(exc, deadline), permanent=False)
+                return self._failed(sent, self._error(exc, deadline), permanent=False)
 
     def _error(self, exc: Exception, deadline: Deadline) -> str:
         if deadline.expired:  # whatever the library raised once its socket was shut
@@ -145,24 +177,15 @@ class WebhookSink:
             return f"timed out after {self.config.timeout_seconds:g}s"
         return f"{type(exc).__name__}: {_hide_path(str(exc))}"
 
-    def _post(self, alert: Alert) -> requests.Response:
-        event = alert.event
-        payload: dict[str, Any] = {
-            "type": event.type,
-            "timestamp": event.detected_at,
-            "data": event.to_dict(),
-        }
-        if event.test:  # a receiver can drop samples without parsing the event
-            payload["test"] = True
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    def _post(self, webhook_id: str, body: str) -> requests.Response:
         sent_at = self._clock().replace(microsecond=0)
         headers = {
             **self.config.headers,
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            "webhook-id": event.id,
+            "webhook-id": webhook_id,
             "webhook-timestamp": str(int(sent_at.timestamp())),
-            "webhook-signature": self._signer.sign(event.id, sent_at, body),
+            "webhook-signature": self._signer.sign(webhook_id, sent_at, body),
         }
         timeout = self.config.timeout_seconds
         return self._session.post(
@@ -174,25 +197,25 @@ class WebhookSink:
             stream=True,  # the answer's body is not needed: read at most a snippet
         )
 
-    def _judge(self, alert: Alert, response: requests.Response) -> SendOutcome:
+    def _judge(self, sent: _Sent, response: requests.Response) -> SendOutcome:
         status = response.status_code
         if 200 <= status < 300:
-            log.info("webhook.sent", sink=self.name, event_id=alert.event.id, status=status)
-            return SendOutcome(alert.delivery_id, ok=True)
+            log.info("webhook.sent", sink=self.name, webhook_id=sent.webhook_id, status=status)
+            return SendOutcome(sent.delivery_id, ok=True)
         error = _describe(response)
         if status == 410:
-            return self._failed(alert, error + " (endpoint gone)", permanent=True, disable=True)
+            return self._failed(sent, error + " (endpoint gone)", permanent=True, disable=True)
         if status in (408, 429) or status >= 500:
             retry_after = retry_after_seconds(response.headers.get("Retry-After"), self._clock())
-            return self._failed(alert, error, permanent=False, retry_after=retry_after)
+            return self._failed(sent, error, permanent=False, retry_after=retry_after)
         if 300 <= status < 400:
             target = response.headers.get("Location", "?")
             error += f" (redirect to {target} not followed: update the sink url)"
-        return self._failed(alert, error, permanent=True)
+        return self._failed(sent, error, permanent=True)
 
     def _failed(
         self,
-        alert: Alert,
+        sent: _Sent,
         error: str,
         *,
         permanent: bool,
@@ -202,18 +225,26 @@ class WebhookSink:
         log.warning(
             "webhook.failed",
             sink=self.name,
-            event_id=alert.event.id,
+            webhook_id=sent.webhook_id,
             error=error,
             permanent=permanent,
         )
         return SendOutcome(
-            alert.delivery_id,
+            sent.delivery_id,
             ok=False,
             error=error,
             permanent=permanent,
             retry_after=retry_after,
             disable_sink=disable,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """What one POST carries: the outcome's id, and the ``webhook-id`` a receiver sees."""
+
+    delivery_id: int
+    webhook_id: str
 
 
 def _describe(response: requests.Response) -> str:

@@ -20,6 +20,8 @@ from monitor.store.tables import Cycle, Delivery, EventRecord, Location
 
 T = TypeVar("T")
 QUEUED = ("pending", "failed")
+# What a sink's queue lists: due, retrying, or held for its digest window.
+WAITING = (*QUEUED, "held")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,8 @@ class Backlog:
     pending: int = 0
     failed: int = 0
     dead: int = 0
+    held: int = 0  # waiting for the sink's digest window
+    next_window: datetime | None = None  # the earliest window a held one waits for
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +127,15 @@ def last_cycles(session: Session, limit: int) -> list[CycleRow]:
 def backlog(session: Session) -> list[Backlog]:
     """Deliveries waiting or given up, per sink (sent ones are not counted: that is a scan)."""
     rows = session.execute(
-        select(Delivery.sink, Delivery.status, func.count())
-        .where(Delivery.status.in_((*QUEUED, "dead")))
+        select(Delivery.sink, Delivery.status, func.count(), func.min(Delivery.next_attempt_at))
+        .where(Delivery.status.in_((*WAITING, "dead")))
         .group_by(Delivery.sink, Delivery.status)
     )
-    counts: dict[str, dict[str, int]] = {}
-    for sink, status, count in rows:
+    counts: dict[str, dict[str, Any]] = {}
+    for sink, status, count, earliest in rows:
         counts.setdefault(sink, {})[status] = count
+        if status == "held":
+            counts[sink]["next_window"] = earliest
     return [Backlog(sink, **counts.get(sink, {})) for sink in sink_names(session)]
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor.store.digests import held_by_sink
 from monitor.store.runstate import database_now, location_states
 from monitor.store.sink_states import disabled_sinks
 from monitor.store.source_changes import unacknowledged
@@ -33,6 +34,8 @@ class Figures:
     lease_expired: dict[str, int] = field(default_factory=dict)  # running cycles, by kind
     last_failed: dict[str, bool] = field(default_factory=dict)  # the newest cycle failed
     source_changes_unacknowledged: int = 0  # changes of CQC's document shape (SPEC 2.1.3)
+    deliveries_held: dict[str, int] = field(default_factory=dict)  # sink -> held for its digest
+    held_windows: dict[str, datetime] = field(default_factory=dict)  # the earliest one waited for
 
 
 def read_figures(session: Session, sinks: Collection[str] = ()) -> Figures:
@@ -40,6 +43,7 @@ def read_figures(session: Session, sinks: Collection[str] = ()) -> Figures:
     so a sink's first dead delivery is a change of its series, not a new series."""
     deliveries = {name: dict.fromkeys(DELIVERY_STATES, 0) for name in sinks}
     deliveries |= deliveries_by_sink(session)
+    held = held_by_sink(session)
     finished = session.execute(
         select(Cycle.kind, func.max(Cycle.finished_at))
         .where(Cycle.status == "completed")
@@ -60,6 +64,8 @@ def read_figures(session: Session, sinks: Collection[str] = ()) -> Figures:
         lease_expired=expired_leases(session),
         last_failed=last_cycle_failed(session),
         source_changes_unacknowledged=unacknowledged(session),
+        deliveries_held=dict.fromkeys(sinks, 0) | {sink: h.count for sink, h in held.items()},
+        held_windows={sink: h.window for sink, h in held.items()},
     )
 
 

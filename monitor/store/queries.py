@@ -63,8 +63,9 @@ def alerts(session: Session, *, status: str | None = None) -> list[dict[str, Any
             "location_id": location_id,
             "summary": summary,
             "created_at": _iso(delivery.created_at),
+            # When it is tried next, or for a held one the digest window it waits for.
             "next_attempt_at": _iso(delivery.next_attempt_at)
-            if delivery.status in {"pending", "failed"}
+            if delivery.status in {"pending", "failed", "held"}
             else None,
             "sent_at": _iso(delivery.sent_at),
             "last_error": delivery.last_error,

@@ -60,6 +60,15 @@ def save_job(session: Session, job: str, **values: Any) -> None:
     session.execute(statement.on_conflict_do_update(index_elements=["job"], set_=values))
 
 
+def drop_jobs(session: Session, prefix: str, *, keep: list[str]) -> None:
+    """Forget the jobs named ``prefix…`` that are not in ``keep`` (no longer scheduled)."""
+    session.execute(
+        delete(JobState).where(
+            JobState.job.startswith(prefix, autoescape=True), JobState.job.not_in(keep)
+        )
+    )
+
+
 # --- slots -------------------------------------------------------------------------------------
 
 

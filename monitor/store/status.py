@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.store.cycles import COUNTED
+from monitor.store.digests import held_by_sink
 from monitor.store.repository import get_watermark
 from monitor.store.runstate import WORKER_LEASE, location_state, location_states
 from monitor.store.sink_states import disabled_sinks
@@ -35,6 +36,11 @@ def read_status(session: Session, now: datetime) -> dict[str, Any]:
         "failing": failing_locations(session),
         "failing_searches": failing_searches(session),
         "deliveries": deliveries_by_sink(session),
+        # Per sink: deliveries held for its digest, and the earliest window one waits for.
+        "held": {
+            sink: {"deliveries": held.count, "window": held.window}
+            for sink, held in held_by_sink(session).items()
+        },
         "disabled_sinks": [
             {"name": sink.name, "since": sink.since, "reason": sink.reason}
             for sink in disabled_sinks(session)

@@ -240,7 +240,9 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(ForeignKey("events.id"))
     sink: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed|dead
+    # pending | sent | failed | dead, or held: waiting for its sink's digest window, which
+    # next_attempt_at names. Once a digest carries it (digest_id), it takes the digest's state.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -248,6 +250,37 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     # A dispatcher claims rows for a short lease so replicas never send the same row at once.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"), index=True)
+
+
+class DigestRecord(Base):
+    """One digest: the deliveries a sink held, closed at a window and sent as one message.
+
+    ``slot_key`` (``digest:<sink>:<window end>``) is unique, as a scheduled cycle's is: of the
+    replicas that reach a window, one closes it and sends it. The row is sent, retried and
+    given up as a whole; the deliveries it carries take its state.
+    """
+
+    __tablename__ = "digests"
+    __table_args__ = (Index("ix_digests_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    sink: Mapped[str] = mapped_column(String(100), index=True)
+    slot_key: Mapped[str] = mapped_column(String(200), unique=True)
+    trigger: Mapped[str] = mapped_column(String(16))  # window | command
+    key: Mapped[str] = mapped_column(String(40))  # the stable id receivers see
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    window_end: Mapped[datetime] = mapped_column(UtcDateTime)
+    events: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -278,7 +311,8 @@ class JobState(Base):
 
     __tablename__ = "job_state"
 
-    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # changes | review | deliver, or digest:<sink> for each sink's digest windows
+    job: Mapped[str] = mapped_column(String(120), primary_key=True)
     last_slot: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -28,7 +28,7 @@ from monitor.web.location_page import location_context
 
 T = TypeVar("T")
 pages = Blueprint("pages", __name__)
-QUEUE_STATES = {"queue": store.QUEUED, "dead": ("dead",)}
+QUEUE_STATES = {"queue": store.WAITING, "dead": ("dead",)}
 _PREVIEW = 10  # deliveries of each kind per sink on the Deliveries page
 CSV_COLUMNS = (
     "detected_at",
@@ -190,7 +190,7 @@ def deliveries() -> str:
                 "disabled": disabled.get(backlog.sink),
                 "last_sent": delivery_store.last_sent(session, backlog.sink),
                 "queue": delivery_store.deliveries(
-                    session, backlog.sink, store.QUEUED, 1, _PREVIEW
+                    session, backlog.sink, store.WAITING, 1, _PREVIEW
                 ),
                 "dead": delivery_store.deliveries(session, backlog.sink, ("dead",), 1, _PREVIEW),
             }

@@ -145,6 +145,8 @@ to = ["ops@example.org"]
         ("sinks", "--help"),
         ("config", "--help"),
         ("db", "--help"),
+        ("digest", "--help"),
+        ("digest", "send", "--help"),
         ("dashboard", "--help"),
         ("demo", "--help"),
         ("healthcheck", "--help"),

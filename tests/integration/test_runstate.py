@@ -16,11 +16,12 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.bootstrap import App
+from monitor.cron import slot_key
 from monitor.errors import AuthenticationError
 from monitor.runtime.jobs import Jobs, Retry
 from monitor.runtime.metrics import Metrics
 from monitor.runtime.schedule import Schedule
-from monitor.runtime.slots import cycle_triggers, slot_key
+from monitor.runtime.slots import cycle_triggers
 from monitor.runtime.worker import Worker, WorkerOptions
 from monitor.sources.base import FetchResult
 from monitor.store import runstate

@@ -63,14 +63,16 @@ def write_config(
     key: str = "sim-key",
     locations: Sequence[str] = DEFAULT_LOCATIONS,
     extra: str = "",
+    database_url: str | None = None,
 ) -> Path:
-    """A config against a local simulated API with a SQLite file in ``folder``."""
+    """A config against a local simulated API with a SQLite file in ``folder`` (or the
+    database at ``database_url``)."""
     watched = ", ".join(f'"{location}"' for location in locations)
     config = folder / "monitor.toml"
     config.write_text(
         f"""
 [database]
-url = "sqlite:///{folder / "monitor.db"}"
+url = "{database_url or f"sqlite:///{folder / 'monitor.db'}"}"
 
 [sources.cqc_api]
 base_url = "{base_url}"

@@ -7,16 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.cron import build_trigger
-from monitor.runtime.slots import (
-    catch_up_slot,
-    cycle_triggers,
-    latest_slot,
-    missed_slot,
-    next_slot,
-    retry_delay,
-    slot_key,
-)
+from monitor.cron import build_trigger, latest_slot, missed_slot, next_slot, slot_key
+from monitor.runtime.slots import catch_up_slot, cycle_triggers, retry_delay
 from monitor.settings.sections import ScheduleSettings
 from monitor.store.runstate import JobRecord
 

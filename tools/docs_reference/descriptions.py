@@ -111,6 +111,13 @@ CONFIG: dict[str, str] = {
     "sinks.deadline_seconds": "Total time of one send (a webhook POST, an SMTP "
     "conversation, an Apprise notification); past it the attempt fails and is retried. "
     "Absent: twice `timeout_seconds`.",
+    "sinks.digest": "A crontab string (standard crontab: 0 = Sunday; in `schedule.timezone`), "
+    'e.g. `"0 8 * * 1"` for Mondays 08:00: the events below `immediate_min_severity` are held '
+    "and go at each window as one message (one email, one chat message, one signed webhook "
+    "POST); an empty window sends nothing. Absent: every event goes at once.",
+    "sinks.immediate_min_severity": "With `digest`: events at or above it (`info`, `warning` "
+    "or `critical`; default `critical`) go at once, the others wait for the window. It must "
+    "leave something to hold: above `min_severity`.",
     "sinks.email.host": "SMTP server.",
     "sinks.email.port": "SMTP port: 587 for STARTTLS, 465 for implicit TLS.",
     "sinks.email.security": "`starttls`, `ssl` or `none`; TLS verifies the certificate.",
@@ -124,6 +131,9 @@ CONFIG: dict[str, str] = {
     "sinks.webhook.secret": "`whsec_` and base64: the Standard Webhooks signing key.",
     "sinks.webhook.headers": "Extra request headers (not the signing ones); values whose "
     "name says credential are masked.",
+    "sinks.webhook.digest_max_bytes": "The largest digest POST (default 262144, 256 KiB): a "
+    "digest larger than this goes as numbered parts, each signed with its own stable "
+    "`webhook-id` (`<digest id>.<n>`).",
     "sinks.apprise.urls": "Apprise URLs (`slack://…`, `msteams://…`, `tgram://…`); needs "
     "the `apprise` extra.",
 }
@@ -234,13 +244,23 @@ COMMANDS: dict[str, str] = {
     "first failed locations, and how many watched locations still have no baseline. Exit 1 "
     "when no location could be fetched, the subscription key was refused or the database is "
     "unreachable.",
-    "deliver": "Delivers pending alerts now, retrying the ones that are due.",
+    "deliver": "Delivers pending alerts now, retrying the ones that are due, and sends the "
+    "digests whose window has come.",
+    "digest": "Digests: what each sink with a `digest` schedule holds for its window "
+    "([Sinks and routing](../how-to/sinks.md#digests)).",
+    "digest send": "Sends what the sinks with a digest hold now, one message per sink "
+    "(`--sink NAME`: that sink only), whatever window it waits for; a digest still waiting "
+    "for a retry is tried again now. Nothing waiting: nothing is sent, exit 0. A name that "
+    "is not a configured sink with a digest: exit 2 naming the configured ones. A digest "
+    "that could not be sent: exit 1; the worker or `deliver` retries it whole, with the same "
+    "id.",
     "status": "Schema revision (current and head), next run of each schedule, the last cycle "
     "of each kind (when, how long, result, counts; the replica running it), the change-feed "
     "watermark, watched locations by state with the failing ones listed, deliveries pending, "
-    "failed and dead per sink, sinks disabled by a `410 Gone`, and whether a worker holds the "
-    "lease. Exits 1 when something needs attention — each reason has a "
-    "[runbook page](../runbook/index.md) — so it serves as a cron or monitoring probe.",
+    "failed and dead per sink, those held for a digest with the window they wait for, sinks "
+    "disabled by a `410 Gone`, and whether a worker holds the lease. Exits 1 when something "
+    "needs attention — each reason has a [runbook page](../runbook/index.md) — so it serves "
+    "as a cron or monitoring probe.",
     "history": "A location's audit trail: snapshots with their ratings, events, deliveries "
     "(each naming the event it carries) and failed fetches, oldest first in every format; the "
     "CSV has one column per key question (`Overall`, `Safe`…).",
@@ -249,7 +269,8 @@ COMMANDS: dict[str, str] = {
     "the terminal (`COLUMNS` wins; piped output is not wrapped). In every CSV, a cell starting "
     "with `=`, `+`, `-`, `@`, tab or CR gets a leading `'` so spreadsheets show it as text.",
     "sinks": "Every configured sink with its type, its state (`enabled`, or `disabled` with "
-    "since when and the receiver's answer) and its deliveries pending, failed and dead; a sink "
+    "since when and the receiver's answer), its digest schedule and its deliveries pending, "
+    "held for its digest, failed and dead; a sink "
     "no longer configured is listed while it is still disabled.",
     "sinks enable": "Re-enables a sink that a `410 Gone` disabled, once its receiver is fixed, "
     "and re-queues the deliveries the disable marked dead (it says how many). A sink that is "

@@ -12,30 +12,43 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any
 
+from monitor.domain import findings_actions as actions
 from monitor.domain import findings_rules as rules
 from monitor.domain import regulations
-from monitor.domain.findings_rules import ENFORCEMENT, Breach
+from monitor.domain.findings_actions import ENFORCEMENT
+from monitor.domain.findings_rules import Breach
 from monitor.domain.report_summary import summarise
 from monitor.domain.report_text import prepare
-from monitor.domain.tense import CURRENT, Context
+from monitor.domain.tense import CURRENT, Context, own_date
 from monitor.domain.text_blocks import Sentence
 
 SOURCES = ("report_text", "assessment_narrative", "website")
 SPECIAL_MEASURES = ("placed", "remains", "removed")
 # Words of the sentences worth reading closely; every other one only feeds the summary.
-_BREACH_WORDS = ("breach", "not being met", "not met", "not meeting", "compl")
+_BREACH_WORDS = ("breach", "not being met", "not met", "not meeting", "compli", "comply")
 _ACTION_WORDS = (
     "notice", "urgent", "condition", "suspen", "cancel", "prosecut", "guilty", "convicted",
-    "criminal proceedings", "fixed penalty", "we took", "cqc took", "have taken",
-    "has taken", "table below",
+    "criminal proceedings", "fixed penalty", "enforcement action", "table below",
 )  # fmt: skip
 _QUOTES = re.compile(r"(?<![a-z0-9])'|'(?![a-z])|\"")
 _TOOK = re.compile(r"enforcement actions? (?:we|cqc) (?:took|have taken|has taken)")
+# The tables at the back of a full report ("Action we have told the provider to take",
+# "Enforcement actions") open with "The table below shows ..."; each row cites a regulation
+# not met ("Regulation 12 HSCA RA Regulations 2014 Safe care and treatment").
+_TABLE = "table below shows"
+_CITATIONS = ("hsca", "regulated activities) regulations", "registration) regulations")
+# A heading that no table holds: the tables are over.
+_NOT_TABLE = re.compile(
+    r"^(?:is the service|are services|summary|overall summary|our findings|detailed findings"
+    r"|background to|our view of|people's experience)"
+)
+# A table's cell: "Are services well-led? Requirements notice" (dental reports).
+_NOTICE_CELL = ("requirements notice", "requirement notice", "requirement notices")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +103,7 @@ def read_findings(
         source=source,
         breaches=count,
         regulations=tuple(regulations.label(r) for r in sorted(named, key=regulations.order)),
-        special_measures=rules.strongest(reading.states),
+        special_measures=actions.strongest(reading.states),
         enforcement=tuple(action for action in ENFORCEMENT if action in reading.actions),
         summary=summarise(prepared.sentences),
     )
@@ -102,8 +115,8 @@ class _Reading:
     def __init__(self, sentences: Sequence[Sentence]) -> None:
         self.sentences = sentences
         self.lowered = [sentence.text.lower() for sentence in sentences]
-        self.context = Context(sentences, self.lowered)
         self._flat = "\n".join(self.lowered)
+        self.context = Context(sentences, self.lowered, own_date(self._flat))
         self.scheme = regulations.era(self._flat)
         self.breaches: list[Breach] = []
         self.states: list[str] = []
@@ -117,8 +130,32 @@ class _Reading:
         breach = self._holding(_BREACH_WORDS)
         measures = self._holding(("special measures",))
         action = self._holding(_ACTION_WORDS)
-        for index in sorted(breach | measures | action):
+        rows = self._table_rows()
+        for index in sorted(breach | measures | action | rows):
             self._sentence(index, index in breach, index in measures, index in action)
+            if index in rows:
+                named = frozenset(regulations.numbered(self.lowered[index], self.scheme))
+                if named:
+                    tense = self.context.tense(index, 0)
+                    self.breaches.append(Breach(tense, index, regulations=named))
+
+    def _table_rows(self) -> set[int]:
+        """The sentences of the tables of regulations not met that cite a regulation."""
+        starts = sorted(self._holding((_TABLE,)))
+        if not starts:
+            return set()
+        ends = [
+            index
+            for index, sentence in enumerate(self.sentences)
+            if sentence.heading and index > starts[0] and _NOT_TABLE.match(self.lowered[index])
+        ]
+        return {
+            index
+            for index in self._holding(_CITATIONS)
+            if any(
+                start < index and not any(start < end < index for end in ends) for start in starts
+            )
+        }
 
     def _holding(self, words: Iterable[str]) -> set[int]:
         found: set[int] = set()
@@ -139,11 +176,18 @@ class _Reading:
             return self.context.tense(index, position)
 
         if breach:
-            self.breaches.extend(rules.breaches(plain, self.scheme, tense, index))
+            found = list(rules.breaches(plain, self.scheme, tense, index))
+            self.breaches.extend(found)
+            self.breaches.extend(self._named_after(index, plain, found))
         if measures:
-            self.states.extend(rules.special_measures(plain, tense))
+            self.states.extend(actions.special_measures(plain, tense))
         if not action and index > self._took_until:
             return
+        if "notice" in plain:
+            self.breaches.extend(actions.notices(plain, self.scheme, tense, index))
+            cell = plain.strip(" .\u2713\u2714\u2717\u2718")
+            if cell in _NOTICE_CELL and index and self.lowered[index - 1].endswith("?"):
+                self.actions.add("requirement_notice")
         took = _TOOK.search(plain)
         if took is not None:
             # An enforcement table: the action is named in the cells that follow, the
@@ -155,7 +199,29 @@ class _Reading:
                 self.breaches.append(Breach(tense(took.start()), index, regulations=named))
         elif index <= self._took_until:
             plain = "we took: " + plain
-        self.actions.update(rules.enforcement(plain, tense))
+        self.actions.update(actions.enforcement(plain, tense))
+
+    def _named_after(self, index: int, plain: str, found: list[Breach]) -> Iterator[Breach]:
+        """The regulations of breaches a sentence counts but does not name, named by what
+        follows it: a list its colon opens, or "These related to ..."."""
+        unnamed = [breach for breach in found if not breach.regulations and not breach.none]
+        if not unnamed or index + 1 >= len(self.sentences):
+            return
+        following = self.sentences[index + 1]
+        if following.heading or following.passage != self.sentences[index].passage:
+            return
+        named: frozenset[regulations.Regulation] = frozenset()
+        if plain.endswith(":") and following.item:
+            items = []
+            for sentence in self.sentences[index + 1 : index + 21]:
+                if not sentence.item:
+                    break
+                items.append(sentence.text.lower())
+            named = rules.listed(items, self.scheme)
+        elif unnamed[-1].count:
+            named = rules.related(self.lowered[index + 1], self.scheme)
+        if named:
+            yield Breach(unnamed[-1].tense, index, regulations=named)
 
 
 def _breaches(said: Iterable[Breach]) -> tuple[int | None, frozenset[regulations.Regulation]]:

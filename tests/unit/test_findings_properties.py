@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.domain.findings import SPECIAL_MEASURES, read_findings
-from monitor.domain.findings_rules import ENFORCEMENT
+from monitor.domain.findings_actions import ENFORCEMENT
 from tests.support.report_texts import EXCERPTS, real_excerpt
 
 PROPERTY_SETTINGS = settings(

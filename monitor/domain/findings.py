@@ -30,7 +30,7 @@ from monitor.domain.text_blocks import Sentence
 SOURCES = ("report_text", "assessment_narrative", "website")
 SPECIAL_MEASURES = ("placed", "remains", "removed")
 # Words of the sentences worth reading closely; every other one only feeds the summary.
-_BREACH_WORDS = ("breach", "not being met", "not met", "not meeting", "compli", "comply")
+_BREACH_WORDS = ("breach", "not being met", "not met", "not meet", "compli", "comply")
 _ACTION_WORDS = (
     "notice", "urgent", "condition", "suspen", "cancel", "prosecut", "guilty", "convicted",
     "criminal proceedings", "fixed penalty", "enforcement action", "table below",

@@ -34,12 +34,19 @@ _ADJECTIVE = (
 _BREACH = re.compile(r"\bbreach(?:es|ed|ing)?\b")
 _NOT_MET = re.compile(
     r"regulations? (?:was|were|is|are|had|has) not (?:being |been )?met"
-    r"|not (?:meeting|met|compliant with|complying with) (?:the )?(?:requirements of )?regulations?"
+    r"|not (?:meet|meeting|met|compliant with|complying with) (?:the )?(?:requirements of )?"
+    r"regulations?"
     r"|(?:fail\w*|did not|does not|not) (?:to )?compl\w* with (?:the )?(?:requirements of )?"
     r"regulations?"
 )
 _DENIED = re.compile(
     r"(?:\bno longer|\bnot|\bnever|\bnor)\s+(?:be\s+|been\s+|being\s+)?(?:in\s+)?$"
+    r"|\bno evidence\s+(?:that\s+)?(?:[\w']+\s+){0,3}?(?:was|were|is|are|had been|has been)\s+"
+    r"(?:in\s+)?$"
+)
+# "not in breach of any regulations": none at all.
+_ANY = re.compile(
+    r"^(?:es)?\s+of\s+any\s+(?:of\s+the\s+)?(?:legal\s+)?(?:regulations?|standards)\b"
 )
 _NONE = re.compile(
     r"(?:\bno|\bzero|(?:did|do|does|could|can)\s?(?:not|n't)\s+(?:find|identify|see|note|have)"
@@ -70,7 +77,8 @@ _COUNT_AFTER = re.compile(
 # than the one the regulations are made under, of a section of the Act ("Section 33": a
 # condition of registration not kept), of a condition or a code of practice.
 _OTHER_BREACH = re.compile(
-    r"(?:data|security|information)\s+$|^(?:es|ed)?\s+of\s+(?:\w+\s+)?(?:confidentiality|privacy|data"
+    r"(?:data|security|information)\s+$|^(?:es|ed)?\s+of\s+(?:[\w']+\s+){0,3}?(?:confidentiality"
+    r"|privacy|data|human rights|rights|code of conduct"
     r"|contract|policy|policies|procedure|protocol|guidance|trust|bail|the peace"
     r"|mental (?:capacity|health) act|equality act|human rights act|code of practice"
     r"|section\s+\d+|s\.?\s?\d+|conditions?|registration conditions?)\b"
@@ -91,8 +99,9 @@ _REGULATIONS_BEFORE = re.compile(
 _REFERENCE = re.compile(
     r"^(?:es|ed)?\s+(?:of\s+)?(?:these|those|the same|this|that|both|all|all of these|the)"
     r"\s+(?:\w+\s+)?(?:regulations?|requirements|standards|breaches)\b"
-    r"|^(?:es|ed)?\s*(?:[.;,]|$)"
 )
+# "... and remained in breach." (not "two were continued breaches."): the breaches before.
+_ENDS_REFERRING = re.compile(r"^(?:ed)?\s*(?:[.;,]|$)")
 _CONTINUING = re.compile(r"\b(?:remain\w*|still|continu\w*|again|persist\w*)\b")
 _SUBJECT = re.compile(
     r"\b(?:relating to|related to|in relation to|regarding|in respect of|concerning|around"
@@ -156,7 +165,9 @@ def _breach(
     before = lowered[max(0, start - 60) : start]
     near = before[-30:]
     following = lowered[start + 6 : start + 60]
-    if _has(near, _DENIAL_WORDS) and _DENIED.search(before):
+    if _has(before, _DENIAL_WORDS) and _DENIED.search(before):
+        if _ANY.match(following):  # "not in breach of any regulations"
+            return Breach(tense(start), sentence, count=0, none=True)
         return None  # "no longer in breach", "not in breach": nothing found now
     if (_has(near, _OTHER_WORDS) and _OTHER_BREACH.search(before[-20:])) or (
         " of " in following[:10] and _OTHER_BREACH.search(following)
@@ -173,13 +184,16 @@ def _breach(
         return None
     count = _count(before, following)
     named = frozenset(regulations.numbered(after, scheme)) if "regulation" in after else frozenset()
-    if not named and "regulation" in near and lowered.startswith("breached", start):
+    if not named and "regulation" in before and lowered.startswith("breached", start):
         passive = _PASSIVE.search(before)
         named = frozenset(regulations.numbered(passive.group(1), scheme)) if passive else named
     if not named:
         named = frozenset(_subjects(after))
     refers = not named and (
-        bool(_REFERENCE.match(following))
+        bool(
+            _REFERENCE.match(following)
+            or (before.endswith(" in ") and _ENDS_REFERRING.match(following))
+        )
         and bool(_CONTINUING.search(clause) or _CONTINUING.search(after[:40]))
     )
     vague = _has(before, _VAGUE_WORDS) and bool(_VAGUE_BEFORE.search(before))

@@ -26,7 +26,9 @@ PAST, CURRENT = "past", "current"
 _KIND = r"(?:inspections?|assessments?|visits?|reviews?|ratings?|reports?)"
 _PAST = re.compile(
     rf"\b(?:our|the|its|their|this service's|the service's|the provider's|a)\s+"
-    rf"(?:last|previous|prior|earlier|preceding|most recent previous)\s+(?:\w+\s+){{0,2}}?{_KIND}\b"
+    # "for the last two consecutive inspections" spans this one too.
+    r"(?:last|previous|prior|earlier|preceding|most recent previous)\s+"
+    rf"(?!(?:two|three|four|five|six|\d+)\s)(?:\w+\s+){{0,2}}?{_KIND}\b"
     r"|\bthe last rating for this\b|\bpreviously\b|\bat that (?:time|inspection|assessment)\b"
     r"|\bwhen we (?:last|previously) (?:inspected|assessed|visited)\b"
 )

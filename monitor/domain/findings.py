@@ -34,6 +34,7 @@ _BREACH_WORDS = ("breach", "not being met", "not met", "not meet", "compli", "co
 _ACTION_WORDS = (
     "notice", "urgent", "condition", "suspen", "cancel", "prosecut", "guilty", "convicted",
     "criminal proceedings", "fixed penalty", "enforcement action", "table below",
+    "location from",
 )  # fmt: skip
 _QUOTES = re.compile(r"(?<![a-z0-9])'|'(?![a-z])|\"")
 _TOOK = re.compile(r"enforcement actions? (?:we|cqc) (?:took|have taken|has taken)")

@@ -94,13 +94,15 @@ _ACTIONS = {
     "warning_notice": r"warning notices?|section 29a (?:warning )?notices?|s\.? ?29a notices?",
     "urgent_action": r"urgent (?:enforcement )?(?:action|powers|procedure|notice of decision|"
     r"conditions|suspension|variation)|section 31\b|urgently (?:imposed|suspended|varied|cancel)",
-    "conditions": r"conditions? (?:on|to|of) (?:the |their |its |this |the provider's |"
-    r"the location's |the registered manager's )*registration|(?:impos|vari|vary|add)\w* "
+    "conditions": r"conditions? (?:(?:imposed|placed|added) )?(?:on|to|of) (?:the |their |its "
+    r"|this |the provider's |the location's |the registered manager's )*registration"
+    r"|(?:impos|vari|vary|add)\w* "
     r"(?:\w+ ){0,3}?conditions?\b|notice of (?:proposal|decision) to (?:impose|vary)",
     "suspension": r"suspen(?:d|ded|ding|sion)\b (?:of )?(?:[\w']+ ){0,2}?registration"
-    r"|registration (?:was|has been|had been|is) suspended",
+    r"|registration (?:was |has been |had been |is )?suspended",
     "cancellation": r"cancel(?:led|ling|lation)?\b (?:of )?(?:[\w']+ ){0,3}?registration"
-    r"|registration (?:was|has been|had been|is) cancelled",
+    r"|registration (?:was |has been |had been |is )?cancelled"
+    r"|remov(?:e|ed|al of|ing) (?:this |the |a )?location from (?:[\w']+ ){0,2}?registration",
     "prosecution": r"prosecut(?:e|ed|es|ion|ions|ing)\b|(?:pleaded|pleading|pled|found) guilty"
     r"|convicted|criminal proceedings",
     "fixed_penalty": r"fixed penalty",
@@ -118,7 +120,7 @@ _ACTION_KEYS = {
     "urgent_action": ("urgent", "section 31"),
     "conditions": ("condition",),
     "suspension": ("suspen",),
-    "cancellation": ("cancel",),
+    "cancellation": ("cancel", "location from"),
     "prosecution": ("prosecut", "guilty", "convicted", "criminal"),
     "fixed_penalty": ("penalty",),
     "requirement_notice": ("requirement", "table below"),
@@ -136,6 +138,20 @@ _NOT_TAKEN = re.compile(
 )
 # A prosecution named as what another action stands instead of.
 _INSTEAD = re.compile(r"(?:in lieu of|instead of|rather than|alternative to)\s+(?:a\s+)?$")
+# What the provider did of its own accord ("The provider took urgent action to address the
+# concerns", "the registration was cancelled at the provider's request"), and what another
+# body did ("prosecuted by the Health and Safety Executive"): not CQC's enforcement.
+_NOT_OURS = re.compile(
+    r"\b(?:provider|manager|registered person|staff|service|home|practice|trust|leaders?"
+    r"|leadership|team|they|management)\b[^.;]{0,40}?\b(?:took|taken|taking|take)\s+"
+    r"(?:\w+\s+){0,2}$"
+    r"|\bvoluntar\w*|\bapplied to\s+(?:\w+\s+){0,3}$"
+)
+_NOT_OURS_AFTER = re.compile(  # matched where the action's words end
+    r"[^.;]{0,50}?\b(?:at (?:the|their|its) (?:own )?(?:provider's |manager's )?request"
+    r"|by (?:the )?(?:health and safety executive|hse|police|local authority|council"
+    r"|fire (?:and rescue )?service|environmental health|information commissioner))"
+)
 
 
 def enforcement(lowered: str, tense: Callable[[int], str]) -> Iterator[str]:
@@ -154,7 +170,9 @@ def _taken(lowered: str, start: int, end: int) -> bool:
     clause = clause_before(lowered, start)
     if conditional(clause) or _NOT_TAKEN.search(clause + lowered[start : end + 30]):
         return False
-    return not _INSTEAD.search(clause[-24:])
+    if _INSTEAD.search(clause[-24:]) or _NOT_OURS.search(clause[-80:]):
+        return False
+    return not _NOT_OURS_AFTER.match(lowered, end)
 
 
 # -- the regulations a notice was served for ------------------------------------------------

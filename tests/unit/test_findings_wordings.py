@@ -308,6 +308,19 @@ ENFORCEMENT = [
         [],
     ),
     ("We have taken enforcement action against the provider.", []),
+    ("The provider had their registration cancelled in June 2023.", ["cancellation"]),
+    ("The provider had conditions imposed on their registration.", ["conditions"]),
+    (
+        "We issued a notice of decision to remove this location from the provider's registration.",
+        ["cancellation"],
+    ),
+    # What the provider or another body did is not CQC's enforcement.
+    ("The provider took urgent action to address the concerns we raised.", []),
+    ("The provider has since voluntarily cancelled their registration.", []),
+    ("The provider applied to have their registration cancelled.", []),
+    ("The registration was cancelled at the provider's request.", []),
+    ("The provider was prosecuted by the Health and Safety Executive.", []),
+    ("The local authority had suspended admissions to the home.", []),
 ]
 
 

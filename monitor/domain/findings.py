@@ -11,7 +11,7 @@ in general, is not a finding. Any text at all is read without raising.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import accumulate
@@ -33,7 +33,8 @@ SPECIAL_MEASURES = ("placed", "remains", "removed")
 _BREACH_WORDS = ("breach", "not being met", "not met", "not meet", "compli", "comply")
 _ACTION_WORDS = (
     "notice", "urgent", "condition", "suspen", "cancel", "prosecut", "guilty", "convicted",
-    "criminal proceedings", "fixed penalty", "enforcement action", "table below",
+    "criminal proceedings", "fixed penalty", "we took", "cqc took", "have taken", "has taken",
+    "table below",
     "location from",
 )  # fmt: skip
 _QUOTES = re.compile(r"(?<![a-z0-9])'|'(?![a-z])|\"")
@@ -48,6 +49,8 @@ _NOT_TABLE = re.compile(
     r"^(?:is the service|are services|summary|overall summary|our findings|detailed findings"
     r"|background to|our view of|people's experience)"
 )
+# How a sentence that names the regulations of the breaches just counted starts.
+_GOES_ON = ("these", "they", "the breach", "this breach")
 # A table's cell: "Are services well-led? Requirements notice" (dental reports).
 _NOTICE_CELL = ("requirements notice", "requirement notice", "requirement notices")
 
@@ -131,7 +134,7 @@ class _Reading:
         breach = self._holding(_BREACH_WORDS)
         measures = self._holding(("special measures",))
         action = self._holding(_ACTION_WORDS)
-        rows = self._table_rows()
+        rows = self._table_rows(sorted(i for i in action if _TABLE in self.lowered[i]))
         for index in sorted(breach | measures | action | rows):
             self._sentence(index, index in breach, index in measures, index in action)
             if index in rows:
@@ -140,9 +143,9 @@ class _Reading:
                     tense = self.context.tense(index, 0)
                     self.breaches.append(Breach(tense, index, regulations=named))
 
-    def _table_rows(self) -> set[int]:
-        """The sentences of the tables of regulations not met that cite a regulation."""
-        starts = sorted(self._holding((_TABLE,)))
+    def _table_rows(self, starts: list[int]) -> set[int]:
+        """The sentences that cite a regulation in the tables of regulations not met, which
+        run from "The table below shows ..." (``starts``) to a heading no table holds."""
         if not starts:
             return set()
         ends = [
@@ -150,13 +153,12 @@ class _Reading:
             for index, sentence in enumerate(self.sentences)
             if sentence.heading and index > starts[0] and _NOT_TABLE.match(self.lowered[index])
         ]
-        return {
-            index
-            for index in self._holding(_CITATIONS)
-            if any(
-                start < index and not any(start < end < index for end in ends) for start in starts
-            )
-        }
+        rows = set()
+        for index in self._holding(_CITATIONS):
+            start = bisect_left(starts, index) - 1  # the last table opened before it
+            if start >= 0 and bisect_left(ends, starts[start]) == bisect_left(ends, index):
+                rows.add(index)  # and no heading ended it since
+        return rows
 
     def _holding(self, words: Iterable[str]) -> set[int]:
         found: set[int] = set()
@@ -179,7 +181,8 @@ class _Reading:
         if breach:
             found = list(rules.breaches(plain, self.scheme, tense, index))
             self.breaches.extend(found)
-            self.breaches.extend(self._named_after(index, plain, found))
+            if found and (plain.endswith(":") or self._goes_on_about(index)):
+                self.breaches.extend(self._named_after(index, plain, found))
         if measures:
             self.states.extend(actions.special_measures(plain, tense))
         if not action and index > self._took_until:
@@ -201,6 +204,11 @@ class _Reading:
         elif index <= self._took_until:
             plain = "we took: " + plain
         self.actions.update(actions.enforcement(plain, tense))
+
+    def _goes_on_about(self, index: int) -> bool:
+        """Whether the next sentence may go on about the breaches ("These related to")."""
+        following = self.lowered[index + 1] if index + 1 < len(self.lowered) else ""
+        return following.startswith(_GOES_ON)
 
     def _named_after(self, index: int, plain: str, found: list[Breach]) -> Iterator[Breach]:
         """The regulations of breaches a sentence counts but does not name, named by what

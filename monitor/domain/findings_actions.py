@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 from monitor.domain import regulations
 from monitor.domain.findings_rules import Breach, clause_before, conditional
+from monitor.domain.tense import CURRENT
 
 # -- special measures -----------------------------------------------------------------------
 
@@ -57,20 +58,27 @@ def special_measures(lowered: str, tense: Callable[[int], str]) -> Iterator[str]
         before = lowered[max(0, match.start() - 70) : match.start()]
         # Every wording of a state ends in one of these words ("remains in", "out of"...):
         # most mentions ("the purpose of special measures") need no closer look.
-        last = before.rsplit(None, 1)[-1:]
-        if not last or last[0] not in _LEADS_IN:
+        last = before.rsplit(None, 2)[-2:]
+        if not last or last[-1] not in _LEADS_IN or (last[-1] == "of" and last[0] != "out"):
             continue
-        if conditional(clause_before(lowered, match.start())) or _GENERIC.search(before):
+        state = _state(before)
+        if state is None or _GENERIC.search(before):
             continue
-        state = None
-        if _REMOVED.search(before):
-            state = "removed"
-        elif _REMAINS.search(before):
-            state = "remains"
-        elif _PLACED.search(before) and not _NOT_PLACED.search(before):
-            state = "placed"
-        if state is not None and tense(match.start()) == "current":
+        if (
+            not conditional(clause_before(lowered, match.start()))
+            and tense(match.start()) == CURRENT
+        ):
             yield state
+
+
+def _state(before: str) -> str | None:
+    if _REMOVED.search(before):
+        return "removed"
+    if _REMAINS.search(before):
+        return "remains"
+    if _PLACED.search(before) and not _NOT_PLACED.search(before):
+        return "placed"
+    return None
 
 
 def strongest(states: list[str]) -> str | None:
@@ -125,6 +133,7 @@ _ACTION_KEYS = {
     "fixed_penalty": ("penalty",),
     "requirement_notice": ("requirement", "table below"),
 }
+_KEY_NAMES = tuple((key, name) for name, keys in _ACTION_KEYS.items() for key in keys)
 _TAKEN = re.compile(
     r"\b(?:issued|issuing|served|serving|sent|gave|given|giving|imposed|imposing|placed|took"
     r"|taken|taking|used|using|brought|applied|added|varied|started|began|begun|commenced"
@@ -143,7 +152,7 @@ _INSTEAD = re.compile(r"(?:in lieu of|instead of|rather than|alternative to)\s+(
 # body did ("prosecuted by the Health and Safety Executive"): not CQC's enforcement.
 _NOT_OURS = re.compile(
     r"\b(?:provider|manager|registered person|staff|service|home|practice|trust|leaders?"
-    r"|leadership|team|they|management)\b[^.;]{0,40}?\b(?:took|taken|taking|take)\s+"
+    r"|leadership|team|they|management)\b[^.;]{0,40}?\b(?:took|taken|taking)\s+"
     r"(?:\w+\s+){0,2}$"
     r"|\bvoluntar\w*|\bapplied to\s+(?:\w+\s+){0,3}$"
 )
@@ -156,7 +165,7 @@ _NOT_OURS_AFTER = re.compile(  # matched where the action's words end
 
 def enforcement(lowered: str, tense: Callable[[int], str]) -> Iterator[str]:
     """The enforcement actions one sentence says were taken at this inspection."""
-    named = [name for name, keys in _ACTION_KEYS.items() if any(key in lowered for key in keys)]
+    named = dict.fromkeys(name for key, name in _KEY_NAMES if key in lowered)
     if not named or not _TAKEN.search(lowered):
         return
     for name in named:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from monitor.domain import regulations
 from monitor.domain.regulations import Regulation
+from monitor.domain.text_blocks import holds_any
 
 _WORDS = {
     "zero": 0, "no": 0, "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "three": 3,
@@ -165,21 +166,21 @@ def _breach(
     before = lowered[max(0, start - 60) : start]
     near = before[-30:]
     following = lowered[start + 6 : start + 60]
-    if _has(before, _DENIAL_WORDS) and _DENIED.search(before):
+    if holds_any(before, _DENIAL_WORDS) and _DENIED.search(before):
         if _ANY.match(following):  # "not in breach of any regulations"
             return Breach(tense(start), sentence, count=0, none=True)
         return None  # "no longer in breach", "not in breach": nothing found now
-    if (_has(near, _OTHER_WORDS) and _OTHER_BREACH.search(before[-20:])) or (
+    if (holds_any(near, _OTHER_WORDS) and _OTHER_BREACH.search(before[-20:])) or (
         " of " in following[:10] and _OTHER_BREACH.search(following)
     ):
         return None
     after = _clause_after(lowered, start)
-    if _has(near, _NONE_WORDS) and _NONE.search(before):
+    if holds_any(near, _NONE_WORDS) and _NONE.search(before):
         named = frozenset(regulations.numbered(after, scheme))
         return None if named else Breach(tense(start), sentence, count=0, none=True)
     clause = clause_before(lowered, start)
     if conditional(clause) or (
-        _has(before[-25:], _MAYBE_WORDS) and _HYPOTHETICAL.search(before[-25:])
+        holds_any(before[-25:], _MAYBE_WORDS) and _HYPOTHETICAL.search(before[-25:])
     ):
         return None
     count = _count(before, following)
@@ -196,7 +197,7 @@ def _breach(
         )
         and bool(_CONTINUING.search(clause) or _CONTINUING.search(after[:40]))
     )
-    vague = _has(before, _VAGUE_WORDS) and bool(_VAGUE_BEFORE.search(before))
+    vague = holds_any(before, _VAGUE_WORDS) and bool(_VAGUE_BEFORE.search(before))
     if count is None and not named and not refers and not vague:
         # "This was a breach" is one; a bare "breach" ("in breach", "breaches were found")
         # says there were some without saying how many.
@@ -213,13 +214,9 @@ def _part(lowered: str, start: int, before: str) -> bool:
     return part is not None and "breach" in lowered[: start - len(before) + part.start()]
 
 
-def _has(text: str, words: tuple[str, ...]) -> bool:
-    return any(word in text for word in words)
-
-
 def conditional(clause: str) -> bool:
     """Whether a clause states something only under a condition, or in general."""
-    return _has(clause, _CONDITION_WORDS) and bool(_CONDITION.search(clause))
+    return holds_any(clause, _CONDITION_WORDS) and bool(_CONDITION.search(clause))
 
 
 def _count(before: str, following: str) -> int | None:

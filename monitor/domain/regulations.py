@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from monitor.domain.text_blocks import holds_any
+
 # (scheme, number): "2014" — the Health and Social Care Act 2008 (Regulated Activities)
 # Regulations 2014, the fundamental standards; "2009" — the Care Quality Commission
 # (Registration) Regulations 2009 (notifications); "2010" — the regulations before 2015.
@@ -144,7 +146,7 @@ def numbered(lowered: str, scheme: str) -> Iterator[Regulation]:
 def by_subject(lowered: str) -> Iterator[Regulation]:
     """Regulations of the fundamental standards named by their subject."""
     for regulation, words, pattern in _TOPIC:
-        if any(word in lowered for word in words) and pattern.search(lowered):
+        if holds_any(lowered, words) and pattern.search(lowered):
             yield regulation
 
 

@@ -136,7 +136,7 @@ def _content(sentence: Sentence, text: str | None = None) -> str | None:
         text = _DATE_LINE.sub("", text).strip()
     if len(text.split()) < 4 or not text.endswith((".", "!", "?", ":")):
         return None
-    if _BOILERPLATE.search(text) or not any(char.islower() for char in text):
+    if _BOILERPLATE.search(text) or text.upper() == text:  # no lower case: a label
         return None
     return text
 

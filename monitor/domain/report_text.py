@@ -23,6 +23,7 @@ from monitor.domain.text_blocks import (
     Block,
     Sentence,
     blocks,
+    holds_any,
     page_width,
     runs_on,
     sentences,
@@ -216,7 +217,7 @@ def _report_footers(text: str) -> list[tuple[int, int]]:
         while at != -1:
             start = max(0, at - 24)
             # "report" is everywhere; "Inspection report" followed by a date is a footer.
-            if not any(kind in text[start:at] for kind in _KIND_HEADS):
+            if not holds_any(text[start:at], _KIND_HEADS):
                 at = text.find(word, at + len(word))
                 continue
             found = _KIND_DATE.search(text, start, at + 80)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from monitor.domain.text_blocks import Sentence
+from monitor.domain.text_blocks import Sentence, holds_any
 
 PAST, CURRENT = "past", "current"
 
@@ -96,9 +96,9 @@ def dated_markers(lowered: str, own: Day) -> list[tuple[int, str]]:
 def markers(lowered: str) -> list[tuple[int, str]]:
     """Positions in a lower-cased sentence where it names an inspection, with which one."""
     found = []
-    if any(word in lowered for word in _CURRENT_WORDS):
+    if holds_any(lowered, _CURRENT_WORDS):
         found = [(match.start(), CURRENT) for match in _CURRENT.finditer(lowered)]
-    if not any(word in lowered for word in _PAST_WORDS):
+    if not holds_any(lowered, _PAST_WORDS):
         return found
     for match in _PAST.finditer(lowered):
         if not _SINCE.search(lowered[max(0, match.start() - 16) : match.start()]):

@@ -53,14 +53,23 @@ _BOILERPLATE = re.compile(
     r"|^the purpose of special measures|^special measures provide a framework"
     r"|^(?:in instances )?where cqc ha(?:s|ve) decided|^full information about cqc"
     r"|^we will (?:request an action plan|continue to monitor|work alongside)"
-    r"|^if we receive any concerning information|^services (?:that are )?in special measures"
+    r"|^if we receive any concerning information"
+    r"|^(?:services|providers|practices) (?:that are |placed )?in special measures"
     r"|read more about inspection ratings|^you can (?:find|see|read)"
     r"|^(?:updated|published|contents)\b|date of (?:inspection|publication)|\b(?:tel|website):"
     r"|quality report|inspection report\b"
     r"|^on this page\b|^(?:please )?see the (?:action|full report)|^ratings? overall rating"
     # The tables at the back of a full report.
     r"|^the table below shows|^this section is primarily information|^regulated activity"
-    r"|^the enforcement action we took|^how the regulations? (?:was|were) not",
+    r"|^the enforcement action we took|^how the regulations? (?:was|were) not"
+    r"|^regulation \d+[a-z]? hsca|^the provider must send (?:cqc|us) a report"
+    r"|^we did not take formal enforcement action|^we will check that this action is taken",
+    re.I,
+)
+# A sentence that only introduces a list ("because:" says why, and stays).
+_LEAD_IN = re.compile(
+    r"(?:as follows|the following(?: \w+)?|findings (?:were|are|included)|we found that"
+    r"|(?:they|the provider|the practice|the trust) (?:must|should)|including):$",
     re.I,
 )
 _DATE_LINE = re.compile(r"^\d{1,2}(?: and \d{1,2})? [A-Z][a-z]+ \d{4}\b")
@@ -97,6 +106,8 @@ def _from(sentences: Sequence[Sentence], start: int, first: str | None) -> str |
             break
         chosen.append(text)
         length += extra
+    if len(chosen) > 1 and _LEAD_IN.search(chosen[-1]):
+        chosen.pop()  # "Our key findings were as follows:" says nothing without what follows
     return " ".join(chosen) or None
 
 

@@ -379,3 +379,49 @@ def test_a_single_overlong_sentence_is_cut_at_a_word() -> None:
     found = read_findings("We found " + "very " * 200 + "little.")
     assert found.summary is not None and len(found.summary) <= 600
     assert found.summary.endswith("very…")
+
+
+def test_a_list_of_fragments_a_colon_opens_is_shown_with_it() -> None:
+    text = (
+        "Overall summary\nWe found the provider was in breach of the following regulations:\n"
+        "\u2022 Regulation 12 (Safe care and treatment)\n\u2022 Regulation 17 (Good governance)\n"
+        "People told us staff were kind.\n"
+    )
+    assert read_findings(text).summary == (
+        "We found the provider was in breach of the following regulations: Regulation 12 "
+        "(Safe care and treatment); Regulation 17 (Good governance). People told us staff "
+        "were kind."
+    )
+
+
+def test_a_colon_before_what_the_summary_cannot_show_is_left_out() -> None:
+    prose = (
+        "People were not kept safe from harm because risks to their health were not assessed "
+        "and the plans to reduce them were not followed by staff."
+    )
+    text = (
+        "Overall summary\nThe key questions are rated as:\nAre services safe? Inadequate\n"
+        f"Are services well-led? Inadequate\n{prose}\n"
+    )
+    assert read_findings(text).summary == prose
+
+
+def test_a_lead_in_whose_list_did_not_fit_is_left_out() -> None:
+    item = "Staff supported people with kindness and patience throughout the whole day"
+    text = "Overall summary\n" + "People were kept safe. " * 22  # the lead-in fits, no item
+    text += "Our key findings were as follows:\n"
+    text += "".join(f"\u2022 {item} {n}.\n" for n in range(5))
+    summary = read_findings(text).summary
+    assert summary is not None and summary.endswith("People were kept safe.")
+
+
+def test_the_tables_and_the_follow_up_paragraphs_are_not_the_summary() -> None:
+    text = (
+        "Enforcement actions\nThe table below shows where regulations were not being met and "
+        "we have taken enforcement action.\nRegulated activity\nRegulation\n"
+        "Regulation 12 HSCA RA Regulations 2014 Safe care and treatment\n"
+        "The provider must send CQC a report that says what action they are going to take.\n"
+        "We will request an action plan from the provider to understand what they will do.\n"
+        "Risks to people were not assessed.\n"
+    )
+    assert read_findings(text).summary == "Risks to people were not assessed."

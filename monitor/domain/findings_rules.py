@@ -103,12 +103,14 @@ _REFERENCE = re.compile(
 )
 # "... and remained in breach." (not "two were continued breaches."): the breaches before.
 _ENDS_REFERRING = re.compile(r"^(?:ed)?\s*(?:[.;,]|$)")
+# "this breach had continued": the breach named before.
+_THIS = re.compile(r"\b(?:this|that|these|those|the same)\s+$")
 _CONTINUING = re.compile(r"\b(?:remain\w*|still|continu\w*|again|persist\w*)\b")
 _SUBJECT = re.compile(
     r"\b(?:relating to|related to|in relation to|regarding|in respect of|concerning|around"
     r"|linked to|about|covering|for|of)\b"
 )
-_CLAUSE_END = re.compile(r";|\. |\bbreach")
+_CLAUSE_END = re.compile(r";|(?<!\breg)\. |\bbreach")  # "Reg. 12" goes on
 # Words one of the expressions above needs in its window: without them it is not tried.
 _DENIAL_WORDS = ("no", "nor", "never")  # "not", "no longer" contain "no"
 _OTHER_WORDS = ("data", "security", "information")
@@ -184,7 +186,7 @@ def _breach(
     ):
         return None
     count = _count(before, following)
-    named = frozenset(regulations.numbered(after, scheme)) if "regulation" in after else frozenset()
+    named = frozenset(regulations.numbered(after, scheme)) if "reg" in after else frozenset()
     if not named and "regulation" in before and lowered.startswith("breached", start):
         passive = _PASSIVE.search(before)
         named = frozenset(regulations.numbered(passive.group(1), scheme)) if passive else named
@@ -194,6 +196,7 @@ def _breach(
         bool(
             _REFERENCE.match(following)
             or (before.endswith(" in ") and _ENDS_REFERRING.match(following))
+            or _THIS.search(near)
         )
         and bool(_CONTINUING.search(clause) or _CONTINUING.search(after[:40]))
     )

@@ -72,6 +72,11 @@ _TITLES: dict[str, dict[str, str]] = {
 # Subjects of the fundamental standards as reports word them (lower case, quotes removed),
 # each with words one of its wordings holds: the expression is tried only where they occur.
 _TOPICS: tuple[tuple[Regulation, tuple[str, ...], str], ...] = (
+    (
+        ("2014", "5"),
+        ("director",),
+        r"fit and proper persons?:? (?:\w+ ){0,2}?(?:for )?directors|directors'? fit and proper",
+    ),
     (("2014", "9"), ("person",), r"person[- ]?cent(?:red|ered)|personali[sz]ed care"),
     (("2014", "10"), ("dignity", "privacy"), r"dignity|privacy"),
     (("2014", "11"), ("consent", "capacity"), r"consent|mental capacity"),
@@ -117,9 +122,9 @@ _TOPICS: tuple[tuple[Regulation, tuple[str, ...], str], ...] = (
 _TOPIC = tuple((regulation, words, re.compile(pattern)) for regulation, words, pattern in _TOPICS)
 _NUMBERS = re.compile(
     # "regulations 12 (safe care and treatment) and 17 (good governance)": a number, its
-    # paragraphs or its title in brackets, then the next number.
-    r"\bregulations?\s+((?:\d{1,2}[a-z]?(?!\d)(?:\s*\(\s*\w{1,4}\s*\)|\s*\([^()]{5,60}\))*"
-    r"(?:\s*(?:,|and|&|/|or)\s*(?:regulation\s+)?)?)+)"
+    # paragraphs or its title in brackets, then the next number. ("Reg 12", "Reg. 17" too.)
+    r"\b(?:regulations?|regs?\.?)\s+((?:\d{1,2}[a-z]?(?!\d)(?:\s*\(\s*\w{1,4}\s*\)"
+    r"|\s*\([^()]{5,60}\))*(?:\s*(?:,|and|&|/|or)\s*(?:reg(?:ulation)?\.?\s+)?)?)+)"
 )
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _NUMBER = re.compile(r"\b\d{1,2}[a-z]?\b")

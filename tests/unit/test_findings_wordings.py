@@ -86,6 +86,16 @@ BREACH_WORDINGS = [
     ("Regulations 12 and 17 were breached.", 2, ["12", "17"]),
     ("The provider did not meet the requirements of regulation 17.", 1, ["17"]),
     ("We issued a requirement notice in relation to regulation 18.", 1, ["18"]),
+    ("We found breaches of Reg 12 and Reg 17.", 2, ["12", "17"]),
+    ("This was a breach of Reg. 19.", 1, ["19"]),
+    ("We found a breach of the fit and proper person requirement for directors.", 1, ["5"]),
+    ("We identified 3 breaches of regulation, 2 of which were repeat breaches.", 3, []),
+    (
+        "At our last inspection we found a breach of regulation 12. We found this breach had "
+        "continued at this inspection.",
+        1,
+        ["12"],
+    ),
     (
         "We have served warning notices on the provider in relation to safe care and "
         "treatment and good governance.",

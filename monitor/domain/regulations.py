@@ -123,11 +123,13 @@ _TOPIC = tuple((regulation, words, re.compile(pattern)) for regulation, words, p
 _NUMBERS = re.compile(
     # "regulations 12 (safe care and treatment) and 17 (good governance)": a number, its
     # paragraphs or its title in brackets, then the next number. ("Reg 12", "Reg. 17" too.)
-    r"\b(?:regulations?|regs?\.?)\s+((?:\d{1,2}[a-z]?(?!\d)(?:\s*\(\s*\w{1,4}\s*\)"
+    r"\b(?:regulations?|regs?\.?)\s+((?:[0-9]{1,2}[a-z]?(?![0-9])(?:\s*\(\s*\w{1,4}\s*\)"
     r"|\s*\([^()]{5,60}\))*(?:\s*(?:,|and|&|/|or)\s*(?:reg(?:ulation)?\.?\s+)?)?)+)"
 )
 _PARENTHESES = re.compile(r"\([^)]*\)")
-_NUMBER = re.compile(r"\b\d{1,2}[a-z]?\b")
+# A regulation's number: ASCII digits, and "a" the only letter after them ("20A"): "12b" or
+# another script's digits are no regulation of any scheme.
+_NUMBER = re.compile(r"(?<![0-9a-z])[0-9]{1,2}a?(?![0-9a-z])")
 _REGISTRATION = re.compile(r"\(?registration\)? regulations|regulations 2009")
 
 

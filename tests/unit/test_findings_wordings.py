@@ -87,6 +87,7 @@ BREACH_WORDINGS = [
     ("The provider did not meet the requirements of regulation 17.", 1, ["17"]),
     ("We issued a requirement notice in relation to regulation 18.", 1, ["18"]),
     ("We found breaches of Reg 12 and Reg 17.", 2, ["12", "17"]),
+    ("We found a breach of regulation 17b.", 1, []),  # no regulation of any scheme
     ("This was a breach of Reg. 19.", 1, ["19"]),
     ("We found a breach of the fit and proper person requirement for directors.", 1, ["5"]),
     ("We identified 3 breaches of regulation, 2 of which were repeat breaches.", 3, []),

@@ -25,7 +25,7 @@ from monitor.domain.findings_rules import Breach
 from monitor.domain.report_summary import summarise
 from monitor.domain.report_text import prepare
 from monitor.domain.tense import CURRENT, Context, own_date
-from monitor.domain.text_blocks import Sentence
+from monitor.domain.text_blocks import Sentence, holds_any
 
 SOURCES = ("report_text", "assessment_narrative", "website")
 SPECIAL_MEASURES = ("placed", "remains", "removed")
@@ -43,6 +43,7 @@ _TOOK = re.compile(r"enforcement actions? (?:we|cqc) (?:took|have taken|has take
 # "Enforcement actions") open with "The table below shows ..."; each row cites a regulation
 # not met ("Regulation 12 HSCA RA Regulations 2014 Safe care and treatment").
 _TABLE = "table below shows"
+_TABLE_OF_BREACHES = ("not met", "not being met", "enforcement", "significant improvement")
 _CITATIONS = ("hsca", "regulated activities) regulations", "registration) regulations")
 # A heading that no table holds: the tables are over.
 _NOT_TABLE = re.compile(
@@ -134,7 +135,7 @@ class _Reading:
         breach = self._holding(_BREACH_WORDS)
         measures = self._holding(("special measures",))
         action = self._holding(_ACTION_WORDS)
-        rows = self._table_rows(sorted(i for i in action if _TABLE in self.lowered[i]))
+        rows = self._table_rows(sorted(i for i in action if _opens_a_table(self.lowered[i])))
         for index in sorted(breach | measures | action | rows):
             self._sentence(index, index in breach, index in measures, index in action)
             if index in rows:
@@ -260,6 +261,12 @@ def _breaches(said: Iterable[Breach]) -> tuple[int | None, frozenset[regulations
     if per_sentence or named:
         return max([*per_sentence.values(), len(named)]), frozenset(named)
     return (0 if none else None), frozenset()
+
+
+def _opens_a_table(lowered: str) -> bool:
+    """ "The table below shows where regulations were not being met ...", "... why there is a
+    need for significant improvements": a table of regulations not met (not of ratings)."""
+    return _TABLE in lowered and holds_any(lowered, _TABLE_OF_BREACHES)
 
 
 def findings_severity(findings: Findings | None) -> str:

@@ -436,3 +436,15 @@ def test_the_tables_and_the_follow_up_paragraphs_are_not_the_summary() -> None:
         "Risks to people were not assessed.\n"
     )
     assert read_findings(text).summary == "Risks to people were not assessed."
+
+
+def test_a_regulation_cited_after_a_table_of_ratings_is_no_breach() -> None:
+    """Only a table of regulations not met turns the citations after it into breaches."""
+    text = (
+        "Ratings\nThe table below shows the ratings for each key question.\nSafe Good\n"
+        "We checked whether the provider was meeting Regulation 12 HSCA RA Regulations 2014 "
+        "Safe care and treatment.\n"
+    )
+    assert read_findings(text).breaches is None
+    not_met = text.replace("the ratings for each key question", "where regulations were not met")
+    assert read_findings(not_met).breaches == 1

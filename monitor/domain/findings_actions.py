@@ -37,10 +37,11 @@ _PLACED = re.compile(
     r"|\brecommended\s+(?:\w+\s+){0,3}?for\s+$"
 )
 # Special measures in general, as what happens to services in them, and a placing denied.
+# (A provider's report may count its locations in special measures: "2 of which are in".)
 _GENERIC = re.compile(
-    r"\b(?:services|providers|practices|trusts|hospitals|locations|homes)\s+(?:that\s+|which\s+"
-    r"|who\s+)?(?:are\s+|were\s+|have\s+been\s+|being\s+)?(?:placed\s+|put\s+|kept\s+)?"
-    r"in(?:to)?\s+(?:the\s+)?$"
+    r"(?:\b(?:services|providers|practices|trusts|hospitals|locations|homes)\s+(?:that\s+"
+    r"|which\s+|who\s+)?|\bof\s+(?:which|them|these)\s+)(?:are\s+|were\s+|have\s+been\s+"
+    r"|being\s+)?(?:placed\s+|put\s+|kept\s+)?in(?:to)?\s+(?:the\s+)?$"
 )
 _NOT_PLACED = re.compile(
     r"\b(?:not|n't|never)\s+(?:be\s+|being\s+|been\s+)?(?:placed|put|going|entered)\s+"

@@ -210,6 +210,7 @@ SPECIAL_MEASURES = [
     ("The service has been taken out of special measures.", "removed"),
     ("I have recommended that the trust be taken out of special measures.", "removed"),
     ("The service was in special measures.", None),
+    ("The provider runs 12 care homes, 2 of which are in special measures.", None),
     (
         "Services that are in special measures are kept under review and inspected again "
         "within six months.",

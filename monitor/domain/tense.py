@@ -60,8 +60,10 @@ _DATE = (
 )
 # Where a report gives the date of its own inspection or assessment.
 _OWN_DATE = re.compile(
-    r"(?:date of (?:inspection|assessment|site)(?: visits?)?|inspection took place|assessment "
-    rf"(?:took place|commenced|started))s?\s*:?\s*(?:on\s+|between\s+|from\s+)?{_DATE}"
+    r"(?:date of (?:inspection|assessment|site)(?: visits?)?|(?:inspection|assessment) "
+    r"(?:took place|commenced|started)|(?:this|the) (?:inspection|assessment) was carried out"
+    r"|we carried out (?:this|the) (?:inspection|assessment)|our on-site activity)s?\s*:?\s*"
+    rf"(?:on\s+|between\s+|from\s+)?{_DATE}"
 )
 _DATED = re.compile(
     r"\b(?:inspection|inspected|assessment|assessed|visit)\b(?:\s+(?:of|at)\s+"

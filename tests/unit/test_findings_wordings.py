@@ -158,6 +158,14 @@ NOT_THIS_INSPECTION = [
         "requirements was found."
     ),
     (
+        "We carried out this inspection on 12 May 2021. We carried out an announced focused "
+        "inspection of this practice on 3 March 2020. A breach of legal requirements was found."
+    ),
+    (
+        "We carried out our on-site activity on 6 and 8 February 2024. At an assessment of this "
+        "service in June 2023 we found a breach of regulation 12."
+    ),
+    (
         "At our last inspection we served warning notices in relation to regulations 12 and "
         "17. At this inspection we found the provider had met the warning notices and was no "
         "longer in breach of these regulations."

@@ -11,31 +11,49 @@ in general, is not a finding. Any text at all is read without raising.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any
 
+from monitor.domain import findings_actions as actions
 from monitor.domain import findings_rules as rules
 from monitor.domain import regulations
-from monitor.domain.findings_rules import ENFORCEMENT, Breach
+from monitor.domain.findings_actions import ENFORCEMENT
+from monitor.domain.findings_rules import Breach
 from monitor.domain.report_summary import summarise
 from monitor.domain.report_text import prepare
-from monitor.domain.tense import CURRENT, Context
-from monitor.domain.text_blocks import Sentence
+from monitor.domain.tense import CURRENT, Context, own_date
+from monitor.domain.text_blocks import Sentence, holds_any
 
 SOURCES = ("report_text", "assessment_narrative", "website")
 SPECIAL_MEASURES = ("placed", "remains", "removed")
 # Words of the sentences worth reading closely; every other one only feeds the summary.
-_BREACH_WORDS = ("breach", "not being met", "not met", "not meeting", "compl")
+_BREACH_WORDS = ("breach", "not being met", "not met", "not meet", "compli", "comply")
 _ACTION_WORDS = (
     "notice", "urgent", "condition", "suspen", "cancel", "prosecut", "guilty", "convicted",
-    "criminal proceedings", "fixed penalty", "we took", "cqc took", "have taken",
-    "has taken", "table below",
+    "criminal proceedings", "fixed penalty", "we took", "cqc took", "have taken", "has taken",
+    "table below",
+    "location from",
 )  # fmt: skip
 _QUOTES = re.compile(r"(?<![a-z0-9])'|'(?![a-z])|\"")
 _TOOK = re.compile(r"enforcement actions? (?:we|cqc) (?:took|have taken|has taken)")
+# The tables at the back of a full report ("Action we have told the provider to take",
+# "Enforcement actions") open with "The table below shows ..."; each row cites a regulation
+# not met ("Regulation 12 HSCA RA Regulations 2014 Safe care and treatment").
+_TABLE = "table below shows"
+_TABLE_OF_BREACHES = ("not met", "not being met", "enforcement", "significant improvement")
+_CITATIONS = ("hsca", "regulated activities) regulations", "registration) regulations")
+# A heading that no table holds: the tables are over.
+_NOT_TABLE = re.compile(
+    r"^(?:is the service|are services|summary|overall summary|our findings|detailed findings"
+    r"|background to|our view of|people's experience)"
+)
+# How a sentence that names the regulations of the breaches just counted starts.
+_GOES_ON = ("these", "they", "the breach", "this breach")
+# A table's cell: "Are services well-led? Requirements notice" (dental reports).
+_NOTICE_CELL = ("requirements notice", "requirement notice", "requirement notices")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +108,7 @@ def read_findings(
         source=source,
         breaches=count,
         regulations=tuple(regulations.label(r) for r in sorted(named, key=regulations.order)),
-        special_measures=rules.strongest(reading.states),
+        special_measures=actions.strongest(reading.states),
         enforcement=tuple(action for action in ENFORCEMENT if action in reading.actions),
         summary=summarise(prepared.sentences),
     )
@@ -102,8 +120,8 @@ class _Reading:
     def __init__(self, sentences: Sequence[Sentence]) -> None:
         self.sentences = sentences
         self.lowered = [sentence.text.lower() for sentence in sentences]
-        self.context = Context(sentences, self.lowered)
         self._flat = "\n".join(self.lowered)
+        self.context = Context(sentences, self.lowered, own_date(self._flat))
         self.scheme = regulations.era(self._flat)
         self.breaches: list[Breach] = []
         self.states: list[str] = []
@@ -117,8 +135,31 @@ class _Reading:
         breach = self._holding(_BREACH_WORDS)
         measures = self._holding(("special measures",))
         action = self._holding(_ACTION_WORDS)
-        for index in sorted(breach | measures | action):
+        rows = self._table_rows(sorted(i for i in action if _opens_a_table(self.lowered[i])))
+        for index in sorted(breach | measures | action | rows):
             self._sentence(index, index in breach, index in measures, index in action)
+            if index in rows:
+                named = frozenset(regulations.numbered(self.lowered[index], self.scheme))
+                if named:
+                    tense = self.context.tense(index, 0)
+                    self.breaches.append(Breach(tense, index, regulations=named))
+
+    def _table_rows(self, starts: list[int]) -> set[int]:
+        """The sentences that cite a regulation in the tables of regulations not met, which
+        run from "The table below shows ..." (``starts``) to a heading no table holds."""
+        if not starts:
+            return set()
+        ends = [
+            index
+            for index, sentence in enumerate(self.sentences)
+            if sentence.heading and index > starts[0] and _NOT_TABLE.match(self.lowered[index])
+        ]
+        rows = set()
+        for index in self._holding(_CITATIONS):
+            start = bisect_left(starts, index) - 1  # the last table opened before it
+            if start >= 0 and bisect_left(ends, starts[start]) == bisect_left(ends, index):
+                rows.add(index)  # and no heading ended it since
+        return rows
 
     def _holding(self, words: Iterable[str]) -> set[int]:
         found: set[int] = set()
@@ -139,11 +180,19 @@ class _Reading:
             return self.context.tense(index, position)
 
         if breach:
-            self.breaches.extend(rules.breaches(plain, self.scheme, tense, index))
+            found = list(rules.breaches(plain, self.scheme, tense, index))
+            self.breaches.extend(found)
+            if found and (plain.endswith(":") or self._goes_on_about(index)):
+                self.breaches.extend(self._named_after(index, plain, found))
         if measures:
-            self.states.extend(rules.special_measures(plain, tense))
+            self.states.extend(actions.special_measures(plain, tense))
         if not action and index > self._took_until:
             return
+        if "notice" in plain:
+            self.breaches.extend(actions.notices(plain, self.scheme, tense, index))
+            cell = plain.strip(" .\u2713\u2714\u2717\u2718")
+            if cell in _NOTICE_CELL and index and self.lowered[index - 1].endswith("?"):
+                self.actions.add("requirement_notice")
         took = _TOOK.search(plain)
         if took is not None:
             # An enforcement table: the action is named in the cells that follow, the
@@ -155,7 +204,34 @@ class _Reading:
                 self.breaches.append(Breach(tense(took.start()), index, regulations=named))
         elif index <= self._took_until:
             plain = "we took: " + plain
-        self.actions.update(rules.enforcement(plain, tense))
+        self.actions.update(actions.enforcement(plain, tense))
+
+    def _goes_on_about(self, index: int) -> bool:
+        """Whether the next sentence may go on about the breaches ("These related to")."""
+        following = self.lowered[index + 1] if index + 1 < len(self.lowered) else ""
+        return following.startswith(_GOES_ON)
+
+    def _named_after(self, index: int, plain: str, found: list[Breach]) -> Iterator[Breach]:
+        """The regulations of breaches a sentence counts but does not name, named by what
+        follows it: a list its colon opens, or "These related to ..."."""
+        unnamed = [breach for breach in found if not breach.regulations and not breach.none]
+        if not unnamed or index + 1 >= len(self.sentences):
+            return
+        following = self.sentences[index + 1]
+        if following.heading or following.passage != self.sentences[index].passage:
+            return
+        named: frozenset[regulations.Regulation] = frozenset()
+        if plain.endswith(":") and following.item:
+            items = []
+            for sentence in self.sentences[index + 1 : index + 21]:
+                if not sentence.item:
+                    break
+                items.append(sentence.text.lower())
+            named = rules.listed(items, self.scheme)
+        elif unnamed[-1].count:
+            named = rules.related(self.lowered[index + 1], self.scheme)
+        if named:
+            yield Breach(unnamed[-1].tense, index, regulations=named)
 
 
 def _breaches(said: Iterable[Breach]) -> tuple[int | None, frozenset[regulations.Regulation]]:
@@ -185,6 +261,12 @@ def _breaches(said: Iterable[Breach]) -> tuple[int | None, frozenset[regulations
     if per_sentence or named:
         return max([*per_sentence.values(), len(named)]), frozenset(named)
     return (0 if none else None), frozenset()
+
+
+def _opens_a_table(lowered: str) -> bool:
+    """ "The table below shows where regulations were not being met ...", "... why there is a
+    need for significant improvements": a table of regulations not met (not of ratings)."""
+    return _TABLE in lowered and holds_any(lowered, _TABLE_OF_BREACHES)
 
 
 def findings_severity(findings: Findings | None) -> str:

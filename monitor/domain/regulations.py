@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from monitor.domain.text_blocks import holds_any
+
 # (scheme, number): "2014" — the Health and Social Care Act 2008 (Regulated Activities)
 # Regulations 2014, the fundamental standards; "2009" — the Care Quality Commission
 # (Registration) Regulations 2009 (notifications); "2010" — the regulations before 2015.
@@ -70,6 +72,11 @@ _TITLES: dict[str, dict[str, str]] = {
 # Subjects of the fundamental standards as reports word them (lower case, quotes removed),
 # each with words one of its wordings holds: the expression is tried only where they occur.
 _TOPICS: tuple[tuple[Regulation, tuple[str, ...], str], ...] = (
+    (
+        ("2014", "5"),
+        ("director",),
+        r"fit and proper persons?:? (?:\w+ ){0,2}?(?:for )?directors|directors'? fit and proper",
+    ),
     (("2014", "9"), ("person",), r"person[- ]?cent(?:red|ered)|personali[sz]ed care"),
     (("2014", "10"), ("dignity", "privacy"), r"dignity|privacy"),
     (("2014", "11"), ("consent", "capacity"), r"consent|mental capacity"),
@@ -115,12 +122,14 @@ _TOPICS: tuple[tuple[Regulation, tuple[str, ...], str], ...] = (
 _TOPIC = tuple((regulation, words, re.compile(pattern)) for regulation, words, pattern in _TOPICS)
 _NUMBERS = re.compile(
     # "regulations 12 (safe care and treatment) and 17 (good governance)": a number, its
-    # paragraphs or its title in brackets, then the next number.
-    r"\bregulations?\s+((?:\d{1,2}[a-z]?(?!\d)(?:\s*\(\s*\w{1,4}\s*\)|\s*\([^()]{5,60}\))*"
-    r"(?:\s*(?:,|and|&|/|or)\s*(?:regulation\s+)?)?)+)"
+    # paragraphs or its title in brackets, then the next number. ("Reg 12", "Reg. 17" too.)
+    r"\b(?:regulations?|regs?\.?)\s+((?:[0-9]{1,2}[a-z]?(?![0-9])(?:\s*\(\s*\w{1,4}\s*\)"
+    r"|\s*\([^()]{5,60}\))*(?:\s*(?:,|and|&|/|or)\s*(?:reg(?:ulation)?\.?\s+)?)?)+)"
 )
 _PARENTHESES = re.compile(r"\([^)]*\)")
-_NUMBER = re.compile(r"\b\d{1,2}[a-z]?\b")
+# A regulation's number: ASCII digits, and "a" the only letter after them ("20A"): "12b" or
+# another script's digits are no regulation of any scheme.
+_NUMBER = re.compile(r"(?<![0-9a-z])[0-9]{1,2}a?(?![0-9a-z])")
 _REGISTRATION = re.compile(r"\(?registration\)? regulations|regulations 2009")
 
 
@@ -144,7 +153,7 @@ def numbered(lowered: str, scheme: str) -> Iterator[Regulation]:
 def by_subject(lowered: str) -> Iterator[Regulation]:
     """Regulations of the fundamental standards named by their subject."""
     for regulation, words, pattern in _TOPIC:
-        if any(word in lowered for word in words) and pattern.search(lowered):
+        if holds_any(lowered, words) and pattern.search(lowered):
             yield regulation
 
 

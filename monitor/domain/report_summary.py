@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from monitor.domain.text_blocks import Sentence
+from monitor.domain.text_blocks import TERMINAL, Sentence
 
 MAX_SUMMARY = 600
+_MAX_ITEMS = 12
 _ELLIPSIS = "…"
 
 # Preferred first: it says what was found, where "About the service" before it describes.
@@ -50,10 +51,25 @@ _BOILERPLATE = re.compile(
     r"|right support,? right care,? right culture|^right (?:support|care|culture)\b"
     r"|[–-] this means we looked for evidence|^find out what we look at"
     r"|^the purpose of special measures|^special measures provide a framework"
-    r"|^in instances where cqc|read more about inspection ratings|^you can (?:find|see|read)"
+    r"|^(?:in instances )?where cqc ha(?:s|ve) decided|^full information about cqc"
+    r"|^we will (?:request an action plan|continue to monitor|work alongside)"
+    r"|^if we receive any concerning information"
+    r"|^(?:services|providers|practices) (?:that are |placed )?in special measures"
+    r"|read more about inspection ratings|^you can (?:find|see|read)"
     r"|^(?:updated|published|contents)\b|date of (?:inspection|publication)|\b(?:tel|website):"
     r"|quality report|inspection report\b"
-    r"|^on this page\b|^(?:please )?see the (?:action|full report)|^ratings? overall rating",
+    r"|^on this page\b|^(?:please )?see the (?:action|full report)|^ratings? overall rating"
+    # The tables at the back of a full report.
+    r"|^the table below shows|^this section is primarily information|^regulated activity"
+    r"|^the enforcement action we took|^how the regulations? (?:was|were) not"
+    r"|^regulation \d+[a-z]? hsca|^the provider must send (?:cqc|us) a report"
+    r"|^we did not take formal enforcement action|^we will check that this action is taken",
+    re.I,
+)
+# A sentence that only introduces a list ("because:" says why, and stays).
+_LEAD_IN = re.compile(
+    r"(?:as follows|the following(?: \w+)?|findings (?:were|are|included)|we found that"
+    r"|(?:they|the provider|the practice|the trust) (?:must|should)|including):$",
     re.I,
 )
 _DATE_LINE = re.compile(r"^\d{1,2}(?: and \d{1,2})? [A-Z][a-z]+ \d{4}\b")
@@ -69,10 +85,20 @@ def summarise(sentences: Sequence[Sentence]) -> str | None:
 def _from(sentences: Sequence[Sentence], start: int, first: str | None) -> str | None:
     chosen: list[str] = []
     length = 0
-    for index, sentence in enumerate(sentences[start:]):
-        text = _content(sentence, first if index == 0 else None)
+    index = start
+    while index < len(sentences):
+        text = _content(sentences[index], first if index == start else None)
+        index += 1
         if text is None:
             continue
+        if text.endswith(":"):
+            # What it introduces: a list of fragments shown with it, or nothing at all
+            # ("The key questions are rated as:" before a table of ratings).
+            items, index = _list(sentences, index)
+            if items:
+                text = f"{text} {'; '.join(items)}."
+            elif index < len(sentences) and _content(sentences[index]) is None:
+                continue
         extra = len(text) + (1 if chosen else 0)
         if length + extra > MAX_SUMMARY:
             if not chosen:
@@ -80,7 +106,22 @@ def _from(sentences: Sequence[Sentence], start: int, first: str | None) -> str |
             break
         chosen.append(text)
         length += extra
+    if len(chosen) > 1 and _LEAD_IN.search(chosen[-1]):
+        chosen.pop()  # "Our key findings were as follows:" says nothing without what follows
     return " ".join(chosen) or None
+
+
+def _list(sentences: Sequence[Sentence], index: int) -> tuple[list[str], int]:
+    """The bullet items from ``index`` that are fragments, not sentences ("Regulation 12 (Safe
+    care and treatment)"), and where they end."""
+    items: list[str] = []
+    while index < len(sentences) and len(items) < _MAX_ITEMS:
+        sentence = sentences[index]
+        if not sentence.item or sentence.heading or sentence.text.endswith(TERMINAL):
+            break
+        items.append(sentence.text.rstrip(" ,;"))
+        index += 1
+    return items, index
 
 
 def _opening(sentences: Sequence[Sentence]) -> tuple[int, str | None]:
@@ -106,7 +147,7 @@ def _content(sentence: Sentence, text: str | None = None) -> str | None:
         text = _DATE_LINE.sub("", text).strip()
     if len(text.split()) < 4 or not text.endswith((".", "!", "?", ":")):
         return None
-    if _BOILERPLATE.search(text) or not any(char.islower() for char in text):
+    if _BOILERPLATE.search(text) or text.upper() == text:  # no lower case: a label
         return None
     return text
 

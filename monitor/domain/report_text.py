@@ -23,6 +23,7 @@ from monitor.domain.text_blocks import (
     Block,
     Sentence,
     blocks,
+    holds_any,
     page_width,
     runs_on,
     sentences,
@@ -86,6 +87,7 @@ _LEADING_PAGE = re.compile(
     r"|Requirement|Background|Why|How|Facts|Are|Is|Ratings|Inspection|Letter|Contents|About"
     r"|People|Key|Services|Areas)\b)"
 )
+_DIGITS = frozenset("0123456789")
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _WORD_AFTER = re.compile(r" *([a-z]+)")
 # A hyphen at a line end after one of these is part of the word: "person-centred", "well-led".
@@ -215,7 +217,7 @@ def _report_footers(text: str) -> list[tuple[int, int]]:
         while at != -1:
             start = max(0, at - 24)
             # "report" is everywhere; "Inspection report" followed by a date is a footer.
-            if not any(kind in text[start:at] for kind in _KIND_HEADS):
+            if not holds_any(text[start:at], _KIND_HEADS):
                 at = text.find(word, at + len(word))
                 continue
             found = _KIND_DATE.search(text, start, at + 80)
@@ -282,40 +284,50 @@ def _name_before(text: str, end: int) -> int:
 def _drop_furniture_lines(text: str, location_name: str | None) -> list[str]:
     """The lines without running headers, footers and page numbers, and without the blank
     lines around them: a page break is no paragraph break. Lines are compared digits aside
-    ("Page 3", "Page 4") and as ASCII bytes, which are quick to map."""
+    ("Page 3", "Page 4") and as ASCII bytes, which are quick to map. (Thousands of lines: the
+    few that need a closer look are picked out first, in comprehensions.)"""
     shaped = text.encode("utf-8", "surrogatepass").translate(_SHAPE)
     lines = [line.strip() for line in text.split("\n")]
     gone = [False] * len(lines)
     if _CUT in text:
         shaped = shaped.replace(_CUT.encode(), b" ")
-        for index, line in enumerate(lines):
-            if _CUT in line:
-                # A line that held nothing but a footer goes altogether.
-                gone[index] = not line.strip(_CUT + " ")
-                lines[index] = line.replace(_CUT, " ").strip()
+        for index in [index for index, line in enumerate(lines) if _CUT in line]:
+            line = lines[index]
+            # A line that held nothing but a footer goes altogether.
+            gone[index] = not line.strip(_CUT + " ")
+            lines[index] = line.replace(_CUT, " ").strip()
     shapes = [shape.strip() for shape in shaped.split(b"\n")]
     name = " ".join((location_name or "").split()).lower().encode("utf-8", "surrogatepass")
     counts = Counter(shapes)
+    repeated = {shape for shape, count in counts.items() if count > 1 and shape}
+    # Most lines are unique prose: only a repeated line or a number can be furniture.
+    candidates = [
+        index
+        for index, line in enumerate(lines)
+        if (shapes[index] in repeated or (len(line) <= 16 and line[:1] in _PAGE_START)) and line
+    ]
     judged: dict[bytes, bool] = {}  # lines of one shape are furniture alike
-    for index, (line, shape) in enumerate(zip(lines, shapes, strict=True)):
-        # Most lines are unique prose: only a repeated line or a number can be furniture.
-        if gone[index] or not (
-            (counts[shape] > 1 and line) or (line[:1] in _PAGE_START and len(line) <= 16)
-        ):
-            continue
-        verdict = judged.get(shape)
-        if verdict is None:
-            verdict = judged[shape] = _furniture(line, shape, counts, name)
-        gone[index] = verdict
-    kept = []
-    for index, line in enumerate(lines):
+    for index in candidates:
         if gone[index]:
             continue
-        if not line:
-            kept.append(SOFT_BREAK if _next_to(gone, index) else line)
-        else:
-            kept.append(_LEADING_PAGE.sub("", line) if line[0].isdigit() else line)
-    return kept
+        shape = shapes[index]
+        verdict = judged.get(shape)
+        if verdict is None:
+            verdict = judged[shape] = _furniture(lines[index], shape, counts, name)
+        gone[index] = verdict
+    return [
+        line if line and line[0] not in _DIGITS else _kept(line, index, gone)
+        for index, line in enumerate(lines)
+        if not gone[index]
+    ]
+
+
+def _kept(line: str, index: int, gone: list[bool]) -> str:
+    """A blank line (a page break's, next to furniture, or a paragraph's end) or a line
+    starting with a digit (perhaps a page number before its running header) as kept."""
+    if not line:
+        return SOFT_BREAK if _next_to(gone, index) else line
+    return _LEADING_PAGE.sub("", line)
 
 
 def _next_to(gone: list[bool], index: int) -> bool:
@@ -374,11 +386,14 @@ def _gap(line: str, width: int) -> bool:
 def _goes_on(previous: str, following: str, width: int, furniture: bool) -> bool:
     """Whether ``following`` continues the sentence ``previous`` left unfinished: it goes on
     in lower case or with punctuation, or after a word no sentence ends with; or, across a
-    page break, two lines as wide as the page meet (a paragraph's last line ends its
-    sentence, and a line after a break that starts a section is a heading)."""
+    page break, after a comma, or where two lines as wide as the page meet (a paragraph's
+    last line ends its sentence, and a line after a break that starts a section is a
+    heading)."""
     if not following:
         return False
     if following[:1].islower() or following[:1] in _CONTINUING or runs_on(previous):
+        return True
+    if furniture and previous.endswith(","):  # "regulations 12," / footer / "17 and 18"
         return True
     full = len(previous) >= 0.85 * width and len(following) >= 0.6 * width
     return furniture and full and not SECTION_START.match(following)
@@ -406,6 +421,7 @@ def _join_hyphenation(text: str) -> str:
     if at == -1:
         return text
     lowered = ""  # the text in lower case, made when a compound first needs it
+    compounds: dict[str, bool] = {}  # a report breaks the same words again and again
     pieces: list[str] = []
     kept = 0
     while at != -1:
@@ -413,9 +429,14 @@ def _join_hyphenation(text: str) -> str:
         tail = _WORD_AFTER.match(text, at + 2)
         if start < at and tail is not None:
             head = text[start:at]
-            if head.lower() in _COMPOUND_HEADS and not lowered:
-                lowered = text.lower()
-            if not _compound(head, tail.group(1), lowered):
+            compound = False
+            if head.lower() in _COMPOUND_HEADS:
+                lowered = lowered or text.lower()
+                word = f"{head}-{tail.group(1)}".lower()
+                if word not in compounds:
+                    compounds[word] = _compound(word, lowered)
+                compound = compounds[word]
+            if not compound:
                 pieces += [text[kept:start], head + tail.group(1)]
                 kept = tail.end()
             else:
@@ -435,11 +456,9 @@ def _word_start(text: str, end: int) -> int:
     return start
 
 
-def _compound(head: str, tail: str, lowered: str) -> bool:
-    """Whether a hyphen at a line end is the word's own: after a head that makes compounds
-    ("person-centred", "well-led", "re-inspect"), unless the text spells the word whole.
-    (Only those heads are looked up in the text: a search per hyphen would cost more than
-    the rest of the reading.)"""
-    if head.lower() not in _COMPOUND_HEADS:
-        return False
-    return f"{head}-{tail}".lower() in lowered or f"{head}{tail}".lower() not in lowered
+def _compound(word: str, lowered: str) -> bool:
+    """Whether a hyphen at a line end is the word's own (``word``: "person-centred", lower
+    case): after a head that makes compounds ("person-centred", "well-led", "re-inspect"),
+    unless the text spells the word whole. (Only those heads are looked up in the text: a
+    search per hyphen would cost more than the rest of the reading.)"""
+    return word in lowered or word.replace("-", "", 1) not in lowered

@@ -17,6 +17,7 @@ TERMINAL = (".", "!", "?", ":", ";")
 SOFT_BREAK = "\x01"
 _BULLET = re.compile(r"^(?:\u2022|[-*–]|\(?[a-z0-9]{1,2}[.)])\s+")
 _HEADING_NEXT = "\u2022\"'("
+_NOT_HEADING_END = (*TERMINAL, ",")
 # A line ending in one of these goes on in the next one: it is not a heading.
 RUNS_ON = frozenset(
     [
@@ -58,6 +59,7 @@ class Block(NamedTuple):
     # Blocks that only a short line ending a sentence set apart share a passage: a PDF
     # extract's paragraph ends are guesses, a blank line or a heading is not.
     passage: int = 0
+    item: bool = False  # it started with a bullet
 
 
 class Sentence(NamedTuple):
@@ -65,6 +67,7 @@ class Sentence(NamedTuple):
     block: int  # index of its block
     heading: bool = False
     passage: int = 0
+    item: bool = False  # of a bullet item
 
 
 # Headings every era of report opens its sections with: a line starting with one begins
@@ -77,6 +80,15 @@ SECTION_START = re.compile(
     r"|Requirement notices|Ratings)\b",
     re.IGNORECASE,
 )
+
+
+def holds_any(text: str, words: tuple[str, ...]) -> bool:
+    """Whether ``text`` holds one of ``words``: a loop, quicker than any() over a generator,
+    for the checks the reader makes on every sentence."""
+    for word in words:  # noqa: SIM110 (the loop is the point, as said above)
+        if word in text:
+            return True
+    return False
 
 
 def runs_on(line: str) -> bool:
@@ -92,36 +104,52 @@ def page_width(lines: list[str]) -> int:
 
 def blocks(lines: list[str]) -> list[Block]:
     full = page_width(lines)
+    # The first line of a paragraph that wraps is near the page's width; a heading is not
+    # (most lines are ruled out by their length alone).
+    limit = min(0.85 * full, 120)
+    ends_block = 0.8 * full
     following = _following(lines)
     found: list[Block] = []
     current: list[str] = []
     passage = 0
+    item = False
 
     def flush(hard: bool) -> None:
-        nonlocal passage
+        nonlocal passage, item
         if current:
-            found.append(Block(" ".join(current), passage=passage))
+            found.append(Block(" ".join(current), False, passage, item))
             current.clear()
         passage += hard
+        item = False
 
     for index, line in enumerate(lines):
         if not line or line == SOFT_BREAK:
             flush(hard=not line)
             continue
-        if line.startswith("\u2022") or (not current and line[:1] in "-*–(0123456789"):
+        bullet = None
+        if line[0] == "\u2022" or (not current and line[0] in "-*–(0123456789"):
             bullet = _BULLET.match(line)
             if bullet is not None:
                 flush(hard=False)
-                line = line[bullet.end() :] if line.startswith("\u2022") else line
-        ended = not current or current[-1].endswith(TERMINAL)
-        if ended and _heading(line, full, following[index]):
+                item = True
+                line = line[bullet.end() :] if line[0] == "\u2022" else line
+        short = len(line) <= limit
+        # A bullet item, however short, is one of a list, not a heading.
+        if (
+            short
+            and bullet is None
+            and (not current or current[-1].endswith(TERMINAL))
+            and _heading(line, following[index])
+        ):
             flush(hard=True)
-            found.append(Block(line, heading=True, passage=passage))
+            found.append(Block(line, True, passage))
             passage += 1
             continue
         current.append(line)
-        if line.endswith(TERMINAL) and len(line) < 0.8 * full:
+        if line.endswith(TERMINAL) and len(line) < ends_block:
             flush(hard=False)
+        elif bullet is not None and short and _heading(line, following[index]):
+            flush(hard=False)  # a short item standing alone: the list's next line is not in it
     flush(hard=True)
     return [block for block in found if block.text]
 
@@ -137,11 +165,9 @@ def _following(lines: list[str]) -> list[str]:
     return after
 
 
-def _heading(line: str, full: int, following: str) -> bool:
-    # The first line of a paragraph that wraps is near the page's width; a heading is not.
-    if line.endswith((*TERMINAL, ",")) or len(line) > min(0.85 * full, 120):
-        return False
-    if line.count(" ") >= 11 or runs_on(line):
+def _heading(line: str, following: str) -> bool:
+    """Whether a line short enough to be a heading is one."""
+    if line.endswith(_NOT_HEADING_END) or line.count(" ") >= 11 or runs_on(line):
         return False
     return not following or following[:1].isupper() or following[:1] in _HEADING_NEXT
 
@@ -192,13 +218,14 @@ _ABBREVIATIONS = frozenset(
 
 def sentences(found: tuple[Block, ...]) -> list[Sentence]:
     result: list[Sentence] = []
+    append = result.append  # (positional arguments: a report has thousands of sentences)
     for index, block in enumerate(found):
         if block.heading:
-            result.append(Sentence(block.text, index, heading=True, passage=block.passage))
+            append(Sentence(block.text, index, True, block.passage, False))
             continue
-        result.extend(
-            Sentence(text, index, passage=block.passage) for text in split_sentences(block.text)
-        )
+        passage, item = block.passage, block.item
+        for text in split_sentences(block.text):
+            append(Sentence(text, index, False, passage, item))
     return result
 
 
@@ -207,6 +234,9 @@ def split_sentences(text: str) -> list[str]:
     # [words, end, words, end, ..., words]: split in one call, then joined again after
     # an abbreviation.
     pieces = _SENTENCE_END.split(text)
+    if len(pieces) == 1:
+        text = text.strip()
+        return [text] if text else []
     parts: list[str] = []
     current = ""
     for index in range(0, len(pieces) - 1, 2):

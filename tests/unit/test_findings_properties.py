@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.domain.findings import SPECIAL_MEASURES, read_findings
-from monitor.domain.findings_rules import ENFORCEMENT
+from monitor.domain.findings_actions import ENFORCEMENT
 from tests.support.report_texts import EXCERPTS, real_excerpt
 
 PROPERTY_SETTINGS = settings(
@@ -25,6 +25,11 @@ RULE_WORDS = [
     "At our last inspection", "At this inspection", "We found", "three", "a", "not", "if",
     "The enforcement action we took:", ".", ":", ";", "\n", "\n\n", "-\n", "Page 3 of 9",
     "2 Oak Lodge Inspection report 4 May 2021", "\uf0b7", "\u2019", "\u00ad", "\x00", "\ud800",
+    "regulation 17b", "Reg. \u1b51", "The table below shows",
+    "Regulation 12 HSCA RA Regulations 2014",
+    "These related to", "following regulations:\n\u2022", "Date of inspection visit: 4 May 2021",
+    "inspection of this service on 3 June 2020", "Requirements notice", "Are services safe?",
+    "including 2", "2 continued and 1 new breach", "not in breach of any regulations",
 ]  # fmt: skip
 texts = st.one_of(
     st.text(max_size=400),

@@ -14,15 +14,18 @@ EXPECTED = constructed_expectations()
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_constructed_report(name: str) -> None:
+    """Read as the monitor reads it (told the location's name, where the file is a PDF
+    extract with the name in its running headers) and without the name."""
     expected = EXPECTED[name]
-    found = read_findings(constructed(name))
-    assert found.breaches == expected["breaches"]
-    assert list(found.regulations) == expected["regulations"]
-    assert found.special_measures == expected["special_measures"]
-    assert list(found.enforcement) == expected["enforcement"]
-    if "summary_starts" in expected:
-        assert found.summary is not None
-        assert found.summary.startswith(expected["summary_starts"])
+    for hint in {None, expected.get("location_name")}:
+        found = read_findings(constructed(name), location_name=hint)
+        assert found.breaches == expected["breaches"]
+        assert list(found.regulations) == expected["regulations"]
+        assert found.special_measures == expected["special_measures"]
+        assert list(found.enforcement) == expected["enforcement"]
+        if "summary_starts" in expected:
+            assert found.summary is not None
+            assert found.summary.startswith(expected["summary_starts"])
 
 
 # Constructed sentences, one wording each. (text, breaches, regulation numbers named)
@@ -71,13 +74,54 @@ BREACH_WORDINGS = [
     ("There were no breaches of regulation.", 0, []),
     ("We did not find any breaches of the regulations during this inspection.", 0, []),
     ("No breaches of regulation were identified.", 0, []),
+    ("We have not identified any breaches of regulation.", 0, []),
+    ("The service was not in breach of any regulations.", 0, []),
+    ("We found 5 breaches of regulation, including 2 repeated breaches.", 5, []),
+    ("We found 3 breaches of regulation, of which two were continued breaches.", 3, []),
+    ("We found areas for improvement including 31 breaches of legal requirements.", 31, []),
+    ("We identified 2 continued and 1 new breach of the regulations.", 3, []),
+    ("At this inspection we found two continued breaches and one new breach.", 3, []),
+    ("Regulation 12 had been breached.", 1, ["12"]),
+    ("Regulation 17 (Good governance) was breached.", 1, ["17"]),
+    ("Regulations 12 and 17 were breached.", 2, ["12", "17"]),
+    ("The provider did not meet the requirements of regulation 17.", 1, ["17"]),
+    ("We issued a requirement notice in relation to regulation 18.", 1, ["18"]),
+    ("We found breaches of Reg 12 and Reg 17.", 2, ["12", "17"]),
+    ("We found a breach of regulation 17b.", 1, []),  # no regulation of any scheme
+    ("This was a breach of Reg. 19.", 1, ["19"]),
+    ("We found a breach of the fit and proper person requirement for directors.", 1, ["5"]),
+    ("We identified 3 breaches of regulation, 2 of which were repeat breaches.", 3, []),
+    (
+        "At our last inspection we found a breach of regulation 12. We found this breach had "
+        "continued at this inspection.",
+        1,
+        ["12"],
+    ),
+    (
+        "We have served warning notices on the provider in relation to safe care and "
+        "treatment and good governance.",
+        2,
+        ["12", "17"],
+    ),
+    (
+        "We have identified 5 breaches of the legal regulations. These related to safe care "
+        "and treatment, premises and equipment, staffing, good governance and safeguarding.",
+        5,
+        ["12", "13", "15", "17", "18"],
+    ),
+    (
+        "We found the provider was in breach of the following regulations:\n"
+        "\u2022 Regulation 12 (Safe care and treatment)\n\u2022 Regulation 17 (Good governance)\n",
+        2,
+        ["12", "17"],
+    ),
 ]
 
 
 @pytest.mark.parametrize(
     ("text", "breaches", "numbers"), BREACH_WORDINGS, ids=[t[:48] for t, _, _ in BREACH_WORDINGS]
 )
-def test_breach_wordings(text: str, breaches: int, numbers: list[str]) -> None:
+def test_breach_wordings(text: str, breaches: int | None, numbers: list[str]) -> None:
     found = read_findings(text)
     assert found.breaches == breaches
     assert [
@@ -101,6 +145,31 @@ NOT_THIS_INSPECTION = [
     "We will check whether the provider is still in breach of regulation 17.",
     "If we find breaches of regulation we will take action.",
     "The home had a data breach last year.",
+    "We found no evidence that the provider was in breach of regulation 12.",
+    "This was a breach of Section 33 of the Health and Social Care Act 2008.",
+    "We found breaches of the Mental Capacity Act 2005 code of practice.",
+    "Staff knew how to report a breach of infection control guidance.",
+    "Where there had been a breach of a person's human rights, staff took action.",
+    "Staff told us they had breached the lone working policy.",
+    "When we last inspected in 2019 we found breaches of regulations 12 and 17.",
+    (
+        "This inspection took place on 3 September 2019. We carried out an unannounced "
+        "comprehensive inspection of this service on 4 February 2019. A breach of legal "
+        "requirements was found."
+    ),
+    (
+        "We carried out this inspection on 12 May 2021. We carried out an announced focused "
+        "inspection of this practice on 3 March 2020. A breach of legal requirements was found."
+    ),
+    (
+        "We carried out our on-site activity on 6 and 8 February 2024. At an assessment of this "
+        "service in June 2023 we found a breach of regulation 12."
+    ),
+    (
+        "At our last inspection we served warning notices in relation to regulations 12 and "
+        "17. At this inspection we found the provider had met the warning notices and was no "
+        "longer in breach of these regulations."
+    ),
 ]
 
 
@@ -134,6 +203,42 @@ SPECIAL_MEASURES = [
     ),
     ("At our last inspection the service was placed in special measures.", None),
     ("This service has been in Special Measures since June 2019.", None),
+    ("The trust was recommended for special measures.", "placed"),
+    ("We recommended that the trust be placed into special measures.", "placed"),
+    ("The service continues in special measures.", "remains"),
+    (
+        "I have recommended to NHS Improvement that the trust remains in special measures.",
+        "remains",
+    ),
+    (
+        "This service has been rated inadequate for the last two consecutive inspections and "
+        "remains in special measures.",
+        "remains",
+    ),
+    ("The service has been taken out of special measures.", "removed"),
+    ("I have recommended that the trust be taken out of special measures.", "removed"),
+    ("The service was in special measures.", None),
+    ("The provider runs 12 care homes, 2 of which are in special measures.", None),
+    (
+        "Services that are in special measures are kept under review and inspected again "
+        "within six months.",
+        None,
+    ),
+    (
+        "Providers placed in special measures who do not improve may have their registration "
+        "cancelled.",
+        None,
+    ),
+    (
+        "Although the practice is rated inadequate for providing safe services, it is not "
+        "being placed into special measures.",
+        None,
+    ),
+    (
+        "This inspection took place on 9 November 2021. The service was placed in special "
+        "measures following our inspection in April 2021.",
+        None,
+    ),
 ]
 
 
@@ -187,6 +292,55 @@ ENFORCEMENT = [
     ("We will consider whether to impose conditions on the provider's registration.", []),
     ("At our last inspection we served a warning notice on the provider.", []),
     ("The warning notice we served at our last inspection had been met.", []),
+    ("We are taking action to prosecute the provider.", ["prosecution"]),
+    (
+        "The provider was fined £40,000 after pleading guilty to failing to provide safe care.",
+        ["prosecution"],
+    ),
+    ("We issued a fixed penalty notice in lieu of prosecution.", ["fixed_penalty"]),
+    ("We have served requirement notices.", ["requirement_notice"]),
+    (
+        "The table below shows where regulations were not being met and we have asked the "
+        "provider to send us a report that says what action they are going to take.",
+        ["requirement_notice"],
+    ),
+    (
+        "The table below shows where regulations were not being met and we have taken "
+        "enforcement action.",
+        [],
+    ),
+    (
+        "The four breaches are detailed in the requirement notices at the end of this report.",
+        ["requirement_notice"],
+    ),
+    ("Are services well-led? Requirements notice", ["requirement_notice"]),
+    ("We are currently considering our enforcement options.", []),
+    ("We will continue to monitor the service and may take further action.", []),
+    (
+        "Full information about CQC's regulatory response to the more serious concerns found "
+        "during inspections is added to reports after any representations and appeals have "
+        "been concluded.",
+        [],
+    ),
+    (
+        "We will request an action plan from the provider to understand what they will do to "
+        "improve the standards of quality and safety.",
+        [],
+    ),
+    ("We have taken enforcement action against the provider.", []),
+    ("The provider had their registration cancelled in June 2023.", ["cancellation"]),
+    ("The provider had conditions imposed on their registration.", ["conditions"]),
+    (
+        "We issued a notice of decision to remove this location from the provider's registration.",
+        ["cancellation"],
+    ),
+    # What the provider or another body did is not CQC's enforcement.
+    ("The provider took urgent action to address the concerns we raised.", []),
+    ("The provider has since voluntarily cancelled their registration.", []),
+    ("The provider applied to have their registration cancelled.", []),
+    ("The registration was cancelled at the provider's request.", []),
+    ("The provider was prosecuted by the Health and Safety Executive.", []),
+    ("The local authority had suspended admissions to the home.", []),
 ]
 
 
@@ -245,3 +399,61 @@ def test_a_single_overlong_sentence_is_cut_at_a_word() -> None:
     found = read_findings("We found " + "very " * 200 + "little.")
     assert found.summary is not None and len(found.summary) <= 600
     assert found.summary.endswith("very…")
+
+
+def test_a_list_of_fragments_a_colon_opens_is_shown_with_it() -> None:
+    text = (
+        "Overall summary\nWe found the provider was in breach of the following regulations:\n"
+        "\u2022 Regulation 12 (Safe care and treatment)\n\u2022 Regulation 17 (Good governance)\n"
+        "People told us staff were kind.\n"
+    )
+    assert read_findings(text).summary == (
+        "We found the provider was in breach of the following regulations: Regulation 12 "
+        "(Safe care and treatment); Regulation 17 (Good governance). People told us staff "
+        "were kind."
+    )
+
+
+def test_a_colon_before_what_the_summary_cannot_show_is_left_out() -> None:
+    prose = (
+        "People were not kept safe from harm because risks to their health were not assessed "
+        "and the plans to reduce them were not followed by staff."
+    )
+    text = (
+        "Overall summary\nThe key questions are rated as:\nAre services safe? Inadequate\n"
+        f"Are services well-led? Inadequate\n{prose}\n"
+    )
+    assert read_findings(text).summary == prose
+
+
+def test_a_lead_in_whose_list_did_not_fit_is_left_out() -> None:
+    item = "Staff supported people with kindness and patience throughout the whole day"
+    text = "Overall summary\n" + "People were kept safe. " * 22  # the lead-in fits, no item
+    text += "Our key findings were as follows:\n"
+    text += "".join(f"\u2022 {item} {n}.\n" for n in range(5))
+    summary = read_findings(text).summary
+    assert summary is not None and summary.endswith("People were kept safe.")
+
+
+def test_the_tables_and_the_follow_up_paragraphs_are_not_the_summary() -> None:
+    text = (
+        "Enforcement actions\nThe table below shows where regulations were not being met and "
+        "we have taken enforcement action.\nRegulated activity\nRegulation\n"
+        "Regulation 12 HSCA RA Regulations 2014 Safe care and treatment\n"
+        "The provider must send CQC a report that says what action they are going to take.\n"
+        "We will request an action plan from the provider to understand what they will do.\n"
+        "Risks to people were not assessed.\n"
+    )
+    assert read_findings(text).summary == "Risks to people were not assessed."
+
+
+def test_a_regulation_cited_after_a_table_of_ratings_is_no_breach() -> None:
+    """Only a table of regulations not met turns the citations after it into breaches."""
+    text = (
+        "Ratings\nThe table below shows the ratings for each key question.\nSafe Good\n"
+        "We checked whether the provider was meeting Regulation 12 HSCA RA Regulations 2014 "
+        "Safe care and treatment.\n"
+    )
+    assert read_findings(text).breaches is None
+    not_met = text.replace("the ratings for each key question", "where regulations were not met")
+    assert read_findings(not_met).breaches == 1

@@ -37,6 +37,7 @@ class LocationFilter:
     area: str = ""  # region or local authority, any case
     rating: str = ""  # an Overall rating, or NO_RATING
     state: str = ""  # one of runstate.LOCATION_STATES
+    kind: str = "location"  # or "provider": the providers watched for their own ratings
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ def locations(
 
 
 def _filtered(query: Any, wanted: LocationFilter) -> Any:
+    query = query.where(Location.kind == wanted.kind)
     if wanted.query:
         text_value = wanted.query.strip()
         query = query.where(

@@ -53,6 +53,7 @@ class LocationRow:
     last_changed_at: datetime | None
     consecutive_failures: int
     last_error: str | None
+    kind: str = "location"  # or "provider": a provider watched for its own ratings
 
 
 def _rating_rank() -> Any:

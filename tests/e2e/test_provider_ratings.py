@@ -30,6 +30,7 @@ from tests.fakes import FakeClock
 from tests.support import documents as docs
 from tests.support.apps import app_for, settings_for, sim_api
 from tests.support.cli import run_cli, write_config
+from tests.support.dashboard import client, serving
 from tests.support.smtp import SmtpServer, bodies
 from tests.support.webhook_receiver import WebhookReceiver, verify_signature
 
@@ -307,3 +308,37 @@ def test_a_trust_rated_on_the_day_it_is_first_watched_is_alerted(stage: Stage) -
     report = stage.cycle(days=0)
     # First sight, but dated on the day the trust entered the watchlist: news, not baseline.
     assert "provider_rating_changed" in {event.type for event in report.events}
+
+
+def test_the_dashboard_shows_the_trust_its_rating_timeline_and_its_locations(
+    stage: Stage,
+) -> None:
+    stage.cycle("full", days=0)
+    stage.clock.advance(hours=2)
+    stage.sim.rate_provider(TRUST, DOWNGRADE, report_date=stage.clock.now().date())
+    stage.cycle()
+
+    with serving(stage.database_url) as base:
+        http = client()
+        listing = http.get(f"{base}/providers", timeout=10)
+        assert listing.status_code == 200
+        assert TRUST_NAME in listing.text and "Requires improvement" in listing.text
+        # Providers are not locations: the Locations page lists the hospitals only.
+        locations = http.get(f"{base}/locations", timeout=10).text
+        assert TRUST_NAME not in locations and "Henley House" in locations
+        page = http.get(f"{base}/providers/{TRUST}", timeout=10)
+        assert page.status_code == 200
+        for shown in (
+            TRUST_NAME,
+            f"https://www.cqc.org.uk/provider/{TRUST}",
+            'id="chart-use of resources"',
+            'id="chart-overall"',
+            "provider_rating_changed",
+            "Its locations",
+            "Henley House",
+        ):
+            assert shown in page.text, shown
+        # The trust's own events link to /locations/{id}: that shows the provider page too.
+        same = http.get(f"{base}/locations/{TRUST}", timeout=10)
+        assert same.status_code == 200 and "Its locations" in same.text
+        assert http.get(f"{base}/providers/{docs.HENLEY}", timeout=10).status_code == 404

@@ -455,7 +455,9 @@ class ReviewService:
             items = [self._decide(g, known, previous, now) for g in batch]
             if self.texts is not None:
                 self.texts.attach(items, texts)
-            settled = self._plan.settle(session, batch, items, self.routes, now)
+            # Saved searches judge locations; a provider's own document is no member of one.
+            plan = IDLE if any(_of_provider(g) for g in batch) else self._plan
+            settled = plan.settle(session, batch, items, self.routes, now)
             events = apply(session, settled.items, cycle_id=lease.cycle_id, now=now, known=known)
             # Routed here, written with the events: the outbox never misses one.
             for event in events:

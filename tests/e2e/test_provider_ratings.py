@@ -68,6 +68,8 @@ class Stage:
     hook: WebhookReceiver
     chat: WebhookReceiver
 
+    searches: tuple[dict[str, Any], ...] = ()
+
     def app(self, providers: tuple[str, ...] = (TRUST,)) -> App:
         settings = settings_for(
             self.database_url,
@@ -75,7 +77,11 @@ class Stage:
                 "cqc_api": sim_api(self.base_url),
                 "report_text": {"max_attempts": 1, "timeout_seconds": 2},
             },
-            watch={"locations": [docs.LUCERNE], "providers": list(providers)},
+            watch={
+                "locations": [docs.LUCERNE],
+                "providers": list(providers),
+                "search": list(self.searches),
+            },
             sinks=[
                 {
                     "name": "mail",
@@ -342,3 +348,16 @@ def test_the_dashboard_shows_the_trust_its_rating_timeline_and_its_locations(
         same = http.get(f"{base}/locations/{TRUST}", timeout=10)
         assert same.status_code == 200 and "Its locations" in same.text
         assert http.get(f"{base}/providers/{docs.HENLEY}", timeout=10).status_code == 404
+
+
+def test_a_trust_is_watched_beside_saved_searches(stage: Stage) -> None:
+    # Saved searches judge the locations a cycle fetches; the trust's own document is no
+    # member of any, and is diffed all the same.
+    stage.searches = ({"name": "suffolk", "localAuthority": "Suffolk"},)
+    stage.cycle("full", days=0)
+    stage.clock.advance(hours=2)
+    stage.sim.rate_provider(TRUST, DOWNGRADE, report_date=stage.clock.now().date())
+    report = stage.cycle()
+    assert "provider_rating_changed" in {event.type for event in report.events}
+    (changed,) = stage.hooked("provider_rating_changed")
+    assert changed["provider"]["id"] == TRUST and changed["severity"] == "critical"

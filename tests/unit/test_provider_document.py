@@ -190,3 +190,22 @@ def test_a_digest_groups_a_trust_and_a_location_apart_and_subjects_name_the_trus
     assert subject([trust_event]) == (
         "[CQC] Sample Teaching Hospitals NHS Foundation Trust: Overall Good → Requires improvement"
     )
+
+
+def test_a_trust_rated_for_the_first_time_is_no_change_of_shape() -> None:
+    """A deployment that learned its providers unrated is not warned when a trust gets its
+    ratings, use of resources and Provider reports: CQC documents all of them."""
+    from monitor.domain.shape import ShapeReader
+    from monitor.domain.shape_watch import Known, ShapeTally
+
+    reader = ShapeReader()
+    unrated = {
+        key: value
+        for key, value in trust().items()
+        if key not in ("currentRatings", "reports", "type")
+    }
+    learned = reader.read(unrated)
+    known = Known({"provider": set(learned.paths)}, {})
+    tally = ShapeTally(known, learning=False)
+    tally.add("provider", TRUST, reader.read(trust(overall="Requires improvement")))
+    assert tally.pending == {}

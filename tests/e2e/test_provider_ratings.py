@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from monitor.bootstrap import App
 from monitor.sim import Population, SimulatedCqc
+from monitor.store.figures import read_figures
 from monitor.store.status import read_status
 from monitor.store.tables import Location
 from tests.fakes import FakeClock
@@ -305,6 +306,10 @@ def test_a_provider_added_to_the_watchlist_is_fetched_by_the_next_poll(stage: St
         status = read_status(session, stage.clock.now())
     assert status["providers"] == {"active": 1, "unbaselined": 0, "failing": 0, "gone": 0}
     assert status["locations"]["active"] == 2
+    # And /metrics, as cqc_monitor_providers{state}.
+    with app.sessions() as session:
+        figures = read_figures(session)
+    assert figures.providers["active"] == 1 and figures.locations["active"] == 2
 
 
 def test_a_trust_rated_on_the_day_it_is_first_watched_is_alerted(stage: Stage) -> None:

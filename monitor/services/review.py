@@ -318,8 +318,12 @@ class ReviewService:
         what CQC publishes for them from now on is alerted even on their first fetch.
         Returns how many watched ids have no baseline yet."""
         ids = list(dict.fromkeys((*self.watch.locations, *self.watch.file_ids)))
+        now = self.clock.now()
         with self.sessions.begin() as session:
-            return len(register_watched(session, ids, self.clock.now()))
+            waiting = register_watched(session, ids, now)
+            # Providers watched for their own ratings: from today too.
+            waiting += register_watched(session, self._watched_providers(), now, kind="provider")
+        return len(waiting)
 
     # -- gather -------------------------------------------------------------------------
 

@@ -32,7 +32,9 @@ def location_context(
         "provider": provider,
         "members": members or [],
         "questions": questions,
-        "grid": ratings_grid(latest.get("ratings") or ()),
+        "grid": ratings_grid(
+            latest.get("ratings") or (), "Provider" if provider else LOCATION_LEVEL
+        ),
         "charts": charts(detail, questions),
         "reports": [_report(item, texts) for item in latest.get("reports") or ()],
         "texts": detail.texts,
@@ -45,13 +47,16 @@ def location_context(
     }
 
 
-def ratings_grid(ratings: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    """Rows of (level, {question: rating item}): the location first, then each service."""
-    rows: dict[str, dict[str, Any]] = {LOCATION_LEVEL: {}}
+def ratings_grid(
+    ratings: Sequence[dict[str, Any]], top: str = LOCATION_LEVEL
+) -> list[tuple[str, dict[str, Any]]]:
+    """Rows of (level, {question: rating item}): the location (or provider, ``top``) first,
+    then each service."""
+    rows: dict[str, dict[str, Any]] = {top: {}}
     for item in ratings:
-        level = item.get("service") or LOCATION_LEVEL
+        level = item.get("service") or top
         rows.setdefault(level, {})[str(item.get("question"))] = item
-    return [(level, cells) for level, cells in rows.items() if cells or level == LOCATION_LEVEL]
+    return [(level, cells) for level, cells in rows.items() if cells or level == top]
 
 
 def charts(

@@ -347,6 +347,7 @@ def test_the_dashboard_shows_the_trust_its_rating_timeline_and_its_locations(
             "provider_rating_changed",
             "Its locations",
             "Henley House",
+            '<th scope="row">Provider</th>',
         ):
             assert shown in page.text, shown
         # The trust's own events link to /locations/{id}: that shows the provider page too.

@@ -157,13 +157,11 @@ def trust_downgrade(stage: Stage) -> None:
         date(2025, 12, 3),
         f"CQC publishes its well-led inspection of {TRUST_NAME}: Requires improvement",
     )
-    link = stage.sim.rate_provider(
+    stage.sim.rate_provider(
         TRUST,
         _trust_ratings("Requires improvement", "Inadequate", "Requires improvement"),
         report_date="2025-12-03",
     )
-    # The report's words: the real inspection summary that found breaches of regulation.
-    stage.sim.set_report_text(link, excerpts=("05a",))
     _poll(stage, date(2025, 12, 4))
 
 

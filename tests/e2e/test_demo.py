@@ -78,7 +78,7 @@ def test_the_downgrade_arrives_as_an_email_naming_it(
     assert board == [
         "[CQC] Henley House: 2 changes (2 critical)",
         "[CQC] Lucerne House: deregistered",
-        "[CQC] Halstead and Colne Valley NHS Trust: 2 changes (2 critical)",
+        "[CQC] Halstead and Colne Valley NHS Trust: Overall Good → Requires improvement",
     ]
 
 
@@ -223,7 +223,7 @@ def test_the_database_is_kept_and_the_dashboard_command_printed(
     finally:
         engine.dispose()
     # The endpoint its owner retired: every critical alert given up, for the dashboard to show.
-    assert [sink for sink, _ in dead] == ["pager-webhook"] * 5
+    assert [sink for sink, _ in dead] == ["pager-webhook"] * 4
     assert "410" in dead[0][1]
 
 

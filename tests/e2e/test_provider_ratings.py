@@ -367,3 +367,17 @@ def test_a_trust_is_watched_beside_saved_searches(stage: Stage) -> None:
     assert "provider_rating_changed" in {event.type for event in report.events}
     (changed,) = stage.hooked("provider_rating_changed")
     assert changed["provider"]["id"] == TRUST and changed["severity"] == "critical"
+
+
+def test_checking_only_the_trust_reads_its_own_document(stage: Stage) -> None:
+    stage.cycle("full", days=0)
+    stage.clock.advance(hours=2)
+    stage.sim.rate_provider(TRUST, DOWNGRADE, report_date=stage.clock.now().date())
+    # `check --location ID` with a watched provider's id: its own document, not a location's.
+    app = stage.app()
+    report = app.review().run("incremental", only=[TRUST])
+    assert report.locations == 1 and report.errors == 0
+    assert "provider_rating_changed" in {event.type for event in report.events}
+    with app.sessions() as session:
+        row = session.get(Location, TRUST)
+        assert row is not None and row.kind == "provider" and row.status == "active"

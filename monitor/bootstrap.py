@@ -26,6 +26,7 @@ from monitor.services.ports import (
     Clock,
     LocationSource,
     PageSource,
+    ProviderSource,
     ReportTextSource,
     SystemClock,
 )
@@ -129,7 +130,15 @@ class App:
             progress=progress,
             shapes=self.shapes,
             texts=self.report_stage(searches),
+            providers=self.provider_source(),
         )
+
+    def provider_source(self) -> ProviderSource | None:
+        """The watched providers' own documents: the CQC client reads them (a test fake of
+        locations alone does not, and its providers then only expand to locations)."""
+        if not self.settings.watch.providers or not hasattr(self.api, "fetch_provider"):
+            return None
+        return cast(ProviderSource, self.api)
 
     def report_stage(self, searches: SearchWatch | None) -> ReportStage:
         """How a cycle reads its new reports' texts ([sources.report_text])."""

@@ -81,8 +81,9 @@ def changes(
             "detected_at": e["detected_at"],
             "severity": e["severity"],
             "type": e["type"],
-            "location_id": e["location"]["id"],
-            "location": e["location"]["name"],
+            # A provider's own events name the provider, with ``location`` null.
+            "location_id": (e["location"] or e.get("provider") or {}).get("id"),
+            "location": (e["location"] or e.get("provider") or {}).get("name"),
             "summary": e["summary"],
             "id": e["id"],
         }
@@ -104,7 +105,7 @@ def _per_rating(row: dict[str, Any], event: dict[str, Any]) -> list[dict[str, An
     """A rating change is one CSV row per changed rating; any other event is one row."""
     changes = (
         (event.get("details") or {}).get("changes") or []
-        if event["type"] == "rating_changed"
+        if event["type"] in ("rating_changed", "provider_rating_changed")
         else []
     )
     if not changes:

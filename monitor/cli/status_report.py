@@ -93,6 +93,8 @@ def report_lines(status: dict[str, Any], reasons: list[str]) -> list[str]:
     lines += [_cycle_line(kind, cycle) for kind, cycle in status["cycles"].items()]
     locations = status["locations"]
     lines += ["", "locations: " + ", ".join(f"{n} {state}" for state, n in locations.items())]
+    if providers := {state: n for state, n in status.get("providers", {}).items() if n}:
+        lines.append("providers: " + ", ".join(f"{n} {state}" for state, n in providers.items()))
     lines += [
         f"  failing {f['id']} {f['name'] or ''} since {_when(f['since'])}: {f['last_error'] or ''}"
         for f in status["failing"]

@@ -70,7 +70,7 @@ def run_demo(
     """Plays the whole story; the database and the alerts land in ``root`` (which must exist)."""
     from monitor.bootstrap import build_app
     from monitor.demo.delivery import OutputFolder, WebhookReceiver
-    from monitor.demo.story import HARLEY, HENLEY, LUCERNE, Stage, StoryClock, tell
+    from monitor.demo.story import HARLEY, HENLEY, LUCERNE, TRUST, Stage, StoryClock, tell
     from monitor.sim import Population, SimulatedCqc
 
     folder = OutputFolder(root)
@@ -90,6 +90,7 @@ def run_demo(
             webhook_secret=secret,
             retired_webhook_url=receiver.retired_url,
             watch=[HENLEY, LUCERNE, HARLEY, *sim.population.ids()[4:MIN_SIZE]],
+            providers=[TRUST],
         )
         app = build_app(settings, clock=clock, sinks=demo_sinks(settings, folder, clock))
         try:
@@ -110,6 +111,7 @@ def demo_settings(
     webhook_secret: str,
     watch: list[str],
     retired_webhook_url: str | None = None,
+    providers: list[str] | None = None,
 ) -> Settings:
     """The configuration a user would write, pointed at the local simulator and receiver."""
     from monitor.demo.story import AREA_SEARCH, WEBHOOK_SINK
@@ -156,7 +158,7 @@ def demo_settings(
                     "timeout_seconds": 5,
                 },
             },
-            "watch": {"locations": watch, "search": [AREA_SEARCH]},
+            "watch": {"locations": watch, "providers": providers or [], "search": [AREA_SEARCH]},
             "alerts": {"first_seen": "silent"},
             "sinks": sinks,
         }
@@ -204,6 +206,8 @@ def _introduce(
     echo("watching:")
     for location_id in settings.watch.locations:
         echo(f"  {location_id}  {sim.document(location_id)['name']}")
+    for provider_id in settings.watch.providers:
+        echo(f"  provider {provider_id}: its own ratings and every location of it")
     for search in settings.watch.search:
         filters = ", ".join(f"{k} = {' or '.join(v)}" for k, v in search.filters.items())
         echo(f"  search {search.name!r}: every location with {filters}")

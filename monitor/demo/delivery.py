@@ -115,8 +115,10 @@ class WebhookReceiver:
         return 200, {}
 
     def _save(self, headers: dict[str, str], payload: dict[str, Any]) -> None:
-        location = payload.get("data", {}).get("location", {})
-        stem = f"{payload.get('type', 'event')}-{location.get('id', 'unknown')}"
+        data = payload.get("data", {})
+        # A provider's own events name the provider, with ``location`` null.
+        about = data.get("location") or data.get("provider") or {}
+        stem = f"{payload.get('type', 'event')}-{about.get('id', 'unknown')}"
         record = {
             "received_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "signature": "verified",

@@ -24,6 +24,9 @@ HENLEY = "1-10000302982"
 LUCERNE = "1-125856395"  # Lucerne House: deregistered
 HARLEY = "1-201307300"  # Alliance Medical Harley Street: new inspection, monthly data review
 ORWELL = "1-100000000001"  # Orwell View: a care home registering in the watched area
+# Halstead's provider, an NHS trust rated as a whole: downgraded at its well-led inspection.
+TRUST = "1-168055209"
+TRUST_NAME = "Halstead and Colne Valley NHS Trust"
 # A saved search: every care home in Suffolk (Henley House is one).
 AREA_SEARCH = {"name": "suffolk-care-homes", "localAuthority": "Suffolk", "careHome": "Y"}
 WEBHOOK_SINK = "partner-webhook"
@@ -71,6 +74,9 @@ def tell(stage: Stage, *, pause: float = 0.0) -> None:
 
 def baseline(stage: Stage) -> None:
     stage.clock.set(START)
+    # The trust as CQC rated it in 2023: Good, use of resources Good.
+    stage.sim.make_trust(TRUST, name=TRUST_NAME)
+    stage.sim.rate_provider(TRUST, _trust_ratings("Good", "Good", "Good"), report_date="2023-06-14")
     _cycle(stage, "full")
 
 
@@ -145,6 +151,32 @@ def receiver_recovers(stage: Stage) -> None:
     _show_webhook_deliveries(stage)
 
 
+def trust_downgrade(stage: Stage) -> None:
+    _publish(
+        stage,
+        date(2025, 12, 3),
+        f"CQC publishes its well-led inspection of {TRUST_NAME}: Requires improvement",
+    )
+    stage.sim.rate_provider(
+        TRUST,
+        _trust_ratings("Requires improvement", "Inadequate", "Requires improvement"),
+        report_date="2025-12-03",
+    )
+    _poll(stage, date(2025, 12, 4))
+
+
+def _trust_ratings(overall: str, well_led: str, resources: str) -> dict[str, str]:
+    return {
+        "Overall": overall,
+        "Safe": "Good",
+        "Effective": "Good",
+        "Caring": "Good",
+        "Responsive": "Good",
+        "Well-led": well_led,
+        "Use of resources": resources,
+    }
+
+
 def history(stage: Stage) -> None:
     with stage.app.sessions() as session:
         rows = queries.history(session, HENLEY)
@@ -190,6 +222,14 @@ CHAPTERS = (
         "The sink recovers",
         "Failed deliveries wait in the outbox and are retried with backoff: nothing is lost.",
         receiver_recovers,
+    ),
+    Chapter(
+        "An NHS trust downgraded",
+        f"{TRUST_NAME} is rated as a whole, above its hospitals. CQC's well-led inspection "
+        "rates the trust Requires improvement, well-led Inadequate, use of resources Requires "
+        "improvement: one critical provider_rating_changed naming the trust, and its report as "
+        "provider_new_report. Its hospital, unchanged, stays quiet.",
+        trust_downgrade,
     ),
     Chapter(
         "The audit trail",

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
-from monitor.domain.diff import diff, location_ref
-from monitor.domain.events import Event, LocationRef
+from monitor.domain.diff import diff, subject_ref
+from monitor.domain.events import Event, LocationRef, ProviderRef, Subject
 from monitor.domain.first_sight import as_of
 from monitor.domain.snapshot import Snapshot
 from monitor.domain.status import location_removed, monitor_failing, monitor_recovered
@@ -33,8 +33,12 @@ class LocationState:
     failing_alerted: bool = False
     last_error: str | None = None
     watched_since: datetime | None = None  # when the id entered the watchlist
+    kind: str = "location"  # or "provider": a provider watched for its own ratings
 
-    def ref(self) -> LocationRef:
+    def ref(self) -> Subject:
+        if self.kind == "provider":
+            url = f"https://www.cqc.org.uk/provider/{self.id}"
+            return ProviderRef(id=self.id, name=self.name or self.id, url=url)
         return LocationRef(
             id=self.id,
             name=self.name or self.id,
@@ -101,6 +105,7 @@ def _seen(
         state,
         name=current.name,
         provider_id=current.provider_id,
+        kind=current.kind,
         status="active",
         consecutive_failures=0,
         failing_since=None,
@@ -133,7 +138,7 @@ def _recovery(state: LocationState, current: Snapshot, detected_at: str) -> list
     if not state.failing_alerted or state.failing_since is None:
         return []
     event = monitor_recovered(
-        location_ref(current),
+        subject_ref(current),
         failures=state.consecutive_failures,
         last_error=state.last_error or "",
         streak_started=state.failing_since.isoformat(),

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from monitor.domain.events import Event, LocationRef, event_id
+from monitor.domain.events import (
+    PROVIDER_TYPES,
+    Event,
+    LocationRef,
+    ProviderRef,
+    Subject,
+    about,
+    event_id,
+)
 from monitor.domain.inspections import inspection_events, timeline_events
 from monitor.domain.ratings import SCALE, direction, question_order
 from monitor.domain.snapshot import Rating, Snapshot
@@ -50,8 +58,11 @@ def diff(
         *inspection_events(make, previous, current),
         *timeline_events(make, previous, current),
         *_registration_events(make, previous, current),
-        *_details_events(make, previous, current),
     ]
+    if current.kind == "location":
+        # A provider's own document is watched for its ratings, reports and registration;
+        # its details are its locations' business.
+        events += _details_events(make, previous, current)
     return events
 
 
@@ -63,15 +74,24 @@ class _EventMaker:
         self.detected_at = detected_at
 
     def __call__(self, kind: str, severity: str, summary: str, details: dict[str, Any]) -> Event:
+        if self.current.kind == "provider":
+            kind = PROVIDER_TYPES.get(kind, kind)
         return Event(
             id=event_id(self.current.location_id, kind, self.before, self.after, details),
             type=kind,
             severity=severity,
             detected_at=self.detected_at,
-            location=location_ref(self.current),
             summary=summary,
             details=details,
+            **about(subject_ref(self.current)),
         )
+
+
+def subject_ref(snapshot: Snapshot) -> Subject:
+    """Who an event about this snapshot names: the location, or the provider itself."""
+    if snapshot.kind == "provider":
+        return ProviderRef(id=snapshot.location_id, name=snapshot.name, url=snapshot.url)
+    return location_ref(snapshot)
 
 
 def location_ref(snapshot: Snapshot) -> LocationRef:

@@ -11,14 +11,15 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from monitor.domain.events import SEVERITIES, Event, LocationRef, severity_rank
+from monitor.domain.events import SEVERITIES, Event, Subject, severity_rank
 
 
 @dataclass(frozen=True, slots=True)
 class LocationEvents:
-    """One location's events in a digest, in the order they were detected."""
+    """One location's events in a digest, in the order they were detected (or one provider's
+    own, for a provider rated as a whole)."""
 
-    location: LocationRef
+    location: Subject
     events: tuple[Event, ...]
 
     @property
@@ -37,8 +38,8 @@ def by_location(events: Iterable[Event]) -> list[LocationEvents]:
     """Events grouped by location: the worst first, then the busiest, then by name."""
     groups: dict[str, list[Event]] = {}
     for event in sorted(events, key=lambda e: (e.detected_at, e.id)):
-        groups.setdefault(event.location.id, []).append(event)
-    found = [LocationEvents(group[0].location, tuple(group)) for group in groups.values()]
+        groups.setdefault(event.subject.id, []).append(event)
+    found = [LocationEvents(group[0].subject, tuple(group)) for group in groups.values()]
     return sorted(
         found,
         key=lambda g: (-severity_rank(g.severity), -len(g.events), g.location.name, g.location.id),
@@ -53,7 +54,7 @@ def tally(events: Sequence[Event]) -> Tally:
     counts = dict.fromkeys(SEVERITIES, 0)
     for event in events:
         counts[event.severity] = counts.get(event.severity, 0) + 1
-    return Tally(len(events), len({event.location.id for event in events}), counts)
+    return Tally(len(events), len({event.subject.id for event in events}), counts)
 
 
 def digest_key(sink: str, window_end: str, event_ids: Iterable[str]) -> str:

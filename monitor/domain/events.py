@@ -20,8 +20,17 @@ EventType = Literal[
     "monitor_failing",
     "monitor_recovered",
     "source_changed",
+    "provider_rating_changed",
+    "provider_new_report",
 ]
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
+
+# A provider rated as a whole has the changes a location has, under its own event types.
+PROVIDER_TYPES: dict[str, str] = {
+    "rating_changed": "provider_rating_changed",
+    "new_inspection": "provider_new_report",
+}
+_LOCATION_TYPES = {provider: location for location, provider in PROVIDER_TYPES.items()}
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
@@ -40,32 +49,80 @@ class LocationRef:
 
 
 @dataclass(frozen=True, slots=True)
+class ProviderRef:
+    """A provider rated as a whole (an NHS trust, say): its own events name it, not a location."""
+
+    id: str
+    name: str
+    url: str
+
+
+Subject = LocationRef | ProviderRef
+
+
+def about(ref: Subject) -> dict[str, Any]:
+    """The ``location`` and ``provider`` fields of an event about ``ref``."""
+    if isinstance(ref, ProviderRef):
+        return {"location": None, "provider": ref}
+    return {"location": ref, "provider": None}
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     id: str
     type: str
     severity: str
     detected_at: str  # ISO 8601, UTC
-    location: LocationRef
+    location: LocationRef | None  # None: the event is about a provider's own document
     summary: str
     details: dict[str, Any] = field(default_factory=dict)
     test: bool = False  # ``sinks test``: a sample, never a real change
+    provider: ProviderRef | None = None  # set, with ``location`` None, for a provider's events
+
+    @property
+    def subject(self) -> Subject:
+        """What the event is about: its location, or the provider rated as a whole."""
+        if self.location is not None:
+            return self.location
+        assert self.provider is not None, "an event is about a location or a provider"
+        return self.provider
+
+    @property
+    def base_type(self) -> str:
+        """The location event this is, or is the provider's own form of: what it is worded
+        and rendered as (``provider_rating_changed`` reads as a ``rating_changed``)."""
+        return _LOCATION_TYPES.get(self.type, self.type)
+
+    @property
+    def provider_id(self) -> str | None:
+        """The provider the event concerns: a location's provider, or the provider itself."""
+        if self.location is not None:
+            return self.location.provider_id
+        return self.provider.id if self.provider else None
 
     def to_dict(self) -> dict[str, Any]:
-        # ``test`` appears only on samples: real events keep the documented shape.
-        return ({"test": True} if self.test else {}) | {
-            "id": self.id,
-            "type": self.type,
-            "severity": self.severity,
-            "detected_at": self.detected_at,
-            "location": {
+        # ``test`` appears only on samples: real events keep the documented shape, and only
+        # a provider's own events carry ``provider`` (with ``location`` null).
+        head = {"test": True} if self.test else {}
+        place = None
+        if self.location is not None:
+            place = {
                 "id": self.location.id,
                 "name": self.location.name,
                 "provider_id": self.location.provider_id,
                 "url": self.location.url,
-            },
-            "summary": self.summary,
-            "details": self.details,
+            }
+        body: dict[str, Any] = {
+            "id": self.id,
+            "type": self.type,
+            "severity": self.severity,
+            "detected_at": self.detected_at,
+            "location": place,
         }
+        if self.provider is not None:
+            provider = self.provider
+            body["provider"] = {"id": provider.id, "name": provider.name, "url": provider.url}
+        return head | body | {"summary": self.summary, "details": self.details}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
@@ -74,10 +131,11 @@ class Event:
             type=data["type"],
             severity=data["severity"],
             detected_at=data["detected_at"],
-            location=LocationRef(**data["location"]),
+            location=LocationRef(**data["location"]) if data.get("location") else None,
             summary=data["summary"],
             details=data.get("details") or {},
             test=bool(data.get("test", False)),
+            provider=ProviderRef(**data["provider"]) if data.get("provider") else None,
         )
 
 

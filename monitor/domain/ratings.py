@@ -32,10 +32,13 @@ KEY_QUESTIONS: tuple[str, ...] = (
     "Responsive",
     "Well-led",
 )
-_QUESTION_ORDER = {name: index for index, name in enumerate(KEY_QUESTIONS)}
+# Rated for NHS trusts as a whole (acute trusts), beside the key questions (SPEC §2.1.2).
+USE_OF_RESOURCES = "Use of resources"
+RATED_QUESTIONS: tuple[str, ...] = (*KEY_QUESTIONS, USE_OF_RESOURCES)
+_QUESTION_ORDER = {name: index for index, name in enumerate(RATED_QUESTIONS)}
 
 _CANONICAL = {value.casefold(): value for value in (*SCALE, *NON_RATINGS)}
-_QUESTIONS = {name.casefold().replace("-", " "): name for name in KEY_QUESTIONS}
+_QUESTIONS = {name.casefold().replace("-", " "): name for name in RATED_QUESTIONS}
 
 
 def _squash(text: str) -> str:
@@ -57,7 +60,7 @@ def canonical_question(name: str) -> str:
 
 
 def question_order(name: str) -> int:
-    return _QUESTION_ORDER.get(name, len(KEY_QUESTIONS))
+    return _QUESTION_ORDER.get(name, len(RATED_QUESTIONS))
 
 
 def direction(old: str | None, new: str | None) -> Direction:

@@ -10,14 +10,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from monitor.domain.events import Event, LocationRef, event_id
+from monitor.domain.events import Event, Subject, about, event_id
 from monitor.domain.findings import Findings, findings_severity
 from monitor.domain.wording import findings_line
+
+# The events that announce a report whose text says what it found.
+ANNOUNCING = ("new_inspection", "provider_new_report")
 
 
 def wants_text(event: Event) -> str | None:
     """The report link whose text this event is waiting for, if any."""
-    if event.type != "new_inspection" or event.details.get("findings") is not None:
+    if event.type not in ANNOUNCING or event.details.get("findings") is not None:
         return None
     link = event.details.get("report_link_id")
     return str(link) if link else None
@@ -30,7 +33,7 @@ def with_findings(event: Event, findings: Findings) -> Event:
 
 
 def report_findings(
-    location: LocationRef,
+    location: Subject,
     *,
     link_id: str,
     report_date: str | None,
@@ -52,7 +55,7 @@ def report_findings(
         type="report_findings",
         severity=findings_severity(findings),
         detected_at=detected_at,
-        location=location,
+        **about(location),
         summary=f"{location.name}: the inspection report{published} found {said}.",
         details=details,
     )

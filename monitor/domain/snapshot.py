@@ -14,6 +14,8 @@ from typing import Any
 
 LOCATION_PAGE = "https://www.cqc.org.uk/location/{id}"
 REPORT_PAGE = "https://www.cqc.org.uk/location/{location_id}/reports/{link_id}"
+PROVIDER_PAGE = "https://www.cqc.org.uk/provider/{id}"
+PROVIDER_REPORT_PAGE = "https://www.cqc.org.uk/provider/{provider_id}/reports/{link_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +89,15 @@ class Snapshot:
     reports: tuple[Report, ...] = ()
     # None: the website was not consulted; () would claim an empty timeline.
     timeline: tuple[TimelineEntry, ...] | None = None
+    # "provider": the document of a provider rated as a whole (``location_id`` is then the
+    # provider's id). Left out of the stored form for a location, so its hash never moved.
+    kind: str = "location"
     _hash: str = field(default="", init=False, compare=False, repr=False)
 
     @property
     def url(self) -> str:
-        return LOCATION_PAGE.format(id=self.location_id)
+        page = PROVIDER_PAGE if self.kind == "provider" else LOCATION_PAGE
+        return page.format(id=self.location_id)
 
     def rating(self, question: str, service: str | None = None) -> Rating | None:
         for item in self.ratings:
@@ -107,6 +113,8 @@ class Snapshot:
             data[name] = tuple(_record(item) for item in data[name])
         if self.timeline is not None:
             data["timeline"] = tuple(_record(entry) for entry in self.timeline)
+        if self.kind != "location":
+            data["kind"] = self.kind
         return data
 
     def content_hash(self) -> str:
@@ -129,8 +137,10 @@ class Snapshot:
 
 
 _NESTED = {"service_types", "specialisms", "ratings", "past_ratings", "reports", "timeline"}
-_FIELD_ORDER = tuple(name for name in Snapshot.__dataclass_fields__ if name != "_hash")
-_FIELDS = set(_FIELD_ORDER)
+_FIELD_ORDER = tuple(
+    name for name in Snapshot.__dataclass_fields__ if name not in ("_hash", "kind")
+)
+_FIELDS = {*_FIELD_ORDER, "kind"}
 _RECORD_TUPLES = ("ratings", "past_ratings", "reports")
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from monitor.domain.events import Event, LocationRef, event_id
+from monitor.domain.events import Event, Subject, about, event_id
 
 
 def location_removed(
-    ref: LocationRef, *, http_status: int | None, last_hash: str | None, detected_at: str
+    ref: Subject, *, http_status: int | None, last_hash: str | None, detected_at: str
 ) -> Event:
     details = {"http_status": http_status}
     return Event(
@@ -14,14 +14,14 @@ def location_removed(
         type="location_removed",
         severity="critical",
         detected_at=detected_at,
-        location=ref,
+        **about(ref),
         summary=f"{ref.name} is no longer published by CQC (HTTP {http_status}).",
         details=details,
     )
 
 
 def monitor_failing(
-    ref: LocationRef, *, failures: int, last_error: str, streak_started: str, detected_at: str
+    ref: Subject, *, failures: int, last_error: str, streak_started: str, detected_at: str
 ) -> Event:
     summary = f"{ref.name} could not be checked in {failures} consecutive cycles: {last_error}"
     return streak_event(
@@ -37,7 +37,7 @@ def monitor_failing(
 
 
 def monitor_recovered(
-    ref: LocationRef, *, failures: int, last_error: str, streak_started: str, detected_at: str
+    ref: Subject, *, failures: int, last_error: str, streak_started: str, detected_at: str
 ) -> Event:
     summary = f"{ref.name} can be checked again after {failures} failed cycles."
     return streak_event(
@@ -49,7 +49,7 @@ def streak_event(
     kind: str,
     severity: str,
     summary: str,
-    ref: LocationRef,
+    ref: Subject,
     failures: int,
     last_error: str,
     streak_started: str,
@@ -63,7 +63,7 @@ def streak_event(
         type=kind,
         severity=severity,
         detected_at=detected_at,
-        location=ref,
+        **about(ref),
         summary=summary,
         details={**details, "consecutive_failures": failures, "last_error": last_error},
     )

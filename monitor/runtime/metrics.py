@@ -170,6 +170,11 @@ _DATABASE_GAUGES: dict[str, tuple[str, list[str]]] = {
         "Tracked locations by state: active, unbaselined (no snapshot yet), failing, gone.",
         ["state"],
     ),
+    "providers": (
+        "Providers watched for their own ratings ([watch] providers: an NHS trust rated as a "
+        "whole) by state: active, unbaselined, failing, gone.",
+        ["state"],
+    ),
     "next_run_timestamp_seconds": (
         "When each schedule runs next (Unix time), as the worker recorded it.",
         ["schedule"],
@@ -207,6 +212,8 @@ _DATABASE_GAUGES: dict[str, tuple[str, list[str]]] = {
 def _fill(families: dict[str, GaugeMetricFamily], figures: Figures, now: datetime) -> None:
     for state, count in figures.locations.items():
         families["locations"].add_metric([state], count)
+    for state, count in figures.providers.items():
+        families["providers"].add_metric([state], count)
     families["deliveries_pending"].add_metric([], figures.deliveries_pending)
     families["deliveries_dead"].add_metric([], figures.deliveries_dead)
     for kind, moment in sorted(figures.last_success.items()):

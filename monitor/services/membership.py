@@ -49,7 +49,7 @@ class Settled:
 
     def routes(self, event: Event) -> list[Route]:
         assert self.router is not None
-        return self.router(event, self.belongs.get(event.location.id, set()))
+        return self.router(event, self.belongs.get(event.subject.id, set()))
 
     def record(self, session: Session, now: datetime) -> None:
         """After apply, once the rows of new locations exist."""

@@ -5,15 +5,18 @@ Runs on worker threads; never raises for per-location problems.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from monitor.domain.decide import Observation
+from monitor.domain.snapshot import Snapshot
 from monitor.errors import AuthenticationError, MalformedResponseError, short_error
-from monitor.services.ports import Clock, LocationSource, PageSource
+from monitor.services.ports import Clock, LocationSource, PageSource, ProviderSource
 from monitor.sources.api_document import parse_location
 from monitor.sources.base import FetchResult
+from monitor.sources.provider_document import parse_provider
 from monitor.sources.web_page import parse_location_page
 from monitor.store.repository import FetchLog
 
@@ -24,35 +27,48 @@ class Gathered:
     fetches: list[FetchLog]
     document: Any = None  # the decoded API document, for the raw audit copy
     body: bytes | None = None  # the same document as received
+    kind: str = "location"  # or "provider": a provider's own document
 
 
 class Observer:
     def __init__(self, api: LocationSource, web: PageSource | None, clock: Clock) -> None:
-        self.api = api
+        self.fetch: Callable[[str], FetchResult] = api.fetch_location
+        self.parse: Callable[[Any, str], Snapshot] = parse_location
         self.web = web
         self.clock = clock
+        self.kind = "location"
+
+    @classmethod
+    def of_providers(cls, source: ProviderSource, clock: Clock) -> Observer:
+        """The same gathering for providers rated as a whole: their own documents."""
+        observer = cls.__new__(cls)
+        observer.fetch, observer.parse = source.fetch_provider, parse_provider
+        observer.web, observer.clock, observer.kind = None, clock, "provider"
+        return observer
 
     def __call__(self, location_id: str) -> Gathered:
         """Never raises for one location's problem: whatever a document does to the parser
         (an overflow, a recursion, an encoding error) is an error for that location alone."""
         started = self.clock.now()
         try:
-            return self._observe(location_id)
+            gathered = self._observe(location_id)
         except AuthenticationError:
             raise  # the key is refused: every other location would fail the same way
         except Exception as exc:
-            error = f"could not read the location: {short_error(exc)}"
+            error = f"could not read the {self.kind}: {short_error(exc)}"
             log = FetchLog(location_id, "api", started, None, 0.0, 0, error)
-            return Gathered(_failure(location_id, error, None), [log])
+            gathered = Gathered(_failure(location_id, error, None), [log])
+        gathered.kind = self.kind
+        return gathered
 
     def _observe(self, location_id: str) -> Gathered:
         started = self.clock.now()
-        result = self.api.fetch_location(location_id)
+        result = self.fetch(location_id)
         logs = [_log(location_id, "api", started, result)]
         if result.status == "gone":
             # "Removed" is a critical alert: a 404 must be said twice before it is believed.
             started = self.clock.now()
-            result = self.api.fetch_location(location_id)
+            result = self.fetch(location_id)
             logs = [_log(location_id, "api", started, result)]
         if result.status == "gone":
             return Gathered(
@@ -61,7 +77,7 @@ class Observer:
         if result.status == "error":
             return Gathered(_failure(location_id, result.error, result.http_status), logs)
         try:
-            snapshot = parse_location(result.data, expected_id=location_id)
+            snapshot = self.parse(result.data, location_id)
         except MalformedResponseError as exc:
             logs[0].error = f"malformed document: {exc}"
             failure = _failure(location_id, logs[0].error, result.http_status)

@@ -33,6 +33,14 @@ class LocationSource(Protocol):
         """Release connections; the application calls it once, when it closes."""
 
 
+class ProviderSource(Protocol):
+    """The API's providers as the watch of their own ratings needs them (SPEC §2.1.2)."""
+
+    def fetch_provider(self, provider_id: str) -> FetchResult: ...
+
+    def iter_provider_changes(self, start: datetime, end: datetime) -> Iterator[str]: ...
+
+
 class PageSource(Protocol):
     """The CQC website's location pages."""
 

@@ -20,10 +20,16 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.decide import LocationState
-from monitor.domain.events import Event, LocationRef
+from monitor.domain.events import Event, LocationRef, ProviderRef, Subject
 from monitor.domain.inspections import website_summary
 from monitor.domain.report_events import report_findings, wants_text
-from monitor.domain.snapshot import LOCATION_PAGE, REPORT_PAGE, Snapshot
+from monitor.domain.snapshot import (
+    LOCATION_PAGE,
+    PROVIDER_PAGE,
+    PROVIDER_REPORT_PAGE,
+    REPORT_PAGE,
+    Snapshot,
+)
 from monitor.services.observe import Gathered
 from monitor.services.report_texts import TextReader, Wanted, attach, to_record
 from monitor.services.routing import Router
@@ -147,17 +153,15 @@ class ReportStage:
                 if reading.fetch is not None:
                     log_fetches(session, [reading.fetch], cycle_id=lease.cycle_id, outcome="read")
                 if reading.findings is not None:
-                    ref = LocationRef(
-                        item.location_id,
-                        item.location_name or item.location_id,
-                        item.provider_id,
-                        LOCATION_PAGE.format(id=item.location_id),
-                    )
+                    ref = _reported_on(item)
+                    page = PROVIDER_REPORT_PAGE if item.kind == "provider" else REPORT_PAGE
                     event = report_findings(
                         ref,
                         link_id=item.link_id,
                         report_date=item.report_date,
-                        report_url=REPORT_PAGE.format(location_id=ref.id, link_id=item.link_id),
+                        report_url=page.format(
+                            location_id=ref.id, provider_id=ref.id, link_id=item.link_id
+                        ),
                         findings=reading.findings,
                         detected_at=now.isoformat().replace("+00:00", "Z"),
                     )
@@ -185,6 +189,16 @@ class ReportStage:
             return ()
         rows = load_memberships(session, [location_id], names).get(location_id, {})
         return {name for name, row in rows.items() if row.state == "member"}
+
+
+def _reported_on(item: store.Pending) -> Subject:
+    """Whom a report read later is about: a location, or a provider rated as a whole."""
+    name = item.location_name or item.location_id
+    if item.kind == "provider":
+        return ProviderRef(item.location_id, name, PROVIDER_PAGE.format(id=item.location_id))
+    return LocationRef(
+        item.location_id, name, item.provider_id, LOCATION_PAGE.format(id=item.location_id)
+    )
 
 
 def _may_announce(state: LocationState | None, gathered: Gathered, now: datetime) -> bool:

@@ -24,7 +24,7 @@ import structlog
 from monitor.domain.decide import Decision
 from monitor.domain.events import Event
 from monitor.domain.findings import Findings, read_findings
-from monitor.domain.report_events import wants_text, with_findings
+from monitor.domain.report_events import ANNOUNCING, wants_text, with_findings
 from monitor.errors import short_error
 from monitor.redaction import Redactor
 from monitor.services.ports import Clock, ReportTextSource
@@ -228,7 +228,7 @@ def to_record(
                 continue
             reading = readings.get(link) or Reading(
                 link_id=link,
-                location_id=event.location.id,
+                location_id=event.subject.id,
                 report_date=_text(event.details.get("report_date")),
                 report_uri=report_uris.get(link),
                 attempted=False,
@@ -241,7 +241,7 @@ def to_record(
 
 
 def _announced(event: Event) -> str | None:
-    link = event.details.get("report_link_id") if event.type == "new_inspection" else None
+    link = event.details.get("report_link_id") if event.type in ANNOUNCING else None
     return str(link) if link else None
 
 

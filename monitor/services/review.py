@@ -28,7 +28,7 @@ from monitor.services.cycle_lease import LeaseKeeper
 from monitor.services.cycle_report import CycleReport, batch_figures
 from monitor.services.membership import IDLE, Plan
 from monitor.services.observe import Gathered, Observer
-from monitor.services.ports import Clock, LocationSource, PageSource
+from monitor.services.ports import Clock, LocationSource, PageSource, ProviderSource
 from monitor.services.progress import NoProgress, Progress
 from monitor.services.report_stage import ReportStage
 from monitor.services.routing import Router
@@ -101,8 +101,12 @@ class ReviewService:
         progress: Progress | None = None,
         shapes: ShapeWatch | None = None,
         texts: ReportStage | None = None,
+        providers: ProviderSource | None = None,
     ) -> None:
         self.sessions = sessions
+        # The watched providers' own documents (None: providers only expand to locations).
+        self.providers = providers
+        self.observe_providers = Observer.of_providers(providers, clock) if providers else None
         # Reads each new report's text for its findings (None: reports are not read).
         self.texts = texts
         self.progress = progress or NoProgress()
@@ -155,7 +159,10 @@ class ReviewService:
         def targets(report: CycleReport) -> Iterator[str]:
             return self._targets(kind, only, watermark, started, retry, report)
 
-        return self._carry(lease, kind, started, targets, only)
+        def providers() -> Iterator[str]:
+            return self._provider_targets(kind, only, watermark, started)
+
+        return self._carry(lease, kind, started, targets, only, providers)
 
     def resume(self, taken: TakenCycle) -> CycleReport:
         """Finish a cycle taken over from a replica that stopped renewing its lease: the
@@ -185,7 +192,11 @@ class ReviewService:
                 self._total = max(0, self._total - len(done))
             return (location_id for location_id in remaining if location_id not in done)
 
-        return self._carry(taken.lease, kind, taken.started_at, targets, None)
+        def providers() -> Iterator[str]:
+            remaining = self._provider_targets(kind, None, watermark, taken.started_at)
+            return (provider_id for provider_id in remaining if provider_id not in done)
+
+        return self._carry(taken.lease, kind, taken.started_at, targets, None, providers)
 
     def _carry(
         self,
@@ -194,6 +205,7 @@ class ReviewService:
         started: datetime,
         make_targets: Callable[[CycleReport], Iterator[str]],
         only: Iterable[str] | None,
+        provider_targets: Callable[[], Iterator[str]],
     ) -> CycleReport:
         """Run a cycle under its lease to its end; every write is fenced by the lease."""
         clock_start = time.monotonic()
@@ -210,6 +222,10 @@ class ReviewService:
                     self.texts.reader.start_cycle()
                 with process_pacing().paced():
                     self._process(targets, report, lease, keeper)
+                    if self.observe_providers is not None:
+                        # After the locations: a trust's own document, as its hospitals'.
+                        observe = self.observe_providers
+                        self._process(provider_targets(), report, lease, keeper, observe)
                 report.events += self._shapes.finish(lease)
                 report.events += self._retry_texts(lease)
                 report.duration_seconds = time.monotonic() - clock_start
@@ -302,8 +318,12 @@ class ReviewService:
         what CQC publishes for them from now on is alerted even on their first fetch.
         Returns how many watched ids have no baseline yet."""
         ids = list(dict.fromkeys((*self.watch.locations, *self.watch.file_ids)))
+        now = self.clock.now()
         with self.sessions.begin() as session:
-            return len(register_watched(session, ids, self.clock.now()))
+            waiting = register_watched(session, ids, now)
+            # Providers watched for their own ratings: from today too.
+            waiting += register_watched(session, self._watched_providers(), now, kind="provider")
+        return len(waiting)
 
     # -- gather -------------------------------------------------------------------------
 
@@ -319,7 +339,7 @@ class ReviewService:
         self._plan = IDLE
         self._total = None
         if only is not None:
-            ids = list(dict.fromkeys(only))
+            ids = [i for i in dict.fromkeys(only) if i not in self._watched_providers()]
             self._total = len(ids)
             return iter(ids)
         watched = self.watch.watched_ids(self.api)
@@ -341,13 +361,48 @@ class ReviewService:
         targets = incremental_targets(self.watch, changed, watched, retry, unbaselined)
         return self._plan.targets(targets)
 
+    def _watched_providers(self) -> list[str]:
+        """The providers whose own ratings are watched (all of ``[watch] providers``)."""
+        return list(dict.fromkeys(self.watch.providers)) if self.providers is not None else []
+
+    def _provider_targets(
+        self,
+        kind: CycleKind,
+        only: Iterable[str] | None,
+        watermark: datetime | None,
+        started: datetime,
+    ) -> Iterator[str]:
+        """The watched providers this cycle fetches: all of them in a full review; in a poll,
+        those in the provider change feed, those whose last fetch failed and those never yet
+        seen (a provider just added to the watchlist is fetched by the next cycle)."""
+        watched = self._watched_providers()
+        if only is not None:
+            return iter([i for i in dict.fromkeys(only) if i in watched])
+        if not watched or self.providers is None:
+            return iter(())
+        with self.sessions.begin() as session:
+            unbaselined = register_watched(session, watched, started, kind="provider")
+            retry = failing_location_ids(session, kind="provider")
+        if kind == "full" or watermark is None:
+            return iter(watched)
+        changed = self.providers.iter_provider_changes(
+            watermark - self.options.feed_overlap, started
+        )
+        return incremental_targets(Watchlist(), changed, watched, retry, unbaselined)
+
     def _process(
-        self, targets: Iterator[str], report: CycleReport, lease: CycleLease, keeper: LeaseKeeper
+        self,
+        targets: Iterator[str],
+        report: CycleReport,
+        lease: CycleLease,
+        keeper: LeaseKeeper,
+        observe: Observer | None = None,
     ) -> None:
         batch: list[Gathered] = []
+        observe = observe or self.observe
         with ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="fetch") as pool:
             window, singles = self.options.batch_size * 2, self.options.concurrency
-            for gathered in pipelined(pool, self.observe, targets, window, singles):
+            for gathered in pipelined(pool, observe, targets, window, singles):
                 if self.stop.is_set() or keeper.lost.is_set():
                     # Queued fetches would only delay the end and spend API quota.
                     pool.shutdown(wait=False, cancel_futures=True)
@@ -369,7 +424,8 @@ class ReviewService:
         batch = list({g.observation.location_id: g for g in batch}.values())
         # A server may echo a secret in its error body: errors are masked before being stored.
         batch = [_redacted(g, self.redact) for g in batch]
-        self._shapes.read(batch)
+        # The shape watch knows location documents; a provider's is read for its ratings only.
+        self._shapes.read([g for g in batch if not _of_provider(g)])
         # The texts of the batch's new reports, read before its transaction opens.
         texts = self.texts.read_for(batch, self._foresee, self.clock.now()) if self.texts else {}
         try:
@@ -403,7 +459,9 @@ class ReviewService:
             items = [self._decide(g, known, previous, now) for g in batch]
             if self.texts is not None:
                 self.texts.attach(items, texts)
-            settled = self._plan.settle(session, batch, items, self.routes, now)
+            # Saved searches judge locations; a provider's own document is no member of one.
+            plan = IDLE if any(_of_provider(g) for g in batch) else self._plan
+            settled = plan.settle(session, batch, items, self.routes, now)
             events = apply(session, settled.items, cycle_id=lease.cycle_id, now=now, known=known)
             # Routed here, written with the events: the outbox never misses one.
             for event in events:
@@ -429,7 +487,9 @@ class ReviewService:
         except RecordRejectedError as exc:
             error = f"could not be stored: {exc}"
             observation = Observation(gathered.observation.location_id, error=error)
-            return self._write([Gathered(observation, gathered.fetches)], report, lease, {})
+            return self._write(
+                [Gathered(observation, gathered.fetches, kind=gathered.kind)], report, lease, {}
+            )
 
     def _decide(
         self,
@@ -441,7 +501,9 @@ class ReviewService:
         location_id = gathered.observation.location_id
         # An id first met in this cycle (the register, the change feed, --location) entered
         # the watchlist now.
-        state = known.get(location_id) or LocationState(id=location_id, watched_since=now)
+        state = known.get(location_id) or LocationState(
+            id=location_id, watched_since=now, kind=gathered.kind
+        )
         before = previous.get(state.last_snapshot_id) if state.last_snapshot_id else None
         return process(gathered, state, before, now=now, options=self.options)
 
@@ -490,6 +552,10 @@ def process(
         failed = Observation(location_id, error=f"could not process: {short_error(exc)}")
         return Applied(decide(state, failed, None, now=now, policy=policy), gathered.fetches)
     return Applied(decision, gathered.fetches, raw)
+
+
+def _of_provider(gathered: Gathered) -> bool:
+    return gathered.kind == "provider"
 
 
 def _assume_alive(_owner: str) -> bool:

@@ -26,7 +26,7 @@ def matches(config: SinkConfig, event: Event, searches: Collection[str] = ()) ->
         return True
     # Several filters given: the sink wants these locations, every location of these
     # providers and every location of these searches.
-    if event.location.id in (config.locations or ()):
+    if event.location is not None and event.location.id in (config.locations or ()):
         return True
     if any(search in (config.searches or ()) for search in _searches(event, searches)):
         return True
@@ -44,7 +44,7 @@ def _searches(event: Event, searches: Collection[str]) -> list[str]:
 def _providers(event: Event) -> list[str | None]:
     """The event's provider, and the previous one when the provider itself changed: people
     watching the provider a location left must hear that it left."""
-    providers = [event.location.provider_id]
+    providers = [event.provider_id]
     if event.type == "details_changed":
         providers += [
             c.get("old") for c in event.details.get("changes", ()) if c.get("field") == "provider"

@@ -212,6 +212,7 @@ def set_ratings(
     report_date: str,
     service: str | None,
     new_link: Callable[[], str],
+    report_type: str = "Location",
 ) -> str:
     """Publish ``ratings`` ({question: rating}) in the report of ``report_date``.
 
@@ -225,7 +226,7 @@ def set_ratings(
     if not link:
         link = new_link()
         _archive_current(doc)
-        add_report(doc, link, report_date, _shift(report_date, -35), "Location")
+        add_report(doc, link, report_date, _shift(report_date, -35), report_type)
     for question, rating in ratings.items():
         _slot(doc, question, service).update(
             rating=rating, reportDate=report_date, reportLinkId=link

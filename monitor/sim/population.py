@@ -18,6 +18,7 @@ from typing import Any
 
 from monitor.sim import documents, pages, resources
 from monitor.sim.cache import BodyCache
+from monitor.sim.feed import ChangeFeed
 from monitor.sim.reshape import Reshape, reshaped
 
 Doc = dict[str, Any]
@@ -42,6 +43,8 @@ class _Provider:
     name: str
     record: int
     location_ids: list[str] = field(default_factory=list)
+    # Its own part of /providers/{id}: ratings, reports, NHS trust identity (sim.providers).
+    own: Doc = field(default_factory=dict)
 
 
 def _dumps(doc: Doc) -> bytes:
@@ -78,6 +81,8 @@ class Population:
         self._cache = BodyCache(cache_bytes)
         self._raw: dict[str, bytes] = {}  # bodies served as given, for hostile-input tests
         self._reshapes: list[Reshape] = []  # CQC's changes of shape, applied when rendering
+        # Providers whose own document changed, beside those whose locations did.
+        self.provider_changes = ChangeFeed()
         # Values of the /locations filters per location (sim.search), and a counter of
         # changes to the register, so a filtered list is built once between changes.
         self.search_facts: dict[str, dict[str, frozenset[str]]] = {}
@@ -259,7 +264,12 @@ class Population:
             }
             doc.update({key: record[field] for key, field in optional.items() if record[field]})
             doc.update(region=record["region"], postalCode=record["postalCode"])
+        doc.update(copy.deepcopy(provider.own))
         return doc
+
+    def edit_provider(self, provider_id: str) -> Doc:
+        """The provider's own mutable part of its document (ratings, reports, identity)."""
+        return self._providers[provider_id].own
 
     def _status(self, location_id: str) -> str:
         doc = self._entries[location_id].doc

@@ -39,6 +39,7 @@ class ReportShelf:
     def __init__(self, population: Population) -> None:
         self._population = population
         self._owner: dict[str, str] = {}
+        self._provider_owner: dict[str, str] = {}  # a provider's own reports
         self._indexed_all = False
         self._chosen: dict[str, _Chosen] = {}
         self._lock = threading.Lock()
@@ -48,6 +49,13 @@ class ReportShelf:
         with self._lock:
             if location_id in self._population:
                 self._index(location_id)
+
+    def note_provider(self, provider_id: str) -> None:
+        """Index the reports of a provider rated as a whole (reportType ``Provider``)."""
+        with self._lock:
+            for report in self._population.provider_document(provider_id).get("reports", []):
+                if isinstance(link := report.get("linkId"), str):
+                    self._provider_owner[link] = provider_id
 
     def choose(
         self, link_id: str, *, excerpts: tuple[str, ...] = (), text: str | None = None
@@ -89,6 +97,8 @@ class ReportShelf:
         return compose(facts, names)
 
     def _facts(self, link_id: str) -> ReportFacts | None:
+        if (provider_id := self._provider_owner.get(link_id)) is not None:
+            return _facts_of(self._population.provider_document(provider_id), link_id)
         location_id = self._owner.get(link_id)
         if location_id is None and not self._indexed_all:
             for other in self._population.ids():
@@ -97,24 +107,27 @@ class ReportShelf:
             location_id = self._owner.get(link_id)
         if location_id is None or location_id not in self._population:
             return None
-        doc = self._population.view(location_id)
-        report = next((r for r in doc.get("reports", []) if r.get("linkId") == link_id), None)
-        if report is None:
-            return None
-        return ReportFacts(
-            link_id=link_id,
-            name=str(doc.get("name", "")),
-            address=_address(doc),
-            published=str(report.get("reportDate")),
-            visited=report.get("firstVisitDate"),
-            rating=_ratings_by_link(doc).get(link_id),
-        )
+        return _facts_of(self._population.view(location_id), link_id)
 
     def _index(self, location_id: str) -> None:
         for report in self._population.view(location_id).get("reports", []):
             link = report.get("linkId")
             if isinstance(link, str) and isinstance(report.get("reportDate"), str):
                 self._owner[link] = location_id
+
+
+def _facts_of(doc: Doc, link_id: str) -> ReportFacts | None:
+    report = next((r for r in doc.get("reports", []) if r.get("linkId") == link_id), None)
+    if report is None:
+        return None
+    return ReportFacts(
+        link_id=link_id,
+        name=str(doc.get("name", "")),
+        address=_address(doc),
+        published=str(report.get("reportDate")),
+        visited=report.get("firstVisitDate"),
+        rating=_ratings_by_link(doc).get(link_id),
+    )
 
 
 def _address(doc: Doc) -> str:

@@ -120,7 +120,9 @@ def _changes(
         raise BadRequest("endTimestamp is before startTimestamp")
     changed = feed.between(start, end)
     if target.ident == "provider":
-        changed = list(dict.fromkeys(population.provider_of(i) for i in changed if i in population))
+        owners = (population.provider_of(i) for i in changed if i in population)
+        own = population.provider_changes.between(start, end)
+        changed = list(dict.fromkeys((*owners, *own)))
     uri = f"/changes/{target.ident}"
     extra = timestamp_query(raw_start, raw_end)
     return wire.json_response(paging.envelope(uri, "changes", changed, extra))

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from monitor.sim import assessments, inspections, registrations, routes, search, wire
+from monitor.sim import assessments, inspections, providers, registrations, routes, search, wire
 from monitor.sim.faults import Faults
 from monitor.sim.feed import ChangeFeed
 from monitor.sim.inspections import iso_date
@@ -156,6 +156,53 @@ class SimulatedCqc:
             visit = iso_date(first_visit_date)
             inspections.add_report(doc, link, iso_date(report_date), visit, report_type)
         return link
+
+    # --- providers rated as a whole ------------------------------------------------------------
+
+    @contextmanager
+    def _editing_provider(self, provider_id: str) -> Iterator[Doc]:
+        with self._lock:
+            try:
+                yield self.population.edit_provider(provider_id)
+            finally:
+                self.reports.note_provider(provider_id)
+                self.population.provider_changes.record(self.clock(), provider_id)
+
+    def make_trust(self, provider_id: str, *, name: str | None = None) -> None:
+        """The provider reads as an NHS trust (type, ownership; and a new name if given)."""
+        with self._editing_provider(provider_id) as doc:
+            doc.update(providers.NHS_TRUST, **({"name": name} if name else {}))
+
+    def rate_provider(
+        self, provider_id: str, ratings: Mapping[str, str], *, report_date: dt.date | str
+    ) -> str:
+        """Publish a provider's own ratings ("Overall", key questions, "Use of resources") in
+        one report of type ``Provider`` (a provider change-feed entry); returns its link id."""
+        with self._editing_provider(provider_id) as doc:
+            return providers.rate(doc, ratings, iso_date(report_date), self._new_link)
+
+    def add_provider_report(
+        self, provider_id: str, *, report_date: dt.date | str, first_visit_date: dt.date | str
+    ) -> str:
+        """Publish a provider-level report without new ratings; returns its link id."""
+        link = self._new_link()
+        with self._editing_provider(provider_id) as doc:
+            day, visit = iso_date(report_date), iso_date(first_visit_date)
+            inspections.add_report(doc, link, day, visit, "Provider")
+        return link
+
+    def inherit_provider_rating(
+        self,
+        provider_id: str,
+        question: str,
+        rating: str,
+        *,
+        predecessor: str,
+        report_date: dt.date | str,
+    ) -> None:
+        """A key question carried over from a predecessor registration (``organisationId``)."""
+        with self._editing_provider(provider_id) as doc:
+            providers.inherit(doc, question, rating, predecessor, iso_date(report_date))
 
     def set_report_text(
         self, link_id: str, *, excerpts: tuple[str, ...] = (), text: str | None = None

@@ -92,7 +92,7 @@ def group_html(group: Sequence[Event]) -> str:
     first = group[0]
     severity = text.group_severity(group)
     badge_style = _SEVERITY_STYLE.get(severity, _SEVERITY_STYLE["info"])
-    name = _link(first.location.url, first.location.name, style="color:#1f2328;")
+    name = _link(first.subject.url, first.subject.name, style="color:#1f2328;")
     body = "".join(
         f'<p style="margin:8px 0;font-size:14px;">{escape(_lead(index, event))}</p>'
         f"{_lines_table(event)}"
@@ -103,7 +103,7 @@ def group_html(group: Sequence[Event]) -> str:
         f'<span style="{badge_style}padding:2px 6px;font-size:12px;font-weight:bold;">'
         f"{escape(severity.upper())}</span>&nbsp; "
         f'<span style="font-size:16px;font-weight:bold;">{name}</span> '
-        f'<span style="font-size:12px;color:#57606a;">{escape(first.location.id)}</span>'
+        f'<span style="font-size:12px;color:#57606a;">{escape(first.subject.id)}</span>'
         f"{body}"
         f'<p style="margin:8px 0 0 0;font-size:13px;">{_footer_links(group)}</p>'
         "</td></tr>"

@@ -83,7 +83,7 @@ def key_change(changes: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
 def headline(event: Event) -> str:
     """What happened, in a few words: the part of a subject after the location name."""
     details = event.details
-    if event.type == "rating_changed":
+    if event.base_type == "rating_changed":
         change = key_change(details.get("changes") or [])
         return f"{change_label(change)} {_change_value(change)}" if change else "rating changed"
     if event.type == "registration_changed":
@@ -99,11 +99,11 @@ def headline(event: Event) -> str:
     if event.type == "source_changed":
         return source_headline(event)
     found = details.get("findings")
-    if event.type in ("new_inspection", "report_findings") and isinstance(found, dict):
+    if event.base_type in ("new_inspection", "report_findings") and isinstance(found, dict):
         said = findings_line(found) or "no breach, special measures or enforcement named"
-        lead = "new inspection report" if event.type == "new_inspection" else "report findings"
+        lead = "new inspection report" if event.base_type == "new_inspection" else "report findings"
         return f"{lead}: {said}"
-    return _HEADLINES.get(event.type, event.summary)
+    return _HEADLINES.get(event.base_type, event.summary)
 
 
 _HEADLINES = {
@@ -119,9 +119,9 @@ def subject(events: Sequence[Event]) -> str:
     """``[CQC] Henley House: Overall Good → Requires improvement`` or ``[CQC] 5 changes ...``."""
     prefix = "[TEST] [CQC]" if any(event.test for event in events) else "[CQC]"
     if len(events) == 1:
-        text = f"{prefix} {events[0].location.name}: {headline(events[0])}"
+        text = f"{prefix} {events[0].subject.name}: {headline(events[0])}"
     else:
-        locations = {event.location.id: event.location.name for event in events}
+        locations = {event.subject.id: event.subject.name for event in events}
         critical = sum(event.severity == "critical" for event in events)
         if len(locations) == 1:  # one place: say which, as the single-event subject does
             text = f"{prefix} {next(iter(locations.values()))}: {len(events)} changes"
@@ -135,14 +135,14 @@ def subject(events: Sequence[Event]) -> str:
 def detail_lines(event: Event) -> list[Line]:
     """The facts of an event beyond its summary, in reading order."""
     details = event.details
-    if event.type in ("rating_changed", "details_changed"):
+    if event.base_type in ("rating_changed", "details_changed"):
         return [_change_line(change) for change in _changes_in_order(event)]
     if event.type == "registration_changed":
         lines = [Line("Registration", _change_value(details))]
         if details.get("deregistration_date"):
             lines.append(Line("Deregistered on", str(details["deregistration_date"])))
         return lines
-    if event.type == "new_inspection":
+    if event.base_type == "new_inspection":
         return [
             *findings_lines(event),
             *_present(
@@ -199,7 +199,7 @@ def findings_lines(event: Event) -> list[Line]:
 
 def _changes_in_order(event: Event) -> list[dict[str, Any]]:
     changes = list(event.details.get("changes") or [])
-    return ordered_changes(changes) if event.type == "rating_changed" else changes
+    return ordered_changes(changes) if event.base_type == "rating_changed" else changes
 
 
 def _change_line(change: dict[str, Any]) -> Line:
@@ -224,7 +224,8 @@ def date_label(event: Event) -> str:
 def links(event: Event) -> list[tuple[str, str]]:
     """(label, url) pairs: the CQC location page and, when there is one, the report. An
     event about a saved search has no page (its ``url`` is empty)."""
-    found = [("CQC location page", event.location.url)] if event.location.url else []
+    page = "CQC provider page" if event.location is None and event.provider else "CQC location page"
+    found = [(page, event.subject.url)] if event.subject.url else []
     if event.details.get("report_url"):
         found.append(("Inspection report", str(event.details["report_url"])))
     return found
@@ -233,7 +234,7 @@ def links(event: Event) -> list[tuple[str, str]]:
 def text_block(event: Event) -> str:
     """One event as plain text: the text part of an email, a console block, a chat body."""
     lines = [
-        f"{event.location.name} ({event.location.id}) — {event.severity.upper()}",
+        f"{event.subject.name} ({event.subject.id}) — {event.severity.upper()}",
         event.summary,
         *(f"  {line}" for line in detail_lines(event)),
     ]
@@ -254,13 +255,13 @@ def report_groups(events: Sequence[Event]) -> list[list[Event]]:
     reports = {
         key: event
         for event in events
-        if event.type == "new_inspection" and (key := _report_key(event)) is not None
+        if event.base_type == "new_inspection" and (key := _report_key(event)) is not None
     }
     change_of: dict[int, Event] = {}  # report → its rating change, by object identity
     report_of: dict[int, Event] = {}
     for event in events:
         key = _report_key(event)
-        if event.type == "rating_changed" and key is not None and key in reports:
+        if event.base_type == "rating_changed" and key is not None and key in reports:
             change_of[id(reports[key])], report_of[id(event)] = event, reports[key]
     groups: list[list[Event]] = []
     done: set[int] = set()
@@ -277,7 +278,7 @@ def report_groups(events: Sequence[Event]) -> list[list[Event]]:
 
 def _report_key(event: Event) -> tuple[str, str] | None:
     link = event.details.get("report_link_id")
-    return (event.location.id, str(link)) if link else None
+    return (event.subject.id, str(link)) if link else None
 
 
 def group_severity(group: Sequence[Event]) -> str:
@@ -290,7 +291,7 @@ def group_block(group: Sequence[Event]) -> str:
         return text_block(group[0])
     report, change = group
     lines = [
-        f"{report.location.name} ({report.location.id}) — {group_severity(group).upper()}",
+        f"{report.subject.name} ({report.subject.id}) — {group_severity(group).upper()}",
         report.summary,
         *(f"  {line}" for line in detail_lines(report)),
     ]

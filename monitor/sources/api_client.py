@@ -169,6 +169,20 @@ class CqcApiClient:
         except AuthenticationError as exc:
             raise _key_refused(exc) from exc
 
+    def fetch_provider(self, provider_id: str) -> FetchResult:
+        """One provider document, for its own ratings. Raises only :class:`AuthenticationError`."""
+        url = self._url("providers", provider_id)
+        try:
+            return fetch_document(
+                self.getter,
+                url,
+                decode=decode_json_object,
+                params=self._partner,
+                headers=self._headers,
+            )
+        except AuthenticationError as exc:
+            raise _key_refused(exc) from exc
+
     def provider_location_ids(self, provider_id: str) -> list[str]:
         """Ids of a provider's locations; raises :class:`NotFoundError` for an unknown provider."""
         data = self._get_json(self._url("providers", provider_id), {})
@@ -198,11 +212,18 @@ class CqcApiClient:
 
     def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]:
         """Ids of locations changed in ``[start, end)``, each once, page by page."""
+        yield from self._changes("location", start, end)
+
+    def iter_provider_changes(self, start: datetime, end: datetime) -> Iterator[str]:
+        """Ids of providers changed in ``[start, end)`` (``/changes/provider``), each once."""
+        yield from self._changes("provider", start, end)
+
+    def _changes(self, organisation: str, start: datetime, end: datetime) -> Iterator[str]:
         window = {"startTimestamp": format_timestamp(start), "endTimestamp": format_timestamp(end)}
         if window["startTimestamp"] >= window["endTimestamp"]:
             return
         seen: set[str] = set()
-        url = self._url("changes", "location")
+        url = self._url("changes", organisation)
         for location_id in self._iter_ids(url, window, "changes", _change_id):
             if location_id not in seen:
                 seen.add(location_id)

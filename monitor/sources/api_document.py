@@ -53,7 +53,7 @@ def parse_location(doc: Any, expected_id: str | None = None) -> Snapshot:
 
 def _snapshot(doc: dict[str, Any], location_id: str) -> Snapshot:
     address = ", ".join(v for v in (values.text(doc.get(k), k) for k in _ADDRESS_FIELDS) if v)
-    ratings, superseded = _current_ratings(doc)
+    ratings, superseded = current_ratings(doc)
     return Snapshot(
         location_id=location_id,
         name=values.text(doc.get("name"), "name")
@@ -73,15 +73,15 @@ def _snapshot(doc: dict[str, Any], location_id: str) -> Snapshot:
         registration_date=values.iso_date(doc.get("registrationDate"), "registrationDate"),
         deregistration_date=values.iso_date(doc.get("deregistrationDate"), "deregistrationDate"),
         ratings=ratings,
-        past_ratings=_past_ratings(doc, superseded),
-        reports=_reports(doc.get("reports"), location_id),
+        past_ratings=past_ratings(doc, superseded),
+        reports=read_reports(doc.get("reports"), location_id),
     )
 
 
 # -- ratings ---------------------------------------------------------------------------
 
 
-def _current_ratings(doc: dict[str, Any]) -> tuple[tuple[Rating, ...], list[Rating]]:
+def current_ratings(doc: dict[str, Any]) -> tuple[tuple[Rating, ...], list[Rating]]:
     """The effective rating per (service, question): the newest of both frameworks.
 
     Also returns the ratings that lost to a newer one (a legacy rating replaced by an
@@ -98,7 +98,7 @@ def _current_ratings(doc: dict[str, Any]) -> tuple[tuple[Rating, ...], list[Rati
                 superseded.append(held)
         else:
             superseded.append(rating)
-    return tuple(sorted(best.values(), key=_rating_order)), superseded
+    return tuple(sorted(best.values(), key=rating_order)), superseded
 
 
 def _recency(rating: Rating) -> tuple[str, int]:
@@ -106,7 +106,7 @@ def _recency(rating: Rating) -> tuple[str, int]:
     return (rating.date or "", 1 if rating.framework == "assessment" else 0)
 
 
-def _rating_order(rating: Rating) -> tuple[str, int, str]:
+def rating_order(rating: Rating) -> tuple[str, int, str]:
     return (rating.service or "", question_order(rating.question), rating.question)
 
 
@@ -151,7 +151,7 @@ def _question_items(group: dict[str, Any]) -> Iterator[tuple[str, str, dict[str,
             yield canonical_question(name), canonical_rating(rating), item
 
 
-def _past_ratings(doc: dict[str, Any], superseded: list[Rating]) -> tuple[PastRating, ...]:
+def past_ratings(doc: dict[str, Any], superseded: list[Rating]) -> tuple[PastRating, ...]:
     """historicRatings, historic assessments and superseded current ratings, newest first."""
     past = dict.fromkeys(_legacy_history(doc.get("historicRatings")))
     past.update(dict.fromkeys(assessment_history(doc)))
@@ -161,13 +161,11 @@ def _past_ratings(doc: dict[str, Any], superseded: list[Rating]) -> tuple[PastRa
             for r in superseded
         )
     )
-    return tuple(
-        sorted(
-            past,
-            key=lambda p: (p.report_date or "", p.service or "", question_order(p.question)),
-            reverse=True,
-        )
-    )
+    return tuple(sorted(past, key=past_order, reverse=True))
+
+
+def past_order(past: PastRating) -> tuple[str, str, int]:
+    return (past.report_date or "", past.service or "", question_order(past.question))
 
 
 def _legacy_history(history: Any) -> Iterator[PastRating]:
@@ -188,7 +186,7 @@ def _legacy_history(history: Any) -> Iterator[PastRating]:
 # -- reports ---------------------------------------------------------------------------
 
 
-def _reports(items: Any, location_id: str) -> tuple[Report, ...]:
+def read_reports(items: Any, owner_id: str, *, page: str = REPORT_PAGE) -> tuple[Report, ...]:
     seen: dict[str, Report] = {}
     for item in values.objects(items, "reports"):
         link = values.link(item.get("linkId"), "reports[].linkId") or values.link(
@@ -203,7 +201,7 @@ def _reports(items: Any, location_id: str) -> tuple[Report, ...]:
                 item.get("firstVisitDate"), "reports[].firstVisitDate"
             ),
             report_type=values.text(item.get("reportType"), "reports[].reportType"),
-            url=REPORT_PAGE.format(location_id=location_id, link_id=link),
+            url=page.format(location_id=owner_id, provider_id=owner_id, link_id=link),
         )
     return tuple(
         sorted(seen.values(), key=lambda r: (r.report_date or "", r.link_id), reverse=True)

@@ -37,6 +37,7 @@ class LocationFilter:
     area: str = ""  # region or local authority, any case
     rating: str = ""  # an Overall rating, or NO_RATING
     state: str = ""  # one of runstate.LOCATION_STATES
+    kind: str = "location"  # or "provider": the providers watched for their own ratings
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class LocationRow:
     last_changed_at: datetime | None
     consecutive_failures: int
     last_error: str | None
+    kind: str = "location"  # or "provider": a provider watched for its own ratings
 
 
 def _rating_rank() -> Any:
@@ -93,6 +95,7 @@ def locations(
 
 
 def _filtered(query: Any, wanted: LocationFilter) -> Any:
+    query = query.where(Location.kind == wanted.kind)
     if wanted.query:
         text_value = wanted.query.strip()
         query = query.where(

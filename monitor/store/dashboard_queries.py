@@ -110,7 +110,7 @@ def overview(session: Session, now: datetime, cycles: int = 10) -> Overview:
 def _ratings(session: Session) -> list[tuple[str | None, int]]:
     rows = session.execute(
         select(Location.overall_rating, func.count())
-        .where(Location.status != "gone")
+        .where(Location.status != "gone", Location.kind == "location")
         .group_by(Location.overall_rating)
     )
     order = {name: index for index, name in enumerate([*SCALE, *NON_RATINGS])}

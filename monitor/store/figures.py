@@ -36,6 +36,8 @@ class Figures:
     source_changes_unacknowledged: int = 0  # changes of CQC's document shape (SPEC 2.1.3)
     deliveries_held: dict[str, int] = field(default_factory=dict)  # sink -> held for its digest
     held_windows: dict[str, datetime] = field(default_factory=dict)  # the earliest one waited for
+    # Providers watched for their own ratings, by runstate.LOCATION_STATES.
+    providers: dict[str, int] = field(default_factory=dict)
 
 
 def read_figures(session: Session, sinks: Collection[str] = ()) -> Figures:
@@ -54,6 +56,7 @@ def read_figures(session: Session, sinks: Collection[str] = ()) -> Figures:
         deliveries_dead=sum(c["dead"] for c in deliveries.values()),
         last_success={kind: moment for kind, moment in finished if moment is not None},
         locations=location_states(session),
+        providers=location_states(session, kind="provider"),
         next_runs={
             job: moment
             for job, moment in session.execute(select(JobState.job, JobState.next_run_at))

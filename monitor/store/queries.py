@@ -77,7 +77,9 @@ def alerts(session: Session, *, status: str | None = None) -> list[dict[str, Any
 def locations_of_providers(session: Session, providers: Sequence[str]) -> list[str]:
     """Active locations last seen under these providers."""
     query = select(Location.id).where(
-        Location.provider_id.in_(list(providers)), Location.status == "active"
+        Location.provider_id.in_(list(providers)),
+        Location.status == "active",
+        Location.kind == "location",
     )
     return list(session.scalars(query.order_by(Location.id)))
 

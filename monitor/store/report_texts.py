@@ -65,6 +65,7 @@ class Pending:
     report_date: str | None
     report_uri: str | None
     attempts: int
+    kind: str = "location"  # or "provider": a provider's own report
 
 
 def known(session: Session, link_ids: Iterable[str]) -> dict[str, Known]:
@@ -155,6 +156,7 @@ def due(session: Session, now: datetime, *, limit: int) -> list[Pending]:
             ReportText.report_date,
             ReportText.report_uri,
             ReportText.attempts,
+            Location.kind,
         )
         .join(Location, Location.id == ReportText.location_id)
         .where(

@@ -42,6 +42,7 @@ _STATE_FIELDS = (
     "failing_alerted",
     "last_error",
     "watched_since",
+    "kind",
 )
 # Ids per IN (...) list: well inside SQLite's and PostgreSQL's limits on bound parameters.
 _CHUNK = 1000
@@ -277,7 +278,7 @@ def insert_new_event(
     later); False when the store already has it (the same event detected again)."""
     if session.get(EventRecord, event.id) is not None:
         return False
-    insert_event(session, event, cycle_id=cycle_id, now=now, location_id=event.location.id)
+    insert_event(session, event, cycle_id=cycle_id, now=now, location_id=event.subject.id)
     return True
 
 
@@ -357,7 +358,9 @@ def set_watermark(session: Session, name: str, value: datetime, now: datetime) -
         row.value, row.updated_at = value, now
 
 
-def register_watched(session: Session, ids: Sequence[str], now: datetime) -> list[str]:
+def register_watched(
+    session: Session, ids: Sequence[str], now: datetime, *, kind: str = "location"
+) -> list[str]:
     """Record when each new id entered the watchlist; returns the watched ids not baselined.
 
     Unbaselined: never fetched successfully, and not known to be gone. Every cycle fetches
@@ -376,7 +379,13 @@ def register_watched(session: Session, ids: Sequence[str], now: datetime) -> lis
             session.execute(
                 insert(Location),
                 [
-                    {"id": i, "first_seen_at": now, "watched_since": now, "status": "active"}
+                    {
+                        "id": i,
+                        "first_seen_at": now,
+                        "watched_since": now,
+                        "status": "active",
+                        "kind": kind,
+                    }
                     for i in new
                 ],
             )
@@ -384,12 +393,15 @@ def register_watched(session: Session, ids: Sequence[str], now: datetime) -> lis
     return unbaselined
 
 
-def failing_location_ids(session: Session) -> list[str]:
-    """Locations whose last fetch failed: retried every cycle until they recover."""
+def failing_location_ids(session: Session, *, kind: str = "location") -> list[str]:
+    """Locations (or watched providers) whose last fetch failed: retried every cycle until
+    they recover."""
     return list(
         session.scalars(
             select(Location.id).where(
-                Location.consecutive_failures > 0, Location.status == "active"
+                Location.consecutive_failures > 0,
+                Location.status == "active",
+                Location.kind == kind,
             )
         )
     )

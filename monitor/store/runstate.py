@@ -243,10 +243,13 @@ def location_state() -> Any:
     )
 
 
-def location_states(session: Session) -> dict[str, int]:
+def location_states(session: Session, *, kind: str = "location") -> dict[str, int]:
+    """Tracked locations by state (or, with ``kind="provider"``, the providers watched for
+    their own ratings)."""
     state = location_state()
     counts = dict.fromkeys(LOCATION_STATES, 0)
-    for name, count in session.execute(select(state, func.count()).group_by(state)):
+    query = select(state, func.count()).where(Location.kind == kind).group_by(state)
+    for name, count in session.execute(query):
         counts[name] = count
     return counts
 

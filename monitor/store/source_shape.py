@@ -200,7 +200,7 @@ def example_location(session: Session, examples: Sequence[str]) -> LocationRef |
     if row is None:
         row = session.execute(
             select(Location.id, Location.name, Location.provider_id)
-            .where(Location.status == "active")
+            .where(Location.status == "active", Location.kind == "location")
             .order_by(Location.id)
             .limit(1)
         ).first()

@@ -33,6 +33,8 @@ def read_status(session: Session, now: datetime) -> dict[str, Any]:
         "cycles": {kind: last_cycle(session, kind) for kind in CYCLE_KINDS},
         "feed_watermark": get_watermark(session, FEED_WATERMARK),
         "locations": location_states(session),
+        # Providers watched for their own ratings ([watch] providers), by the same states.
+        "providers": location_states(session, kind="provider"),
         "failing": failing_locations(session),
         "failing_searches": failing_searches(session),
         "deliveries": deliveries_by_sink(session),

@@ -78,6 +78,9 @@ class Location(Base):
     name: Mapped[str | None] = mapped_column(String(300))
     provider_id: Mapped[str | None] = mapped_column(String(32), index=True)
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | gone
+    # location, or provider: a provider watched for its own ratings (an NHS trust's), whose
+    # snapshots, fetches and events hang off this row like a location's.
+    kind: Mapped[str] = mapped_column(String(16), default="location", server_default="location")
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The day the id entered the watchlist: what a first snapshot dated on or after it shows
     # is alerted, since the monitor was already watching.

@@ -14,6 +14,7 @@ NAV = (
     ("pages.overview", "Overview"),
     ("pages.changes", "Changes"),
     ("pages.locations", "Locations"),
+    ("pages.providers", "Providers"),
     ("pages.deliveries", "Deliveries"),
 )
 

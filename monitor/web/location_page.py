@@ -7,29 +7,39 @@ from typing import Any
 
 from markupsafe import Markup
 
-from monitor.domain.ratings import KEY_QUESTIONS
-from monitor.domain.snapshot import LOCATION_PAGE
-from monitor.store.dashboard_locations import LocationDetail
+from monitor.domain.ratings import KEY_QUESTIONS, RATED_QUESTIONS
+from monitor.domain.snapshot import LOCATION_PAGE, PROVIDER_PAGE
+from monitor.store.dashboard_locations import LocationDetail, LocationRow
 from monitor.web.charts import timeline_svg
 from monitor.web.timeline import rating_points
 
 LOCATION_LEVEL = "Location"
 
 
-def location_context(detail: LocationDetail) -> dict[str, Any]:
+def location_context(
+    detail: LocationDetail, members: Sequence[LocationRow] | None = None
+) -> dict[str, Any]:
+    """The Location page's values; with ``members`` (its locations), a provider's page: the
+    same ratings, charts and trail, for the provider rated as a whole."""
     latest = detail.latest or {}
     texts = {str(text["link_id"]): text for text in detail.texts}
+    provider = members is not None
+    questions = RATED_QUESTIONS if provider else KEY_QUESTIONS
     return {
         "detail": detail,
         "row": detail.row,
         "latest": latest,
-        "questions": KEY_QUESTIONS,
-        "grid": ratings_grid(latest.get("ratings") or ()),
-        "charts": charts(detail),
+        "provider": provider,
+        "members": members or [],
+        "questions": questions,
+        "grid": ratings_grid(
+            latest.get("ratings") or (), "Provider" if provider else LOCATION_LEVEL
+        ),
+        "charts": charts(detail, questions),
         "reports": [_report(item, texts) for item in latest.get("reports") or ()],
         "texts": detail.texts,
         "timeline": latest.get("timeline"),
-        "cqc_url": LOCATION_PAGE.format(id=detail.row.id),
+        "cqc_url": (PROVIDER_PAGE if provider else LOCATION_PAGE).format(id=detail.row.id),
         "snapshots": [
             (snapshot.id, snapshot.fetched_at, overall(snapshot.data))
             for snapshot in reversed(detail.snapshots)
@@ -37,23 +47,28 @@ def location_context(detail: LocationDetail) -> dict[str, Any]:
     }
 
 
-def ratings_grid(ratings: Sequence[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    """Rows of (level, {question: rating item}): the location first, then each service."""
-    rows: dict[str, dict[str, Any]] = {LOCATION_LEVEL: {}}
+def ratings_grid(
+    ratings: Sequence[dict[str, Any]], top: str = LOCATION_LEVEL
+) -> list[tuple[str, dict[str, Any]]]:
+    """Rows of (level, {question: rating item}): the location (or provider, ``top``) first,
+    then each service."""
+    rows: dict[str, dict[str, Any]] = {top: {}}
     for item in ratings:
-        level = item.get("service") or LOCATION_LEVEL
+        level = item.get("service") or top
         rows.setdefault(level, {})[str(item.get("question"))] = item
-    return [(level, cells) for level, cells in rows.items() if cells or level == LOCATION_LEVEL]
+    return [(level, cells) for level, cells in rows.items() if cells or level == top]
 
 
-def charts(detail: LocationDetail) -> list[tuple[str, Markup]]:
+def charts(
+    detail: LocationDetail, questions: Sequence[str] = KEY_QUESTIONS
+) -> list[tuple[str, Markup]]:
     """One timeline per key question, over every snapshot and the history each one carries."""
     snapshots = [(snapshot.fetched_at, snapshot.data) for snapshot in detail.snapshots]
     checked = detail.row.last_checked_at
     until = checked.date() if checked else None
     return [
         (question, timeline_svg(points, title=f"{question}: rating over time", until=until))
-        for question, points in rating_points(snapshots).items()
+        for question, points in rating_points(snapshots, questions=questions).items()
     ]
 
 

@@ -22,13 +22,16 @@ class Point:
 
 
 def rating_points(
-    snapshots: Iterable[tuple[datetime, dict[str, Any]]], service: str | None = None
+    snapshots: Iterable[tuple[datetime, dict[str, Any]]],
+    service: str | None = None,
+    questions: Sequence[str] = KEY_QUESTIONS,
 ) -> dict[str, list[Point]]:
-    """Per key question (Overall first), its ratings by date, oldest first.
+    """Per key question (Overall first; a trust's ``Use of resources`` too when asked), its
+    ratings by date, oldest first.
 
     ``snapshots`` oldest first: for one date, what a later snapshot says wins.
     """
-    found: dict[str, dict[date, str]] = {question: {} for question in KEY_QUESTIONS}
+    found: dict[str, dict[date, str]] = {question: {} for question in questions}
     for fetched_at, data in snapshots:
         for past in data.get("past_ratings") or ():
             _add(found, past, past.get("report_date"), None, service)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, render_template
@@ -167,7 +168,38 @@ def location(location_id: str) -> str:
     detail = _read(lambda s: locations_store.location_detail(s, location_id))
     if detail is None:
         raise NotFound(f"No watched location has the id {location_id!r}.")
+    if detail.row.kind == "provider":
+        return provider(location_id)  # a provider's own events link here too
     return render_template("location.html", **location_context(detail), now=_now())
+
+
+@pages.get("/providers")
+def providers() -> str:
+    """The providers watched for their own ratings (``[watch] providers``)."""
+    wanted, (sort, descending) = params.location_filter(), params.sort()
+    wanted = replace(wanted, kind="provider")
+    number, size = params.page_number(), _size()
+    with _session() as session:
+        page = locations_store.locations(
+            session, wanted, sort=sort, descending=descending, number=number, size=size
+        )
+    return render_template(
+        "providers.html", page=page, sort=sort, descending=descending, size=size, now=_now()
+    )
+
+
+@pages.get("/providers/<provider_id>")
+def provider(provider_id: str) -> str:
+    """A provider rated as a whole: its ratings, their timeline, its trail and its locations."""
+    with _session() as session:
+        detail = locations_store.location_detail(session, provider_id)
+        if detail is None or detail.row.kind != "provider":
+            raise NotFound(f"No watched provider has the id {provider_id!r}.")
+        members = locations_store.locations(
+            session, locations_store.LocationFilter(query=provider_id), size=1000
+        ).rows
+    members = [row for row in members if row.provider_id == provider_id]
+    return render_template("location.html", **location_context(detail, members), now=_now())
 
 
 @pages.get("/locations/<location_id>/reports/<link_id>")

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from monitor.demo.story import TRUST, TRUST_NAME
 from tests.support import documents as docs
 from tests.support.dashboard import serving
 
@@ -50,6 +51,8 @@ PAGES = (
     (f"/locations/{docs.HENLEY}", "location", "Henley House"),
     ("/deliveries", "deliveries", "Deliveries"),
     ("/deliveries/pager-webhook/dead", "sink", "pager-webhook: dead deliveries"),
+    ("/providers", "providers", "Providers"),
+    (f"/providers/{TRUST}", "provider", TRUST_NAME),
 )
 # What a reader would find wrong with the layout, measured in the page: each problem names
 # the element and its text. ``arguments[0]``: whether to look for tall empty cells too (a
@@ -250,16 +253,37 @@ def test_the_location_page_charts_every_rating_it_has_seen(visit: Visit) -> None
     assert "pager-webhook: dead" in told and "partner-webhook: sent" in told
 
 
+def test_the_trust_has_its_page_with_its_rating_timeline_and_its_locations(visit: Visit) -> None:
+    page = visit.open("/providers", "providers-list")
+    page.find_element(By.LINK_TEXT, TRUST_NAME).click()
+    page = visit.settled("trust")
+    assert visit.heading() == TRUST_NAME
+
+    def dots(question: str) -> list[str]:
+        chart = page.find_element(By.ID, f"chart-{question}")
+        titles = chart.find_elements(By.CSS_SELECTOR, "svg circle.dot title")
+        return [title.get_attribute("textContent") or "" for title in titles]
+
+    # Rated Good in 2023, downgraded at the inspection published on 2025-12-03.
+    assert dots("overall") == ["2023-06-14: Good", "2025-12-03: Requires improvement"]
+    assert dots("use of resources") == ["2023-06-14: Good", "2025-12-03: Requires improvement"]
+    assert dots("caring") == ["2023-06-14: Good", "2025-12-03: Good"]
+    told = page.find_element(By.ID, "changes").find_element(By.XPATH, "..").text
+    assert "provider_rating_changed" in told and "partner-webhook: sent" in told
+    hospitals = page.find_element(By.ID, "provider-locations").find_element(By.XPATH, "..")
+    assert "Halstead Community Hospital Ward" in hospitals.text
+
+
 def test_the_dead_delivery_is_on_deliveries_with_its_error(visit: Visit) -> None:
     page = visit.open("/deliveries", "deliveries")
     section = page.find_element(By.XPATH, "//section[h2[text()='pager-webhook']]")
     # The downgrade's two critical alerts (its rating change and its report, in special
-    # measures) and the deregistration.
-    assert "Dead\n3" in section.text
+    # measures), the deregistration, and the trust's downgrade.
+    assert "Dead\n4" in section.text
     dead = section.find_elements(
         By.XPATH, ".//h3[text()='Dead']/following-sibling::div[1]//tbody/tr"
     )
-    assert len(dead) == 3
+    assert len(dead) == 4
     # One met the 410; the others were stopped by the disable it caused, unsent.
     texts = [row.text for row in dead]
     assert all("sink disabled" in text for text in texts)

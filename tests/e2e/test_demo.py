@@ -78,6 +78,7 @@ def test_the_downgrade_arrives_as_an_email_naming_it(
     assert board == [
         "[CQC] Henley House: 2 changes (2 critical)",
         "[CQC] Lucerne House: deregistered",
+        "[CQC] Halstead and Colne Valley NHS Trust: Overall Good → Requires improvement",
     ]
 
 
@@ -86,13 +87,22 @@ def test_signed_webhooks_for_every_event(
 ) -> None:
     _, output = demo
     received = webhooks(output)
-    assert [(r["body"]["type"], r["body"]["data"]["location"]["name"]) for r in received] == [
+    named = [
+        (
+            r["body"]["type"],
+            (r["body"]["data"]["location"] or r["body"]["data"]["provider"])["name"],
+        )
+        for r in received
+    ]
+    assert named == [
         ("new_inspection", "Alliance Medical Harley Street"),
         ("rating_changed", "Henley House"),
         ("new_inspection", "Henley House"),
         ("registration_changed", "Lucerne House"),
         ("location_added", "Orwell View"),
         ("data_review", "Alliance Medical Harley Street"),
+        ("provider_rating_changed", "Halstead and Colne Valley NHS Trust"),
+        ("provider_new_report", "Halstead and Colne Valley NHS Trust"),
     ]
     rating = received[1]
     assert rating["signature"] == "verified"
@@ -146,12 +156,36 @@ def test_alerts_are_printed_and_the_history_shows_the_downgrade(
     assert str(output) in result.stdout.splitlines()[0]
     assert "== rating_changed" in chapter(result.stdout, 3)
     assert "Lucerne House was deregistered by CQC on 2025-11-05." in chapter(result.stdout, 4)
-    history = chapter(result.stdout, 8)
+    history = chapter(result.stdout, 9)
     assert "cqc-monitor history 1-10000302982" in history
     assert re.search(r"snapshot\s+#\d+ Registered Overall: Good", history)
     assert re.search(r"snapshot\s+#\d+ Registered Overall: Inadequate", history)
     assert "[critical] Henley House: Overall: Good → Inadequate" in history
-    assert f"Done. 13 files in {output}" in result.stdout
+    assert f"Done. 17 files in {output}" in result.stdout
+
+
+def test_a_trust_downgrade_is_one_critical_alert_naming_the_trust(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, output = demo
+    told = chapter(result.stdout, 8)
+    assert "An NHS trust downgraded" in told
+    assert "== provider_rating_changed" in told and "== provider_new_report" in told
+    assert "Use of resources: Good → Requires improvement" in told
+    # The trust's hospital, unchanged, raised nothing: only the trust's two events.
+    assert "1 locations checked, 1 changed" in told and "2 events" in told
+    (changed,) = [
+        w["body"]["data"]
+        for w in webhooks(output)
+        if w["body"]["type"] == "provider_rating_changed"
+    ]
+    assert changed["severity"] == "critical" and changed["location"] is None
+    assert changed["provider"]["name"] == "Halstead and Colne Valley NHS Trust"
+    assert {(c["question"], c["old"], c["new"]) for c in changed["details"]["changes"]} == {
+        ("Overall", "Good", "Requires improvement"),
+        ("Well-led", "Good", "Inadequate"),
+        ("Use of resources", "Good", "Requires improvement"),
+    }
 
 
 def test_a_care_home_registering_in_the_watched_area_is_announced(
@@ -189,7 +223,7 @@ def test_the_database_is_kept_and_the_dashboard_command_printed(
     finally:
         engine.dispose()
     # The endpoint its owner retired: every critical alert given up, for the dashboard to show.
-    assert [sink for sink, _ in dead] == ["pager-webhook"] * 3
+    assert [sink for sink, _ in dead] == ["pager-webhook"] * 4
     assert "410" in dead[0][1]
 
 

@@ -156,7 +156,9 @@ def test_provider_documents_and_feed_pages_are_read_for_their_shape(world: World
         kinds = shape_report(session)["kinds"]
     assert kinds["provider"]["documents"] == 2  # one per cycle
     assert "locationIds" in [entry["path"] for entry in kinds["provider"]["paths"]]
-    assert kinds["change_page"]["documents"] == 1
+    # The poll's page of the location change feed, and of the provider change feed (the
+    # provider's own ratings are watched too).
+    assert kinds["change_page"]["documents"] == 2
     assert kinds["location"]["documents"] == 1  # the touched body was read before: not again
 
 

@@ -117,7 +117,7 @@ def test_a_forwarded_prefix_that_is_not_a_plain_path_is_ignored(
     links = re.findall(r'(?:href|action)="([^"#]+)"', page.text)
     ours = [link for link in links if not link.startswith("https://")]
     assert ours and all(
-        re.match(r"/(changes|locations|deliveries|static|$)", link) for link in ours
+        re.match(r"/(changes|locations|providers|deliveries|static|$)", link) for link in ours
     ), (
         prefix,
         sorted(set(ours))[:5],

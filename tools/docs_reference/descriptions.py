@@ -212,6 +212,22 @@ EVENTS: dict[str, tuple[str, str, str]] = {
         "`examples` (up to 5 location ids), `first_seen_at`",
         "`warning`",
     ),
+    "provider_rating_changed": (
+        "A watched provider's own rating changed (`[watch] providers`): an NHS trust or "
+        "large independent provider rated as a whole, above its locations. Overall, a key "
+        "question or `Use of resources`; a rating inherited from a predecessor "
+        "(`organisationId`) is not a change. The event has `provider: {id, name, url}` and "
+        "`location` null.",
+        "as `rating_changed` (`question` may also be `Use of resources`)",
+        "as `rating_changed`",
+    ),
+    "provider_new_report": (
+        "A new report of type `Provider` in a watched provider's own document, with what "
+        "its text found when it could be read in the cycle (a later reading is "
+        "`report_findings`, also naming the provider). `provider` set, `location` null.",
+        "as `new_inspection`",
+        "as `new_inspection`",
+    ),
     "monitor_recovered": (
         "A location (or saved search) that was reported failing can be fetched (resolved) again.",
         "`consecutive_failures`, `last_error`",

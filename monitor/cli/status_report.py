@@ -33,7 +33,8 @@ def attention(status: dict[str, Any], now: datetime) -> list[str]:
     reasons += _overdue_digests(status.get("held", {}), now)
     cycles = status["cycles"]
     for kind, cycle in cycles.items():
-        if cycle is not None and cycle["status"] == "failed":
+        # A failed spot check told its operator at once (exit 1); it is no standing alarm.
+        if cycle is not None and cycle["status"] == "failed" and kind in STALE_AFTER:
             why = cycle["error"] or "no reason recorded"
             reasons.append(f"the last {kind} cycle failed: {why}")
         expiry = cycle.get("lease_expires_at") if cycle is not None else None
@@ -60,7 +61,8 @@ def _staleness(cycles: dict[str, Any], now: datetime) -> list[str]:
     completed = {
         kind: cycle["last_completed_at"]
         for kind, cycle in cycles.items()
-        if cycle is not None and cycle["last_completed_at"] is not None
+        # A spot check of chosen ids says nothing about the rest of the watchlist.
+        if kind in STALE_AFTER and cycle is not None and cycle["last_completed_at"] is not None
     }
     if not completed:
         return ["no cycle has completed yet"]

@@ -61,6 +61,9 @@ class CycleAbandoned(MonitorError):
 
 
 CycleKind = Literal["incremental", "full"]
+# A cycle over chosen ids only (``check --location``): recorded as its own kind, so it never
+# passes for the poll or the full review that the staleness alarms wait for.
+SPOT = "spot"
 FEED = "changes/location"
 
 
@@ -142,7 +145,7 @@ class ReviewService:
         with self.sessions.begin() as session:
             lease = cycles.start(
                 session,
-                kind,
+                kind if only is None else SPOT,
                 trigger,
                 slot_key,
                 self.owner,
@@ -197,15 +200,16 @@ class ReviewService:
     ) -> CycleReport:
         """Run a cycle under its lease to its end; every write is fenced by the lease."""
         clock_start = time.monotonic()
-        report = CycleReport(cycle_id=lease.cycle_id, kind=kind)
-        bound = log.bind(cycle_id=lease.cycle_id, kind=kind)
+        recorded = kind if only is None else SPOT
+        report = CycleReport(cycle_id=lease.cycle_id, kind=recorded)
+        bound = log.bind(cycle_id=lease.cycle_id, kind=recorded)
         try:
             with LeaseKeeper(self.sessions, lease, self.options.cycle_lease) as keeper:
                 self._watch_shapes(kind, only)
                 targets = make_targets(report)
                 with self.sessions.begin() as session:
                     cycles.record_window(session, lease, report.feed_window)
-                self.progress.started(kind, self._total)
+                self.progress.started(recorded, self._total)
                 if self.texts is not None:
                     self.texts.reader.start_cycle()
                 with process_pacing().paced():

@@ -22,7 +22,10 @@ from monitor.store.tables import Cycle, Delivery, JobState, Lease, Location, Sav
 # The change feed's watermark row (the review service's FEED; not imported: store never
 # imports services).
 FEED_WATERMARK = "changes/location"
+# The cycles over the whole watchlist: only these say how fresh the data is.
 CYCLE_KINDS = ("incremental", "full")
+# A check of chosen ids only (``check --location``): shown, never counted for freshness.
+SPOT_KIND = "spot"
 _CYCLE_COUNTS = COUNTED
 DELIVERY_STATES = ("pending", "failed", "dead")
 
@@ -30,7 +33,7 @@ DELIVERY_STATES = ("pending", "failed", "dead")
 def read_status(session: Session, now: datetime) -> dict[str, Any]:
     return {
         "schedules": schedules(session),
-        "cycles": {kind: last_cycle(session, kind) for kind in CYCLE_KINDS},
+        "cycles": {kind: last_cycle(session, kind) for kind in (*CYCLE_KINDS, SPOT_KIND)},
         "feed_watermark": get_watermark(session, FEED_WATERMARK),
         "locations": location_states(session),
         "failing": failing_locations(session),

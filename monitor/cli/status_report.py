@@ -24,6 +24,12 @@ def attention(status: dict[str, Any], now: datetime) -> list[str]:
     failing = status["failing"]
     if failing:
         reasons.append(f"{len(failing)} location(s) failing")
+    unknown = status.get("unknown", [])
+    if unknown:
+        reasons.append(
+            f"{len(unknown)} watched id(s) not found at CQC (mistyped? remove them from the "
+            "watchlist)"
+        )
     reasons += search_attention(status.get("failing_searches", []))
     reasons += source_report.attention(status["source_shape"])
     dead = sum(counts["dead"] for counts in status["deliveries"].values())
@@ -99,6 +105,7 @@ def report_lines(status: dict[str, Any], reasons: list[str]) -> list[str]:
         f"  failing {f['id']} {f['name'] or ''} since {_when(f['since'])}: {f['last_error'] or ''}"
         for f in status["failing"]
     ]
+    lines += [f"  {row['id']}: not found at CQC" for row in status.get("unknown", [])]
     lines += search_lines(status.get("failing_searches", []))
     lines += ["", "deliveries:"]
     waiting = [

@@ -68,8 +68,10 @@ class Settings(ConfigModel):
         ids = []
         for number, line in enumerate(lines, start=1):
             value = line.split(",", 1)[0].strip().strip('"')
-            if not value or value.startswith("#") or (number == 1 and not value[0].isdigit()):
+            if not value or value.startswith("#"):
                 continue
+            if number == 1 and not LOCATION_ID.match(value):
+                continue  # a CSV header
             if not LOCATION_ID.match(value):
                 raise ConfigError("watch.file", f"line {number}: {value!r} is not a CQC id")
             ids.append(value)

@@ -25,7 +25,9 @@ from monitor.errors import ConfigError
 from monitor.sinks.base import SinkConfig
 
 _YES_NO = {"Y", "N"}
-_CQC_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,31}$")  # as [watch] providers
+# CQC's ids: "1-" and digits (1-10000302982, 1-102642938), or the upper-case organisation
+# codes of NHS bodies (a trust RXQ, its site RXQ02). Nothing else reaches the API.
+CQC_ID = re.compile(r"^(?:1-[0-9]{1,20}|[A-Z][A-Z0-9]{2,9})$")
 
 
 class SearchSettings(ConfigModel):
@@ -88,7 +90,7 @@ def _checked_values(key: str, value: Any) -> list[str]:
         if not isinstance(item, str) or not item.strip():
             raise ValueError(f"{key} takes text or a list of text, got {item!r:.40}")
         checked.append(" ".join(item.split()))
-    if key == "providerId" and not all(_CQC_ID.match(item) for item in checked):
+    if key == "providerId" and not all(CQC_ID.match(item) for item in checked):
         raise ValueError("providerId takes CQC provider ids such as 1-102642938")
     if key == "careHome":
         checked = [item.upper() for item in checked]

@@ -14,10 +14,10 @@ from monitor.config_model import ConfigModel, header_value, http_url
 from monitor.cron import check_expression
 from monitor.errors import CronError
 from monitor.net.deadline import twice_the_timeout
-from monitor.settings.searches import SearchSettings, unique_names
+from monitor.settings.searches import CQC_ID, SearchSettings, unique_names
 from monitor.store.engine import check_database_url
 
-LOCATION_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]*$")
+LOCATION_ID = CQC_ID
 _MAX_ID_LENGTH = 32  # the width of the id columns
 # Every number has an upper bound: past these, timers, timedelta and SQLite integers
 # overflow at run time. The bounds are far beyond any useful setting.
@@ -241,5 +241,8 @@ class RetentionSettings(_Section):
 def checked_cqc_id(value: str) -> str:
     """``value`` when it has the shape of a CQC location or provider id, else ValueError."""
     if len(value) > _MAX_ID_LENGTH or not LOCATION_ID.match(value):
-        raise ValueError(f"{value[:40]!r} is not a CQC id such as 1-10000302982")
+        raise ValueError(
+            f"{value[:40]!r} is not a CQC id: 1- and digits (1-10000302982) or an NHS code "
+            "in capitals (RXQ, RXQ02)"
+        )
     return value

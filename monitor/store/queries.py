@@ -82,6 +82,19 @@ def locations_of_providers(session: Session, providers: Sequence[str]) -> list[s
     return list(session.scalars(query.order_by(Location.id)))
 
 
+def baselined(session: Session, ids: Sequence[str]) -> set[str]:
+    """Those of ``ids`` CQC has answered for at least once (a baseline is stored)."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        found |= set(
+            session.scalars(
+                select(Location.id).where(Location.id.in_(chunk), Location.last_hash.is_not(None))
+            )
+        )
+    return found
+
+
 def location(session: Session, location_id: str) -> Location | None:
     return session.get(Location, location_id)
 
@@ -191,7 +204,7 @@ def _deliveries(session: Session, location_id: str) -> list[dict[str, Any]]:
 def _failures(session: Session, location_id: str) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Fetch)
-        .where(Fetch.location_id == location_id, Fetch.outcome.in_(("error", "gone")))
+        .where(Fetch.location_id == location_id, Fetch.outcome.in_(("error", "gone", "unknown")))
         .order_by(Fetch.fetched_at, Fetch.id)
     ).scalars()
     return [

@@ -37,6 +37,7 @@ def read_status(session: Session, now: datetime) -> dict[str, Any]:
         "feed_watermark": get_watermark(session, FEED_WATERMARK),
         "locations": location_states(session),
         "failing": failing_locations(session),
+        "unknown": unknown_locations(session),
         "failing_searches": failing_searches(session),
         "deliveries": deliveries_by_sink(session),
         # Per sink: deliveries held for its digest, and the earliest window one waits for.
@@ -113,6 +114,19 @@ def failing_locations(session: Session) -> list[dict[str, Any]]:
             "failures": row.consecutive_failures,
             "last_error": row.last_error,
         }
+        for row in rows
+    ]
+
+
+def unknown_locations(session: Session) -> list[dict[str, Any]]:
+    """Ids CQC answers 404 for and never answered for: a mistyped watchlist entry, say."""
+    rows = session.execute(
+        select(Location.id, Location.first_seen_at, Location.last_checked_at)
+        .where(Location.status == "unknown")
+        .order_by(Location.id)
+    )
+    return [
+        {"id": row.id, "since": row.first_seen_at, "checked_at": row.last_checked_at}
         for row in rows
     ]
 

@@ -77,7 +77,7 @@ class Location(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(300))
     provider_id: Mapped[str | None] = mapped_column(String(32), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | gone
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | gone | unknown
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The day the id entered the watchlist: what a first snapshot dated on or after it shows
     # is alerted, since the monitor was already watching.
@@ -181,7 +181,9 @@ class Fetch(Base):
     location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     source: Mapped[str] = mapped_column(String(8))  # api | web
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    outcome: Mapped[str] = mapped_column(String(16))  # baseline|changed|unchanged|error|gone
+    outcome: Mapped[str] = mapped_column(
+        String(16)
+    )  # baseline|changed|unchanged|error|gone|unknown
     http_status: Mapped[int | None] = mapped_column(Integer)
     duration_ms: Mapped[float | None] = mapped_column(Float)
     size: Mapped[int | None] = mapped_column(Integer)

@@ -139,7 +139,7 @@ def status_with_held(window: datetime) -> dict[str, Any]:
         "held": {"hook": {"deliveries": 3, "window": window}},
         "disabled_sinks": [],
         "cycles": {"incremental": dict(completed), "full": dict(completed)},
-        "schema": {"current": "0010", "head": "0010"},
+        "schema": {"current": "0011", "head": "0011"},
         "printed_cycles": {"incremental": None, "full": None},
         "feed_watermark": None,
         "lease": None,

@@ -14,7 +14,7 @@ from monitor.config_model import ConfigModel, header_value, http_url
 from monitor.cron import check_expression
 from monitor.errors import CronError
 from monitor.net.deadline import twice_the_timeout
-from monitor.settings.searches import CQC_ID, SearchSettings, unique_names
+from monitor.settings.searches import CQC_ID, SearchSettings
 from monitor.store.engine import check_database_url
 
 LOCATION_ID = CQC_ID
@@ -32,7 +32,10 @@ class _Section(ConfigModel):
 
 
 class DatabaseSettings(_Section):
-    url: str = Field(default="sqlite:///data/monitor.db", validate_default=True)
+    # The default is not checked while loading: a container with a read-only root and its
+    # database elsewhere (MONITOR_DATABASE_URL) must never need this path. Opening it says
+    # what is wrong with it, if it is ever used.
+    url: str = "sqlite:///data/monitor.db"
 
     @field_validator("url")
     @classmethod
@@ -118,11 +121,6 @@ class WatchSettings(_Section):
     @classmethod
     def _ids(cls, values: list[str]) -> list[str]:
         return list(dict.fromkeys(checked_cqc_id(value) for value in values))
-
-    @field_validator("search")
-    @classmethod
-    def _unique(cls, searches: list[SearchSettings]) -> list[SearchSettings]:
-        return unique_names(searches)
 
 
 class ScheduleSettings(_Section):

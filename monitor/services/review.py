@@ -334,16 +334,38 @@ class ReviewService:
             log.info("watchlist_unbaselined", count=len(unbaselined), kind=kind)
         if self.searches is not None:
             self._plan = self.searches.plan(kind, watched, started)
+        self._plan.expect_more = self._expect_more
         if kind == "full":
-            # The whole register streams page by page: its size is not known up front.
+            # The whole register streams page by page: its first page says how big it is.
             self._total = None if self.watch.everything else len(watched)
-            return self._plan.targets(full_review_targets(self.watch, self.api, watched))
+            base = full_review_targets(self.watch, self.api, watched, on_total=self._expect)
+            return self._counted(self._plan.targets(base))
         assert watermark is not None
         report.feed_window = (watermark, started)
+        # Known now: the watched ids to fetch again; the feed's candidates join as it is read.
+        wanted = set(watched)
+        again = [i for i in retry if self.watch.everything or i in wanted]
+        self._total = len(set(again) | set(unbaselined))
         changed = self.api.iter_changes(watermark - self.options.feed_overlap, started)
         changed = self._plan.tap(changed)
         targets = incremental_targets(self.watch, changed, watched, retry, unbaselined)
-        return self._plan.targets(targets)
+        return self._counted(self._plan.targets(targets))
+
+    def _expect(self, total: int) -> None:
+        """The cycle now expects ``total`` locations in all (a total only grows)."""
+        if self._total is None or total > self._total:
+            self._total = total
+            self.progress.expect(total)
+
+    def _expect_more(self, count: int) -> None:
+        self._expect((self._total or 0) + count)
+
+    def _counted(self, targets: Iterator[str]) -> Iterator[str]:
+        """The targets, the total never below how many have joined."""
+        for joined, location_id in enumerate(targets, start=1):
+            if self._total is not None and joined > self._total:
+                self._expect(joined)
+            yield location_id
 
     def _process(
         self, targets: Iterator[str], report: CycleReport, lease: CycleLease, keeper: LeaseKeeper

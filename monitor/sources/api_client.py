@@ -277,4 +277,3 @@ def _key_refused(exc: AuthenticationError) -> AuthenticationError:
     return AuthenticationError(
         f"CQC API refused the subscription key: {exc}", http_status=exc.http_status
     )
-

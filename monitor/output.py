@@ -101,6 +101,76 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+# The columns an event's findings fill (SPEC §5.3): empty for an event without findings, as
+# for one whose report text is not read yet.
+FINDINGS_COLUMNS = (
+    "breaches",
+    "special_measures",
+    "enforcement",
+    "regulations",
+    "findings_source",
+)
+# The changes CSV, the same from ``changes --format csv`` and the dashboard's download: one
+# row per event, as delivered.
+CHANGES_CSV_COLUMNS = (
+    "detected_at",
+    "severity",
+    "type",
+    "location_id",
+    "location",
+    "provider_id",
+    "summary",
+    "id",
+    *FINDINGS_COLUMNS,
+)
+# A spreadsheet opens a file as UTF-8 only when it starts with the byte order mark
+# (otherwise "Réfé" and "→" come out garbled).
+BOM = "\ufeff"
+
+
+def changes_csv(events: Iterable[dict[str, Any]]) -> str:
+    """Events (as delivered) as the changes CSV: one row per event, dates as ISO 8601 text,
+    UTF-8 with a byte order mark once encoded, formula-looking cells neutralised."""
+    rows = [_change_row(event) for event in events]
+    return BOM + _csv(rows, CHANGES_CSV_COLUMNS) + "\n"
+
+
+def _change_row(event: dict[str, Any]) -> dict[str, Any]:
+    location = event.get("location") if isinstance(event.get("location"), dict) else {}
+    assert isinstance(location, dict)
+    return {
+        "detected_at": event.get("detected_at"),
+        "severity": event.get("severity"),
+        "type": event.get("type"),
+        "location_id": location.get("id"),
+        "location": location.get("name"),
+        "provider_id": location.get("provider_id"),
+        "summary": event.get("summary"),
+        "id": event.get("id"),
+        **findings_cells(event_findings(event)),
+    }
+
+
+def event_findings(event: dict[str, Any]) -> Any:
+    """An event's ``details.findings`` (None for an event without them)."""
+    details = event.get("details")
+    return details.get("findings") if isinstance(details, dict) else None
+
+
+def findings_cells(found: Any) -> dict[str, Any]:
+    """Findings (an event's ``details.findings``, a history row's ``findings``) as flat cells
+    for a spreadsheet, lists joined with "; "; empty cells for none."""
+    if not isinstance(found, dict):
+        return dict.fromkeys(FINDINGS_COLUMNS)
+    return {
+        "breaches": found.get("breaches"),
+        "special_measures": found.get("special_measures"),
+        "enforcement": "; ".join(found.get("enforcement") or ()) or None,
+        "regulations": "; ".join(found.get("regulations") or ()) or None,
+        "findings_source": found.get("source"),
+    }
+
+
 def history_table(rows: Sequence[dict[str, Any]]) -> str:
     """``history`` for people: one line per snapshot, event, delivery or failed fetch."""
     table = [{"at": r["at"], "kind": r["kind"], "detail": history_detail(r)} for r in rows]

@@ -252,36 +252,5 @@ def _report_texts(session: Session, location_id: str) -> list[dict[str, Any]]:
     ]
 
 
-# The columns ``changes --format csv`` adds for an event's findings (SPEC §5.3): empty for an
-# event without findings, as for one whose report text is not read yet.
-FINDINGS_COLUMNS = (
-    "breaches",
-    "special_measures",
-    "enforcement",
-    "regulations",
-    "findings_source",
-)
-
-
-def event_findings(event: dict[str, Any]) -> Any:
-    """An event's ``details.findings`` (None for an event without them)."""
-    details = event.get("details")
-    return details.get("findings") if isinstance(details, dict) else None
-
-
-def findings_cells(found: Any) -> dict[str, Any]:
-    """Findings (an event's ``details.findings``, a history row's ``findings``) as flat cells
-    for a spreadsheet, lists joined with "; "; empty cells for none."""
-    if not isinstance(found, dict):
-        return dict.fromkeys(FINDINGS_COLUMNS)
-    return {
-        "breaches": found.get("breaches"),
-        "special_measures": found.get("special_measures"),
-        "enforcement": "; ".join(found.get("enforcement") or ()) or None,
-        "regulations": "; ".join(found.get("regulations") or ()) or None,
-        "findings_source": found.get("source"),
-    }
-
-
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None

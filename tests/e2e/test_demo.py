@@ -63,7 +63,7 @@ def test_the_downgrade_arrives_as_an_email_naming_it(
     messages = emails(output)
     subjects = [str(m["Subject"]) for m in messages]
     # The downgrade and the report that brought it read as one alert: two critical changes.
-    downgrade = messages[subjects.index("[CQC] Henley House: 2 changes (2 critical)")]
+    downgrade = messages[subjects.index("[CQC] CRITICAL Henley House: 2 changes (2 critical)")]
     content, markup = bodies(downgrade)
     # The report first, with what its text says under it, then what it changed.
     assert "Findings: 3 breaches of regulation · special measures" in content
@@ -76,8 +76,8 @@ def test_the_downgrade_arrives_as_an_email_naming_it(
     # The board's sink takes critical alerts only: the downgrade and the deregistration.
     board = [s for s, m in zip(subjects, messages, strict=True) if "quality-board" in m["To"]]
     assert board == [
-        "[CQC] Henley House: 2 changes (2 critical)",
-        "[CQC] Lucerne House: deregistered",
+        "[CQC] CRITICAL Henley House: 2 changes (2 critical)",
+        "[CQC] CRITICAL Lucerne House: deregistered",
     ]
 
 
@@ -162,7 +162,7 @@ def test_a_care_home_registering_in_the_watched_area_is_announced(
     assert "== location_added" in told
     assert "New care home registered in Suffolk: Orwell View, not yet rated" in told
     subjects = [str(m["Subject"]) for m in emails(output)]
-    assert "[CQC] Orwell View: newly registered, joins suffolk-care-homes" in subjects
+    assert "[CQC] INFO Orwell View: newly registered, joins suffolk-care-homes" in subjects
     (added,) = [w for w in webhooks(output) if w["body"]["type"] == "location_added"]
     details = added["body"]["data"]["details"]
     assert (details["search"], details["reason"], details["ratings"]) == (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from email import policy
@@ -18,6 +19,7 @@ from sqlalchemy import text
 
 from monitor.store import migrate
 from monitor.store.engine import make_readonly_engine
+from tests.support.cli import ROOT
 from tests.support.smtp import bodies
 
 pytestmark = pytest.mark.slow
@@ -27,6 +29,7 @@ def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     return subprocess.run(
         [sys.executable, "-m", "monitor.demo", "--fast", *args],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,  # the promise: under a minute
@@ -177,8 +180,18 @@ def test_the_database_is_kept_and_the_dashboard_command_printed(
 ) -> None:
     result, output = demo
     database = output / "monitor.db"
-    command = f"cqc-monitor dashboard --database sqlite:///{database}"
+    program = f"{Path(sys.executable).relative_to(ROOT)} -m monitor"
+    command = f"{program} dashboard --database sqlite:///{database}"
     assert result.stdout.rstrip().splitlines()[-2].strip() == command
+    # The closing lines work as typed, from where the demo was run.
+    printed = [line.strip() for line in result.stdout.splitlines() if line.startswith("  ")]
+    for line in printed:
+        if line.startswith(program) and " dashboard " not in line:
+            done = subprocess.run(
+                shlex.split(line), cwd=ROOT, capture_output=True, text=True, timeout=60
+            )
+            assert done.returncode in (0, 1), (line, done.stderr)  # status: 1 needs attention
+            assert done.stdout.strip() and "error" not in done.stderr, (line, done.stderr)
     engine = make_readonly_engine(f"sqlite:///{database}")
     try:
         assert migrate.schema_problem(engine) is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -42,10 +42,15 @@ class MemorySource:
     def provider_location_ids(self, provider_id: str) -> list[str]:
         return self.sim.population.provider_location_ids(provider_id)
 
-    def iter_register(self) -> Iterator[str]:
-        yield from list(self.sim.population.ids())
+    def iter_register(self, on_total: Callable[[int], None] | None = None) -> Iterator[str]:
+        ids = list(self.sim.population.ids())
+        if on_total is not None:
+            on_total(len(ids))
+        yield from ids
 
-    def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]:
+    def iter_changes(
+        self, start: datetime, end: datetime, on_total: Callable[[int], None] | None = None
+    ) -> Iterator[str]:
         yield from self.sim.feed.between(start, end)
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ at the first request, at every send for 24 hours of retries, or in a timer of th
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from monitor.errors import ConfigError
 
 _NUMBERS = (int, float, int | None, float | None)
+_BOOLEANS = (bool, bool | None)
+_QUOTED = re.compile(r"'([^']*)'")
 # C0 and C1 control characters and DEL: no configuration value is multi-line.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # RFC 9110 token: what a header name may be made of.
@@ -35,7 +38,45 @@ class ConfigModel(BaseModel):
         field = cls.model_fields.get(info.field_name or "")
         if isinstance(value, bool) and field is not None and field.annotation in _NUMBERS:
             raise ValueError("must be a number, not true or false")
+        # pydantic reads "yes", "off", 1 as booleans: `all = "yes"` is refused, not guessed.
+        if field is not None and field.annotation in _BOOLEANS and not isinstance(value, bool):
+            raise ValueError("must be true or false (without quotes)")
         return value
+
+
+def did_you_mean(value: object, choices: Any, *, quoted: bool = False) -> str:
+    """`` (did you mean X?)`` when a choice is close to ``value``, else empty."""
+    if not isinstance(value, str):
+        return ""
+    words = [str(choice) for choice in choices]
+    folded = {word.casefold(): word for word in words}
+    close = folded.get(value.casefold()) or next(
+        iter(difflib.get_close_matches(value, words, n=1, cutoff=0.6)), None
+    )
+    if close is None:
+        return ""
+    return f" (did you mean {close!r}?)" if quoted else f" (did you mean {close}?)"
+
+
+def describe(error: Any, fields: Any = None) -> str:
+    """A pydantic error as an operator reads it: the message never quotes a value but an
+    enumerated word, and names the real word closest to a typo.
+
+    ``fields``: the keys the table takes, for an unknown key."""
+    kind, message = error["type"], error["msg"].removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        known = sorted(fields or [])
+        key = str(error["loc"][-1]) if error["loc"] else ""
+        hint = did_you_mean(key, known)
+        listed = f"; it takes {', '.join(known)}" if known and not hint else ""
+        return f"unknown key{hint}{listed}"
+    if kind == "literal_error":
+        expected = str(error.get("ctx", {}).get("expected", ""))
+        value = error.get("input")
+        hint = did_you_mean(value, _QUOTED.findall(expected), quoted=True)
+        shown = f"{value!r} is not " if isinstance(value, str) and len(value) < 40 else "not "
+        return f"{shown}{expected}{hint}"
+    return str(message)
 
 
 def http_url(value: str) -> str:

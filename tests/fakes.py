@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -55,10 +55,14 @@ class FakeCqc:
             raise NotFoundError(f"provider {provider_id} not found", http_status=404)
         return list(self.providers[provider_id])
 
-    def iter_register(self) -> Iterator[str]:
+    def iter_register(self, on_total: Callable[[int], None] | None = None) -> Iterator[str]:
+        if on_total is not None:
+            on_total(len(self.documents))
         yield from self.documents
 
-    def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]:
+    def iter_changes(
+        self, start: datetime, end: datetime, on_total: Callable[[int], None] | None = None
+    ) -> Iterator[str]:
         self.windows.append((start, end))
         yield from self.changed
 

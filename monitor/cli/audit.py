@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from monitor import output
-from monitor.cli.common import FORMAT, Context, pass_context, read
+from monitor.cli.common import DATABASE, FORMAT, Context, pass_context, read
 from monitor.domain.events import EVENT_TYPES
 from monitor.errors import MonitorError
 
@@ -17,14 +17,15 @@ from monitor.errors import MonitorError
 @click.command()
 @click.argument("location_id")
 @FORMAT
+@DATABASE
 @pass_context
-def history(ctx: Context, location_id: str, fmt: str) -> None:
+def history(ctx: Context, location_id: str, fmt: str, database: str | None) -> None:
     """A location's audit trail: snapshots, ratings over time, events, deliveries."""
     from monitor.store import queries
 
-    rows = read(ctx, lambda s: queries.history(s, location_id))
+    rows = read(ctx, lambda s: queries.history(s, location_id), database)
     if not rows:
-        watched = read(ctx, lambda s: queries.watched_since(s, location_id))
+        watched = read(ctx, lambda s: queries.watched_since(s, location_id), database)
         if watched is not None:
             since = watched.date().isoformat()
             raise MonitorError(
@@ -64,18 +65,29 @@ def _flat(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], tuple[str, 
 @click.option("--location", "location_id", metavar="ID")
 @click.option("--type", "event_type", type=click.Choice(EVENT_TYPES))
 @FORMAT
+@DATABASE
 @pass_context
 def changes(
-    ctx: Context, since: str | None, location_id: str | None, event_type: str | None, fmt: str
+    ctx: Context,
+    since: str | None,
+    location_id: str | None,
+    event_type: str | None,
+    fmt: str,
+    database: str | None,
 ) -> None:
-    """Change events, newest first."""
+    """Change events, newest first. ``--format csv`` is the dashboard's Changes CSV: one row
+    per event, UTF-8 with a byte order mark for spreadsheets."""
     from monitor.store import queries
 
     moment = _parse_since(since)
     events = read(
         ctx,
         lambda s: queries.changes(s, since=moment, location_id=location_id, event_type=event_type),
+        database,
     )
+    if fmt == "csv":
+        click.echo(output.changes_csv(events), nl=False)
+        return
     rows = [
         {
             "detected_at": e["detected_at"],
@@ -90,27 +102,7 @@ def changes(
         for e in events
     ]
     columns: tuple[str, ...] = ("detected_at", "severity", "type", "location_id", "summary")
-    if fmt == "csv":
-        rows = [
-            change for row, e in zip(rows, events, strict=True) for change in _per_rating(row, e)
-        ]
-        columns = (*columns, "location", "id", *_RATING_COLUMNS)
     click.echo(output.render(rows, columns, fmt, raw=events))
-
-
-_RATING_COLUMNS = ("question", "service", "old", "new", "direction")
-
-
-def _per_rating(row: dict[str, Any], event: dict[str, Any]) -> list[dict[str, Any]]:
-    """A rating change is one CSV row per changed rating; any other event is one row."""
-    changes = (
-        (event.get("details") or {}).get("changes") or []
-        if event["type"] in ("rating_changed", "provider_rating_changed")
-        else []
-    )
-    if not changes:
-        return [row]
-    return [{**row, **{c: change.get(c) for c in _RATING_COLUMNS}} for change in changes]
 
 
 def _parse_since(text: str | None) -> datetime | None:
@@ -136,13 +128,14 @@ def _parse_since(text: str | None) -> datetime | None:
 @click.command()
 @click.option("--status", type=click.Choice(("pending", "held", "sent", "failed", "dead")))
 @FORMAT
+@DATABASE
 @pass_context
-def alerts(ctx: Context, status: str | None, fmt: str) -> None:
+def alerts(ctx: Context, status: str | None, fmt: str, database: str | None) -> None:
     """Deliveries of alerts to sinks, newest first; `held`: waiting for the sink's digest
     window (`next_attempt_at`)."""
     from monitor.store import queries
 
-    rows = read(ctx, lambda s: queries.alerts(s, status=status))
+    rows = read(ctx, lambda s: queries.alerts(s, status=status), database)
     columns = (
         "id",
         "created_at",

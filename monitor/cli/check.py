@@ -42,6 +42,7 @@ def check(
     what was written stands); the exit status is then 128 + the signal (143, 130). A second
     signal exits at once: the next cycle marks the one left running abandoned.
     """
+    from monitor.services.cycle_report import FAILURES_SHOWN
     from monitor.services.review import CycleAbandoned
 
     app = ctx.app()
@@ -61,6 +62,8 @@ def check(
             click.echo(summary)
             for location_id, reason in report.failures:
                 click.echo(f"  failed: {location_id}: {reason}", err=True)
+            for location_id in report.unknown[:FAILURES_SHOWN]:
+                click.echo(f"  {location_id}: not found at CQC", err=True)
             waiting = app.location_states()["unbaselined"]
             if waiting:
                 click.echo(f"{waiting} watched locations have no baseline yet", err=True)
@@ -70,6 +73,9 @@ def check(
             app.close()
     if signals.first is not None and not delivered:
         raise _interrupted(signals, "the cycle finished; its alerts wait for the next delivery")
+    if locations and report.unknown:
+        # Asked for by name: a mistyped id is the operator's to hear about, not a location gone.
+        raise MonitorError(f"CQC has no location {', '.join(report.unknown)}")
     if report.locations and not report.fetched_ok:
         raise MonitorError("no location could be fetched; the first failures are listed above")
 

@@ -30,6 +30,13 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 FORMAT = click.option(
     "--format", "fmt", type=click.Choice(output.FORMATS), default="table", show_default=True
 )
+DATABASE = click.option(
+    "--database",
+    metavar="URL",
+    default=None,
+    help="Read this database instead of the configured one, e.g. sqlite:///copy.db "
+    "(no configuration file is needed).",
+)
 NO_MIGRATE = click.option(
     "--no-migrate",
     is_flag=True,
@@ -55,6 +62,25 @@ class Context:
             configure_logging(logging.level, logging.format, redact=self.redact)
         return self._settings
 
+    def has_config(self) -> bool:
+        """Whether a configuration file was named, or is where the default looks."""
+        import os
+
+        from monitor.settings.files import resolve_config_path
+
+        named = self.config_path or os.environ.get("MONITOR_CONFIG")
+        return bool(named) or resolve_config_path(None).exists()
+
+    def database_url(self, database: str | None) -> str:
+        """``--database`` when given (no configuration file needed), else the configured one."""
+        if database:
+            from urllib.parse import urlsplit
+
+            password = urlsplit(database).password
+            self.redact = Redactor([password] if password else [])
+            return database
+        return self.settings().database.url
+
     def app(self, **overrides: Any) -> App:
         from monitor.bootstrap import build_app
 
@@ -64,12 +90,13 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
-def read(ctx: Context, query: Callable[[Session], T]) -> T:
-    """Read commands open the database read-only and never migrate it."""
+def read(ctx: Context, query: Callable[[Session], T], database: str | None = None) -> T:
+    """Read commands open the database read-only and never migrate it; ``database``: the
+    ``--database`` URL, read without any configuration file."""
     from monitor.store import migrate
     from monitor.store.engine import make_session_factory
 
-    engine = readonly_engine(ctx.settings().database.url)
+    engine = readonly_engine(ctx.database_url(database))
     try:
         migrate.require_current(engine)
         with make_session_factory(engine)() as session:

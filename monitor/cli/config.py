@@ -38,14 +38,31 @@ def config_check(ctx: Context, resolve: bool) -> None:
     ]
     data["watch"]["file_ids"] = len(settings.watch_file_ids())
     _check_schema(settings.database.url)
+    warnings = _useless(settings)
     if resolve:
-        from monitor.cli.search import resolve_searches  # the API client loads only here
-
-        resolve_searches(ctx.app(), data["watch"]["search"])
+        warnings += _resolve(ctx, settings, data)
     click.echo(f"# {settings.path}: valid")
     click.echo(json.dumps(data, indent=2))
-    for warning in _useless(settings):
+    for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
+
+
+def _resolve(ctx: Context, settings: Settings, data: dict[str, Any]) -> list[str]:
+    """Asks CQC: each search's matches now, and which configured ids it has no location for."""
+    from monitor.cli.search import resolve_searches, unknown_ids  # the API client loads here
+
+    app = ctx.app()
+    try:
+        ids = list(dict.fromkeys((*settings.watch.locations, *settings.watch_file_ids())))
+        missing, unasked = unknown_ids(app, ids)
+        resolve_searches(app, data["watch"]["search"])
+    finally:
+        app.close()
+    data["watch"]["not_found_at_cqc"] = missing
+    warnings = [f"{location_id}: not found at CQC" for location_id in missing]
+    if unasked:
+        warnings.append(f"{unasked} never-checked ids not asked about: the next cycle checks them")
+    return warnings
 
 
 def _useless(settings: Settings) -> list[str]:

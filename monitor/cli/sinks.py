@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from monitor import output
-from monitor.cli.common import FORMAT, NO_MIGRATE, Context, pass_context, read
+from monitor.cli.common import DATABASE, FORMAT, NO_MIGRATE, Context, pass_context, read
 from monitor.cli.sinks_report import COLUMNS as SINK_COLUMNS
 from monitor.cli.sinks_report import enable_message, sink_rows
 from monitor.errors import ConfigError, MonitorError
@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 
 @click.group(invoke_without_command=True)
 @FORMAT
+@DATABASE
 @click.pass_context
-def sinks(click_context: click.Context, fmt: str) -> None:
+def sinks(click_context: click.Context, fmt: str, database: str | None) -> None:
     """Alert sinks: each one's type, state (disabled after a 410 Gone) and deliveries waiting."""
     if click_context.invoked_subcommand is not None:
         return
@@ -29,13 +30,16 @@ def sinks(click_context: click.Context, fmt: str) -> None:
     from monitor.store.status import deliveries_by_sink
 
     ctx = click_context.ensure_object(Context)
-    configured = sink_configs(ctx.settings().sinks)
+    # With --database and no configuration file: the sinks the database knows of.
+    unconfigured = bool(database) and not ctx.has_config()
+    configured = [] if unconfigured else sink_configs(ctx.settings().sinks)
     disabled, counts, held = read(
-        ctx, lambda s: (disabled_sinks(s), deliveries_by_sink(s), held_by_sink(s))
+        ctx, lambda s: (disabled_sinks(s), deliveries_by_sink(s), held_by_sink(s)), database
     )
     for name, waiting in held.items():
         counts.setdefault(name, {})["held"] = waiting.count
-    click.echo(output.render(sink_rows(configured, disabled, counts), SINK_COLUMNS, fmt))
+    others = sorted(counts) if unconfigured else []
+    click.echo(output.render(sink_rows(configured, disabled, counts, others), SINK_COLUMNS, fmt))
 
 
 @sinks.command("test")

@@ -34,12 +34,14 @@ def sink_rows(
     configured: Sequence[SinkConfig],
     disabled: Sequence[DisabledSink],
     deliveries: Mapping[str, Mapping[str, int]],
+    others: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """Configured sinks in configuration order, then any sink no longer configured that is
-    still disabled (``status`` names it until ``sinks enable`` clears it)."""
+    still disabled (``status`` names it until ``sinks enable`` clears it), then ``others``
+    (the sinks a database read without its configuration has deliveries for)."""
     states = {sink.name: sink for sink in disabled}
     configs: dict[str, SinkConfig | None] = {config.name: config for config in configured}
-    configs.update({name: None for name in states if name not in configs})
+    configs.update({name: None for name in (*states, *others) if name not in configs})
     return [
         _row(name, config, states.get(name), deliveries.get(name, {}))
         for name, config in configs.items()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import click
 
-from monitor.cli.common import EXIT_FAILED, Context, iso, pass_context, readonly_engine
+from monitor.cli.common import DATABASE, EXIT_FAILED, Context, iso, pass_context, readonly_engine
 from monitor.cli.status_report import attention, report_lines
 
 
@@ -15,14 +15,15 @@ from monitor.cli.status_report import attention, report_lines
 @click.option(
     "--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True
 )
+@DATABASE
 @pass_context
-def status(ctx: Context, fmt: str) -> None:
+def status(ctx: Context, fmt: str, database: str | None) -> None:
     """What the worker and its data look like now; exit 1 when something needs attention."""
     from monitor.store import migrate
     from monitor.store.engine import make_session_factory
     from monitor.store.status import read_status
 
-    engine = readonly_engine(ctx.settings().database.url)
+    engine = readonly_engine(ctx.database_url(database))
     try:
         migrate.require_current(engine)
         now = datetime.now(UTC)

@@ -24,6 +24,12 @@ def attention(status: dict[str, Any], now: datetime) -> list[str]:
     failing = status["failing"]
     if failing:
         reasons.append(f"{len(failing)} location(s) failing")
+    unknown = status.get("unknown", [])
+    if unknown:
+        reasons.append(
+            f"{len(unknown)} watched id(s) not found at CQC (mistyped? remove them from the "
+            "watchlist)"
+        )
     reasons += search_attention(status.get("failing_searches", []))
     reasons += source_report.attention(status["source_shape"])
     dead = sum(counts["dead"] for counts in status["deliveries"].values())
@@ -33,7 +39,8 @@ def attention(status: dict[str, Any], now: datetime) -> list[str]:
     reasons += _overdue_digests(status.get("held", {}), now)
     cycles = status["cycles"]
     for kind, cycle in cycles.items():
-        if cycle is not None and cycle["status"] == "failed":
+        # A failed spot check told its operator at once (exit 1); it is no standing alarm.
+        if cycle is not None and cycle["status"] == "failed" and kind in STALE_AFTER:
             why = cycle["error"] or "no reason recorded"
             reasons.append(f"the last {kind} cycle failed: {why}")
         expiry = cycle.get("lease_expires_at") if cycle is not None else None
@@ -60,7 +67,8 @@ def _staleness(cycles: dict[str, Any], now: datetime) -> list[str]:
     completed = {
         kind: cycle["last_completed_at"]
         for kind, cycle in cycles.items()
-        if cycle is not None and cycle["last_completed_at"] is not None
+        # A spot check of chosen ids says nothing about the rest of the watchlist.
+        if kind in STALE_AFTER and cycle is not None and cycle["last_completed_at"] is not None
     }
     if not completed:
         return ["no cycle has completed yet"]
@@ -99,6 +107,7 @@ def report_lines(status: dict[str, Any], reasons: list[str]) -> list[str]:
         f"  failing {f['id']} {f['name'] or ''} since {_when(f['since'])}: {f['last_error'] or ''}"
         for f in status["failing"]
     ]
+    lines += [f"  {row['id']}: not found at CQC" for row in status.get("unknown", [])]
     lines += search_lines(status.get("failing_searches", []))
     lines += ["", "deliveries:"]
     waiting = [

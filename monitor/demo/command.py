@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import shlex
+import shutil
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -61,11 +63,16 @@ def demo_command(output: Path | None, size: int, fast: bool, verbose: bool) -> N
     configure_logging("info" if verbose else "error", "console")
     _bypass_proxies_for_loopback()
     pause = 0.0 if fast or not sys.stdout.isatty() else PAUSE_SECONDS
-    run_demo(root, size=size, pause=pause, echo=click.echo)
+    run_demo(root, size=size, pause=pause, echo=click.echo, program=_program())
 
 
 def run_demo(
-    root: Path, *, size: int = 40, pause: float = 0.0, echo: Callable[[str], None] = print
+    root: Path,
+    *,
+    size: int = 40,
+    pause: float = 0.0,
+    echo: Callable[[str], None] = print,
+    program: str = "cqc-monitor",
 ) -> None:
     """Plays the whole story; the database and the alerts land in ``root`` (which must exist)."""
     from monitor.bootstrap import build_app
@@ -99,7 +106,7 @@ def run_demo(
             tell(Stage(sim, app, clock, receiver, folder, echo), pause=pause)
         finally:
             app.close()
-    _conclude(echo, folder, database_url)
+    _conclude(echo, folder, database_url, program)
 
 
 def demo_settings(
@@ -218,16 +225,48 @@ def _introduce(
     echo("       console prints each alert below as it is delivered.")
 
 
-def _conclude(echo: Callable[[str], None], folder: OutputFolder, database_url: str) -> None:
+def _conclude(
+    echo: Callable[[str], None], folder: OutputFolder, database_url: str, program: str
+) -> None:
     files = sorted(p for p in folder.files() if not p.name.startswith(DATABASE_FILE))
     echo("")
     echo(f"Done. {len(files)} files in {folder.root}:")
     for path in files:
         echo(f"  {path.relative_to(folder.root)}")
+    database = shlex.quote(database_url)
     echo("")
+    echo("Read the story with the commands an operator uses (no configuration file needed):")
+    echo(f"  {program} status --database {database}")
+    echo(f"  {program} changes --database {database}")
+    echo(f"  {program} history {HENLEY_ID} --database {database}")
     echo("Browse the whole story (changes, ratings over time, deliveries) in the dashboard:")
-    echo(f"  cqc-monitor dashboard --database {database_url}")
+    echo(f"  {program} dashboard --database {database}")
     echo("and open http://127.0.0.1:9108/ (Ctrl-C stops it).")
+
+
+HENLEY_ID = "1-10000302982"  # the story's downgrade (story.HENLEY, loaded only with the story)
+
+
+def _program() -> str:
+    """The command as it can be typed again from here: ``cqc-monitor`` when that is on the
+    PATH, else the path it was run by (``.venv/bin/cqc-monitor`` from the checkout), or the
+    interpreter with ``-m monitor``."""
+    script = Path(sys.argv[0])
+    if script.name == "cqc-monitor":
+        found = shutil.which("cqc-monitor")
+        if found and Path(found).resolve() == script.resolve():
+            return "cqc-monitor"
+        return shlex.quote(_from_here(script))
+    return f"{shlex.quote(_from_here(Path(sys.executable)))} -m monitor"
+
+
+def _from_here(path: Path) -> str:
+    """``path`` relative to the working folder when it is inside it."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
 
 
 def _output_root(option: Path | None) -> Path:

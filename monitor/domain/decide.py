@@ -15,7 +15,7 @@ from monitor.domain.first_sight import as_of
 from monitor.domain.snapshot import Snapshot
 from monitor.domain.status import location_removed, monitor_failing, monitor_recovered
 
-Outcome = Literal["baseline", "changed", "unchanged", "error", "gone"]
+Outcome = Literal["baseline", "changed", "unchanged", "error", "gone", "unknown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,11 +148,17 @@ def _recovery(state: LocationState, current: Snapshot, detected_at: str) -> list
 
 
 def _gone(state: LocationState, observation: Observation, detected_at: str) -> Decision:
+    if state.last_hash is None and state.status != "gone":
+        # Never fetched successfully: CQC has no such location (a typo, say). It was never
+        # there to be removed; it is unknown until CQC answers for it.
+        unknown = replace(
+            state, status="unknown", consecutive_failures=0, failing_since=None, last_error=None
+        )
+        return Decision("unknown", unknown)
     gone = replace(
         state, status="gone", consecutive_failures=0, failing_since=None, last_error=None
     )
-    # Only a location we have seen can be "removed"; an id that never existed is just gone.
-    if state.status == "gone" or state.last_hash is None:
+    if state.status == "gone":
         return Decision("gone", gone)
     event = location_removed(
         state.ref(),

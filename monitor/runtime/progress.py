@@ -39,6 +39,9 @@ class LoggedProgress:
         if self.gauge is not None:
             self.gauge.cycle_progress(kind, 0, total)
 
+    def expect(self, total: int) -> None:
+        self.total = max(total, self.total or 0)
+
     def advanced(self, done: int, errors: int) -> None:
         if self.total is not None and done > self.total:
             self.total = done  # the register grew, or a search brought leavers to fetch too

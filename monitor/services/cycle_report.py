@@ -35,6 +35,8 @@ class CycleReport:
     events_total: int = 0  # written for the cycle by every process that ran it
     # The first few locations that failed this cycle, (id, reason), for the summary.
     failures: list[tuple[str, str]] = field(default_factory=list)
+    # Ids CQC answered 404 for that were never fetched successfully: unknown, not gone.
+    unknown: list[str] = field(default_factory=list)
     duration_seconds: float = 0.0
     feed_window: tuple[datetime, datetime] | None = None
 
@@ -46,6 +48,8 @@ class CycleReport:
         self.locations += 1
         outcome = decision.outcome
         setattr(self, _COUNTERS[outcome], getattr(self, _COUNTERS[outcome]) + 1)
+        if outcome == "unknown":
+            self.unknown.append(decision.state.id)
 
     def adopt(self, totals: Mapping[str, int]) -> None:
         """Take the whole cycle's figures as stored: a cycle taken over was partly written
@@ -85,6 +89,7 @@ class CycleReport:
             f"in {self.duration_seconds:.1f}s"
             + (f", {self.new_in_watchlist} new in watchlist" if self.new_in_watchlist else "")
             + (f" ({self.page_errors} website pages unreadable)" if self.page_errors else "")
+            + (f", {len(self.unknown)} not found at CQC" if self.unknown else "")
             + (
                 f"; {_searches(self.search_errors)} could not be resolved"
                 if self.search_errors
@@ -103,6 +108,9 @@ _COUNTERS = {
     "unchanged": "unchanged",
     "error": "errors",
     "gone": "gone",
+    # The cycle row keeps no column of its own for them: a check of an id CQC does not
+    # have failed, and the summary names how many.
+    "unknown": "errors",
 }
 
 

@@ -8,7 +8,7 @@ an id the API listed for a search) and that matches nothing leaves no trace at a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -169,12 +169,19 @@ class SearchOutcome:
     events: list[tuple[str, Event]] = field(default_factory=list)  # (search, its event)
 
 
+def _ignore(_count: int) -> None:
+    pass
+
+
 class Plan:
     """What a cycle does for saved searches; this base does nothing (no searches, or a
     ``check --location`` run, which judges no memberships)."""
 
     def __init__(self, judge: SearchJudge | None = None) -> None:
         self.judge = judge or SearchJudge((), {}, watched=None)
+        # Told how many more targets a search's listing brings, once its first page says
+        # how many it lists: the cycle's progress total.
+        self.expect_more: Callable[[int], None] = _ignore
 
     def tap(self, changed: Iterator[str]) -> Iterator[str]:
         return changed

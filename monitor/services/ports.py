@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -25,9 +25,13 @@ class LocationSource(Protocol):
 
     def provider_location_ids(self, provider_id: str) -> list[str]: ...
 
-    def iter_register(self) -> Iterator[str]: ...
+    def iter_register(self, on_total: Callable[[int], None] | None = None) -> Iterator[str]:
+        """``on_total``: told the listing's own ``total`` once its first page is read."""
+        ...
 
-    def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]: ...
+    def iter_changes(
+        self, start: datetime, end: datetime, on_total: Callable[[int], None] | None = None
+    ) -> Iterator[str]: ...
 
     def close(self) -> None:
         """Release connections; the application calls it once, when it closes."""

@@ -13,6 +13,10 @@ class Progress(Protocol):
     def started(self, kind: str, total: int | None) -> None:
         """``total``: how many locations the cycle will fetch, or None when it cannot know."""
 
+    def expect(self, total: int) -> None:
+        """The cycle now expects ``total`` locations in all: a listing's first page said how
+        many it lists, or more candidates joined. It only grows."""
+
     def advanced(self, done: int, errors: int) -> None:
         """After a batch: locations done so far in this cycle, and how many of them failed."""
 
@@ -21,6 +25,9 @@ class Progress(Protocol):
 
 class NoProgress:
     def started(self, kind: str, total: int | None) -> None:
+        pass
+
+    def expect(self, total: int) -> None:
         pass
 
     def advanced(self, done: int, errors: int) -> None:

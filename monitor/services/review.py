@@ -61,6 +61,9 @@ class CycleAbandoned(MonitorError):
 
 
 CycleKind = Literal["incremental", "full"]
+# A cycle over chosen ids only (``check --location``): recorded as its own kind, so it never
+# passes for the poll or the full review that the staleness alarms wait for.
+SPOT = "spot"
 FEED = "changes/location"
 
 
@@ -146,7 +149,7 @@ class ReviewService:
         with self.sessions.begin() as session:
             lease = cycles.start(
                 session,
-                kind,
+                kind if only is None else SPOT,
                 trigger,
                 slot_key,
                 self.owner,
@@ -209,15 +212,16 @@ class ReviewService:
     ) -> CycleReport:
         """Run a cycle under its lease to its end; every write is fenced by the lease."""
         clock_start = time.monotonic()
-        report = CycleReport(cycle_id=lease.cycle_id, kind=kind)
-        bound = log.bind(cycle_id=lease.cycle_id, kind=kind)
+        recorded = kind if only is None else SPOT
+        report = CycleReport(cycle_id=lease.cycle_id, kind=recorded)
+        bound = log.bind(cycle_id=lease.cycle_id, kind=recorded)
         try:
             with LeaseKeeper(self.sessions, lease, self.options.cycle_lease) as keeper:
                 self._watch_shapes(kind, only)
                 targets = make_targets(report)
                 with self.sessions.begin() as session:
                     cycles.record_window(session, lease, report.feed_window)
-                self.progress.started(kind, self._total)
+                self.progress.started(recorded, self._total)
                 if self.texts is not None:
                     self.texts.reader.start_cycle()
                 with process_pacing().paced():
@@ -350,16 +354,38 @@ class ReviewService:
             log.info("watchlist_unbaselined", count=len(unbaselined), kind=kind)
         if self.searches is not None:
             self._plan = self.searches.plan(kind, watched, started)
+        self._plan.expect_more = self._expect_more
         if kind == "full":
-            # The whole register streams page by page: its size is not known up front.
+            # The whole register streams page by page: its first page says how big it is.
             self._total = None if self.watch.everything else len(watched)
-            return self._plan.targets(full_review_targets(self.watch, self.api, watched))
+            base = full_review_targets(self.watch, self.api, watched, on_total=self._expect)
+            return self._counted(self._plan.targets(base))
         assert watermark is not None
         report.feed_window = (watermark, started)
+        # Known now: the watched ids to fetch again; the feed's candidates join as it is read.
+        wanted = set(watched)
+        again = [i for i in retry if self.watch.everything or i in wanted]
+        self._total = len(set(again) | set(unbaselined))
         changed = self.api.iter_changes(watermark - self.options.feed_overlap, started)
         changed = self._plan.tap(changed)
         targets = incremental_targets(self.watch, changed, watched, retry, unbaselined)
-        return self._plan.targets(targets)
+        return self._counted(self._plan.targets(targets))
+
+    def _expect(self, total: int) -> None:
+        """The cycle now expects ``total`` locations in all (a total only grows)."""
+        if self._total is None or total > self._total:
+            self._total = total
+            self.progress.expect(total)
+
+    def _expect_more(self, count: int) -> None:
+        self._expect((self._total or 0) + count)
+
+    def _counted(self, targets: Iterator[str]) -> Iterator[str]:
+        """The targets, the total never below how many have joined."""
+        for joined, location_id in enumerate(targets, start=1):
+            if self._total is not None and joined > self._total:
+                self._expect(joined)
+            yield location_id
 
     def _watched_providers(self) -> list[str]:
         """The providers whose own ratings are watched (all of ``[watch] providers``)."""

@@ -9,7 +9,7 @@ document decides, so the monthly review and the daily poll can never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import chain
 from typing import Protocol
@@ -35,7 +35,11 @@ log = structlog.get_logger(__name__)
 class SearchSource(Protocol):
     """The parts of the CQC API that resolve a saved search."""
 
-    def iter_search(self, filters: Mapping[str, Sequence[str]]) -> Iterator[str]: ...
+    def iter_search(
+        self,
+        filters: Mapping[str, Sequence[str]],
+        on_total: Callable[[int], None] | None = None,
+    ) -> Iterator[str]: ...
 
     def count_search(self, filters: Mapping[str, Sequence[str]]) -> int: ...
 
@@ -186,7 +190,13 @@ class CyclePlan(Plan):
             for provider in search.providers():
                 yield from api.provider_location_ids(provider)
             return
-        yield from api.iter_search(search.api_filters())
+        # A full review's base already counted the search's known members.
+        known = len(self.watch.member_ids([search.name])) if self.full else 0
+
+        def listed(total: int) -> None:
+            self.expect_more(max(0, total - known))
+
+        yield from api.iter_search(search.api_filters(), on_total=listed)
 
 
 def count_matches(api: SearchSource, search: Search) -> int:

@@ -67,12 +67,16 @@ class Watchlist:
 
 
 def full_review_targets(
-    watch: Watchlist, source: LocationSource, watched: Sequence[str]
+    watch: Watchlist,
+    source: LocationSource,
+    watched: Sequence[str],
+    on_total: Callable[[int], None] | None = None,
 ) -> Iterator[str]:
-    """Every watched location (failing ones included; a failing id no longer watched is not)."""
+    """Every watched location (failing ones included; a failing id no longer watched is not).
+    ``on_total``: told the register's size from its first page, when the whole is watched."""
     if watch.everything:
         # Streamed page by page: the register is ~119,000 ids and is never held in memory.
-        yield from source.iter_register()
+        yield from source.iter_register(on_total=on_total)
         return
     yield from watched
 

@@ -27,6 +27,16 @@ def read_config(
     path: str | Path | None = None, environ: dict[str, str] | None = None
 ) -> tuple[Path, dict[str, Any]]:
     """The file's path and its tables, every ``${NAME}`` replaced from the environment."""
+    config_path, data, missing = read_config_collecting(path, environ)
+    raise_config_errors(missing)  # every unset variable at once, before what they would fill
+    return config_path, data
+
+
+def read_config_collecting(
+    path: str | Path | None = None, environ: dict[str, str] | None = None
+) -> tuple[Path, dict[str, Any], list[ConfigError]]:
+    """As ``read_config``, with the unset variables returned (their values left empty), so
+    that validation reports them beside every other problem of the file."""
     env = dict(os.environ if environ is None else environ)
     config_path = resolve_config_path(str(path) if path else None, env)
     try:
@@ -35,8 +45,7 @@ def read_config(
         raise ConfigError("config", f"{config_path} is not valid TOML: {exc}") from None
     missing: list[ConfigError] = []
     data = _expand(raw, env, "", missing)
-    raise_config_errors(missing)  # every unset variable at once, before what they would fill
-    return config_path, data
+    return config_path, data, missing
 
 
 def read_text(path: Path, key: str, encoding: str = "utf-8") -> str:

@@ -19,13 +19,16 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from monitor.config_model import ConfigModel
+from monitor.config_model import ConfigModel, did_you_mean
+from monitor.domain.ratings import NON_RATINGS, SCALE
 from monitor.domain.search import FILTERS, Search
 from monitor.errors import ConfigError
 from monitor.sinks.base import SinkConfig
 
 _YES_NO = {"Y", "N"}
-_CQC_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,31}$")  # as [watch] providers
+# CQC's ids: "1-" and digits (1-10000302982, 1-102642938), or the upper-case organisation
+# codes of NHS bodies (a trust RXQ, its site RXQ02). Nothing else reaches the API.
+CQC_ID = re.compile(r"^(?:1-[0-9]{1,20}|[A-Z][A-Z0-9]{2,9})$")
 
 
 class SearchSettings(ConfigModel):
@@ -58,25 +61,39 @@ class SearchSettings(ConfigModel):
         return Search.of(self.name, self.filters)
 
 
-def unique_names(searches: list[SearchSettings]) -> list[SearchSettings]:
+def duplicate_names(tables: Any, key: str, what: str) -> list[ConfigError]:
+    """Each table of the list ``tables`` whose ``name`` an earlier one has, named by key."""
+    if not isinstance(tables, list):
+        return []
     seen: set[str] = set()
-    for search in searches:
-        if search.name in seen:
-            raise ValueError(f"duplicate search name {search.name!r}")
-        seen.add(search.name)
-    return searches
+    problems = []
+    for index, table in enumerate(tables):
+        name = table.get("name") if isinstance(table, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            problems.append(ConfigError(f"{key}[{index}].name", f"duplicate {what} name {name!r}"))
+        seen.add(name)
+    return problems
 
 
-def check_sink_searches(configs: Sequence[SinkConfig], searches: list[SearchSettings]) -> None:
+def sink_search_problems(
+    sinks: Sequence[tuple[int, SinkConfig]], names: Sequence[str]
+) -> list[ConfigError]:
     """A sink's ``searches`` must name configured searches: a typo would silence it."""
-    names = {search.name for search in searches}
-    for index, config in enumerate(configs):
+    problems = []
+    for index, config in sinks:
         for name in config.searches or ():
             if name not in names:
                 known = ", ".join(sorted(names)) or "none configured"
-                raise ConfigError(
-                    f"sinks[{index}].searches", f"no search named {name!r} (searches: {known})"
+                hint = did_you_mean(name, names)
+                problems.append(
+                    ConfigError(
+                        f"sinks[{index}].searches",
+                        f"no search named {name!r}{hint} (searches: {known})",
+                    )
                 )
+    return problems
 
 
 def _checked_values(key: str, value: Any) -> list[str]:
@@ -88,13 +105,24 @@ def _checked_values(key: str, value: Any) -> list[str]:
         if not isinstance(item, str) or not item.strip():
             raise ValueError(f"{key} takes text or a list of text, got {item!r:.40}")
         checked.append(" ".join(item.split()))
-    if key == "providerId" and not all(_CQC_ID.match(item) for item in checked):
+    if key == "providerId" and not all(CQC_ID.match(item) for item in checked):
         raise ValueError("providerId takes CQC provider ids such as 1-102642938")
+    if key == "overallRating":
+        checked = [_rating(item) for item in checked]
     if key == "careHome":
         checked = [item.upper() for item in checked]
         if not set(checked) <= _YES_NO:
             raise ValueError('careHome is "Y" or "N"')
     return list(dict.fromkeys(checked))
+
+
+def _rating(value: str) -> str:
+    words = {word.casefold(): word for word in (*SCALE, *NON_RATINGS)}
+    if value.casefold() in words:
+        return words[value.casefold()]
+    hint = did_you_mean(value, words.values())
+    listed = "" if hint else f"; ratings: {', '.join(words.values())}"
+    raise ValueError(f"overallRating {value!r:.40} is not a CQC rating{hint}{listed}")
 
 
 def _unknown_keys(unknown: list[str]) -> str:

@@ -14,10 +14,10 @@ from monitor.config_model import ConfigModel, header_value, http_url
 from monitor.cron import check_expression
 from monitor.errors import CronError
 from monitor.net.deadline import twice_the_timeout
-from monitor.settings.searches import SearchSettings, unique_names
+from monitor.settings.searches import CQC_ID, SearchSettings
 from monitor.store.engine import check_database_url
 
-LOCATION_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]*$")
+LOCATION_ID = CQC_ID
 _MAX_ID_LENGTH = 32  # the width of the id columns
 # Every number has an upper bound: past these, timers, timedelta and SQLite integers
 # overflow at run time. The bounds are far beyond any useful setting.
@@ -32,7 +32,10 @@ class _Section(ConfigModel):
 
 
 class DatabaseSettings(_Section):
-    url: str = Field(default="sqlite:///data/monitor.db", validate_default=True)
+    # The default is not checked while loading: a container with a read-only root and its
+    # database elsewhere (MONITOR_DATABASE_URL) must never need this path. Opening it says
+    # what is wrong with it, if it is ever used.
+    url: str = "sqlite:///data/monitor.db"
 
     @field_validator("url")
     @classmethod
@@ -118,11 +121,6 @@ class WatchSettings(_Section):
     @classmethod
     def _ids(cls, values: list[str]) -> list[str]:
         return list(dict.fromkeys(checked_cqc_id(value) for value in values))
-
-    @field_validator("search")
-    @classmethod
-    def _unique(cls, searches: list[SearchSettings]) -> list[SearchSettings]:
-        return unique_names(searches)
 
 
 class ScheduleSettings(_Section):
@@ -241,5 +239,8 @@ class RetentionSettings(_Section):
 def checked_cqc_id(value: str) -> str:
     """``value`` when it has the shape of a CQC location or provider id, else ValueError."""
     if len(value) > _MAX_ID_LENGTH or not LOCATION_ID.match(value):
-        raise ValueError(f"{value[:40]!r} is not a CQC id such as 1-10000302982")
+        raise ValueError(
+            f"{value[:40]!r} is not a CQC id: 1- and digits (1-10000302982) or an NHS code "
+            "in capitals (RXQ, RXQ02)"
+        )
     return value

@@ -9,9 +9,9 @@ from typing import Any, Literal, Protocol
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from monitor.config_model import ConfigModel
+from monitor.config_model import ConfigModel, did_you_mean
 from monitor.cron import cadence, check_expression
-from monitor.domain.events import Event, severity_rank
+from monitor.domain.events import EVENT_TYPES, Event, severity_rank
 from monitor.errors import CronError
 from monitor.net.deadline import twice_the_timeout
 
@@ -41,6 +41,17 @@ class SinkConfig(ConfigModel):
     @classmethod
     def _deadline(cls, data: Any) -> Any:
         return twice_the_timeout(data, cls.model_fields["timeout_seconds"].default)
+
+    @field_validator("events")
+    @classmethod
+    def _event_types(cls, values: list[str] | None) -> list[str] | None:
+        """A mistyped type would silence the sink for good: only real event types."""
+        for value in values or []:
+            if value not in EVENT_TYPES:
+                hint = did_you_mean(value, EVENT_TYPES)
+                known = "" if hint else f"; event types: {', '.join(EVENT_TYPES)}"
+                raise ValueError(f"unknown event type {value!r}{hint}{known}")
+        return values
 
     @field_validator("digest")
     @classmethod

@@ -24,8 +24,10 @@ def digest_title(cadence: str | None) -> str:
 
 
 def digest_subject(digest: Digest, cadence: str | None) -> str:
-    """``[CQC] Weekly digest: 12 changes at 9 locations (3 warnings)``."""
-    prefix = "[TEST] [CQC]" if any(event.test for event in digest.events) else "[CQC]"
+    """``[CQC] WARNING Weekly digest: 12 changes at 9 locations (3 warnings)``: led by the
+    worst event's severity, as every alert's subject is."""
+    tag = "[TEST] [CQC]" if any(event.test for event in digest.events) else "[CQC]"
+    prefix = f"{tag} {text.worst_severity(digest.events)}"
     subject = f"{prefix} {digest_title(cadence)}: {counts(digest.events)}"
     return " ".join(subject.split())  # a line break from the data would inject a header
 

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 
+from monitor.config_model import describe, did_you_mean
 from monitor.domain.events import Event, LocationRef, event_id
 from monitor.domain.snapshot import LOCATION_PAGE, REPORT_PAGE
 from monitor.errors import ConfigError
@@ -31,16 +32,35 @@ def parse_sink_config(section: Mapping[str, Any]) -> SinkConfig:
     Raises ConfigError naming the offending key; the message never quotes the value,
     which may be a secret.
     """
+    config, problems = checked_sink_config(section)
+    if config is None:
+        first, others = problems[0], problems[1:]
+        where = f"sink {section.get('name')!r}: " if section.get("name") else ""
+        also = "".join(f"; also {other.key}: {other.message}" for other in others)
+        raise ConfigError(first.key or "sinks", where + first.message + also)
+    return config
+
+
+def checked_sink_config(
+    section: Mapping[str, Any],
+) -> tuple[SinkConfig | None, list[ConfigError]]:
+    """One ``[[sinks]]`` table validated by its type, or every problem it has, each named
+    by its key within the table (``events``, ``type``)."""
     kind = section.get("type")
     sink_type = SINK_TYPES.get(kind) if isinstance(kind, str) else None
     if sink_type is None:
         known = ", ".join(SINK_TYPES)
-        raise ConfigError("type", f"unknown sink type {kind!r}; expected one of {known}")
+        hint = did_you_mean(kind, SINK_TYPES)
+        return None, [ConfigError("type", f"unknown sink type {kind!r}{hint}; expected {known}")]
     config_class = cast(type[SinkConfig], sink_type.Config)
     try:
-        return config_class.model_validate(dict(section))
+        return config_class.model_validate(dict(section)), []
     except ValidationError as exc:
-        raise _config_error(exc, section) from None  # the pydantic text quotes input values
+        # The pydantic text quotes input values, which may be secrets: described instead.
+        fields = list(config_class.model_fields)
+        return None, [
+            ConfigError(_key(error["loc"]), describe(error, fields)) for error in exc.errors()
+        ]
 
 
 def build_sink(section: Mapping[str, Any]) -> Sink:
@@ -50,16 +70,6 @@ def build_sink(section: Mapping[str, Any]) -> Sink:
 def make_sink(config: SinkConfig) -> Sink:
     """A sink from an already validated config."""
     return cast(Sink, SINK_TYPES[config.type](config))
-
-
-def _config_error(exc: ValidationError, section: Mapping[str, Any]) -> ConfigError:
-    problems = [
-        (_key(error["loc"]), error["msg"].removeprefix("Value error, ")) for error in exc.errors()
-    ]
-    (key, first), others = problems[0], problems[1:]
-    where = f"sink {section.get('name')!r}: " if section.get("name") else ""
-    also = "".join(f"; also {other}: {msg}" for other, msg in others)
-    return ConfigError(key or "sinks", where + first + also)
 
 
 def _key(loc: tuple[int | str, ...]) -> str:

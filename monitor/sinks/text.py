@@ -115,9 +115,17 @@ _HEADLINES = {
 }
 
 
+def worst_severity(events: Sequence[Event]) -> str:
+    """``CRITICAL``, ``WARNING`` or ``INFO``: the worst severity of the events, as a subject
+    line leads with it (an inbox rule or a glance sorts by it)."""
+    return max((event.severity for event in events), key=severity_rank, default="info").upper()
+
+
 def subject(events: Sequence[Event]) -> str:
-    """``[CQC] Henley House: Overall Good → Requires improvement`` or ``[CQC] 5 changes ...``."""
-    prefix = "[TEST] [CQC]" if any(event.test for event in events) else "[CQC]"
+    """``[CQC] CRITICAL Henley House: Overall Good → Inadequate`` or
+    ``[CQC] WARNING 5 changes ...``: led by the worst event's severity."""
+    tag = "[TEST] [CQC]" if any(event.test for event in events) else "[CQC]"
+    prefix = f"{tag} {worst_severity(events)}"
     if len(events) == 1:
         text = f"{prefix} {events[0].subject.name}: {headline(events[0])}"
     else:

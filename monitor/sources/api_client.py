@@ -192,15 +192,21 @@ class CqcApiClient:
             raise MalformedResponseError(f"provider {provider_id}: locationIds is not a list")
         return list(ids)
 
-    def iter_register(self) -> Iterator[str]:
+    def iter_register(self, on_total: Callable[[int], None] | None = None) -> Iterator[str]:
         """Every location id on the register, fetched page by page as the caller iterates."""
-        yield from self._iter_ids(self._url("locations"), {}, "locations", _register_id)
+        url = self._url("locations")
+        yield from self._iter_ids(url, {}, "locations", _register_id, on_total)
 
-    def iter_search(self, filters: Mapping[str, Sequence[str]]) -> Iterator[str]:
+    def iter_search(
+        self,
+        filters: Mapping[str, Sequence[str]],
+        on_total: Callable[[int], None] | None = None,
+    ) -> Iterator[str]:
         """Ids of the locations ``GET /locations`` lists for these filters, page by page as
         the caller iterates. A filter's several values are sent as a repeated parameter,
         which the API reads as "any of" (one query per search, however many values)."""
-        yield from self._iter_ids(self._url("locations"), filters, "locations", _register_id)
+        url = self._url("locations")
+        yield from self._iter_ids(url, filters, "locations", _register_id, on_total)
 
     def count_search(self, filters: Mapping[str, Sequence[str]]) -> int:
         """How many locations match these filters now: the ``total`` of a one-item page."""
@@ -210,29 +216,44 @@ class CqcApiClient:
             raise MalformedResponseError(f"location list without a total: {str(data)[:200]}")
         return total
 
-    def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]:
-        """Ids of locations changed in ``[start, end)``, each once, page by page."""
-        yield from self._changes("location", start, end)
+    def iter_changes(
+        self, start: datetime, end: datetime, on_total: Callable[[int], None] | None = None
+    ) -> Iterator[str]:
+        """Ids of locations changed in ``[start, end)``, each once, page by page; ``on_total``
+        hears how many records the feed's first page announces."""
+        yield from self._changes("location", start, end, on_total)
 
     def iter_provider_changes(self, start: datetime, end: datetime) -> Iterator[str]:
         """Ids of providers changed in ``[start, end)`` (``/changes/provider``), each once."""
         yield from self._changes("provider", start, end)
 
-    def _changes(self, organisation: str, start: datetime, end: datetime) -> Iterator[str]:
+    def _changes(
+        self,
+        organisation: str,
+        start: datetime,
+        end: datetime,
+        on_total: Callable[[int], None] | None = None,
+    ) -> Iterator[str]:
         window = {"startTimestamp": format_timestamp(start), "endTimestamp": format_timestamp(end)}
         if window["startTimestamp"] >= window["endTimestamp"]:
             return
         seen: set[str] = set()
         url = self._url("changes", organisation)
-        for location_id in self._iter_ids(url, window, "changes", _change_id):
+        for location_id in self._iter_ids(url, window, "changes", _change_id, on_total):
             if location_id not in seen:
                 seen.add(location_id)
                 yield location_id
 
     def _iter_ids(
-        self, url: str, params: Params, items_key: str, id_of: Callable[[Any], str]
+        self,
+        url: str,
+        params: Params,
+        items_key: str,
+        id_of: Callable[[Any], str],
+        on_total: Callable[[int], None] | None = None,
     ) -> Iterator[str]:
-        """Ids page by page; a listing that will not end raises (see :mod:`.paging`)."""
+        """Ids page by page; a listing that will not end raises (see :mod:`.paging`).
+        ``on_total`` is told the first page's ``total``, when it has one."""
         walk = PageWalk(url, self._per_page, self._max_pages)
         page = 1
         while True:
@@ -243,6 +264,9 @@ class CqcApiClient:
                 raise MalformedResponseError(f"page {page} of {url}: {items_key} is not a list")
             ids = [id_of(item) for item in items]
             walk.admit(page, data, ids)
+            total = data.get("total")
+            if page == 1 and on_total is not None and isinstance(total, int) and total >= 0:
+                on_total(total)
             yield from ids
             if not ids or not walk.has_next(page, data):
                 return

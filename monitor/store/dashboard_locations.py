@@ -201,7 +201,7 @@ def _snapshots(session: Session, location_id: str) -> list[StoredSnapshot]:
 def _failures(session: Session, location_id: str, limit: int) -> list[FailedFetch]:
     rows = session.execute(
         select(Fetch.fetched_at, Fetch.source, Fetch.outcome, Fetch.http_status, Fetch.error)
-        .where(Fetch.location_id == location_id, Fetch.outcome.in_(("error", "gone")))
+        .where(Fetch.location_id == location_id, Fetch.outcome.in_(("error", "gone", "unknown")))
         .order_by(Fetch.fetched_at.desc())
         .limit(limit)
     )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from monitor.domain.ratings import NON_RATINGS, SCALE
 from monitor.store.report_texts import serious_findings_events
 from monitor.store.runstate import location_states
+from monitor.store.status import CYCLE_KINDS
 from monitor.store.tables import Cycle, Delivery, EventRecord, Location
 
 T = TypeVar("T")
@@ -140,9 +141,10 @@ def backlog(session: Session) -> list[Backlog]:
 
 
 def _last_success(session: Session) -> dict[str, datetime]:
+    """Freshness: cycles over the whole watchlist only, never a spot check of chosen ids."""
     rows = session.execute(
         select(Cycle.kind, func.max(Cycle.finished_at))
-        .where(Cycle.status == "completed")
+        .where(Cycle.status == "completed", Cycle.kind.in_(CYCLE_KINDS))
         .group_by(Cycle.kind)
     )
     return {kind: moment for kind, moment in rows if moment is not None}

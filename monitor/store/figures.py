@@ -26,7 +26,9 @@ from monitor.store.tables import Cycle, JobState
 class Figures:
     deliveries_pending: int
     deliveries_dead: int
-    last_success: dict[str, datetime]  # newest completed cycle's finish, by kind
+    # Newest completed cycle's finish, by kind: cycles over the whole watchlist only, never a
+    # spot check of chosen ids, since the staleness alerts read it.
+    last_success: dict[str, datetime]
     locations: dict[str, int] = field(default_factory=dict)  # by runstate.LOCATION_STATES
     next_runs: dict[str, datetime] = field(default_factory=dict)  # by scheduled job
     deliveries: dict[str, dict[str, int]] = field(default_factory=dict)  # sink -> state -> n
@@ -48,7 +50,7 @@ def read_figures(session: Session, sinks: Collection[str] = ()) -> Figures:
     held = held_by_sink(session)
     finished = session.execute(
         select(Cycle.kind, func.max(Cycle.finished_at))
-        .where(Cycle.status == "completed")
+        .where(Cycle.status == "completed", Cycle.kind.in_(CYCLE_KINDS))
         .group_by(Cycle.kind)
     )
     return Figures(
@@ -77,7 +79,11 @@ def expired_leases(session: Session) -> dict[str, int]:
     replica died, froze or lost the database, and no other replica has taken them over."""
     rows = session.execute(
         select(Cycle.kind, func.count())
-        .where(Cycle.status == "running", Cycle.lease_expires_at < database_now(session))
+        .where(
+            Cycle.status == "running",
+            Cycle.kind.in_(CYCLE_KINDS),
+            Cycle.lease_expires_at < database_now(session),
+        )
         .group_by(Cycle.kind)
     )
     return dict.fromkeys(CYCLE_KINDS, 0) | {kind: count for kind, count in rows}

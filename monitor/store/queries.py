@@ -84,6 +84,19 @@ def locations_of_providers(session: Session, providers: Sequence[str]) -> list[s
     return list(session.scalars(query.order_by(Location.id)))
 
 
+def baselined(session: Session, ids: Sequence[str]) -> set[str]:
+    """Those of ``ids`` CQC has answered for at least once (a baseline is stored)."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        found |= set(
+            session.scalars(
+                select(Location.id).where(Location.id.in_(chunk), Location.last_hash.is_not(None))
+            )
+        )
+    return found
+
+
 def location(session: Session, location_id: str) -> Location | None:
     return session.get(Location, location_id)
 
@@ -193,7 +206,7 @@ def _deliveries(session: Session, location_id: str) -> list[dict[str, Any]]:
 def _failures(session: Session, location_id: str) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Fetch)
-        .where(Fetch.location_id == location_id, Fetch.outcome.in_(("error", "gone")))
+        .where(Fetch.location_id == location_id, Fetch.outcome.in_(("error", "gone", "unknown")))
         .order_by(Fetch.fetched_at, Fetch.id)
     ).scalars()
     return [
@@ -239,37 +252,6 @@ def _report_texts(session: Session, location_id: str) -> list[dict[str, Any]]:
         }
         for row in location_texts(session, location_id)
     ]
-
-
-# The columns ``changes --format csv`` adds for an event's findings (SPEC §5.3): empty for an
-# event without findings, as for one whose report text is not read yet.
-FINDINGS_COLUMNS = (
-    "breaches",
-    "special_measures",
-    "enforcement",
-    "regulations",
-    "findings_source",
-)
-
-
-def event_findings(event: dict[str, Any]) -> Any:
-    """An event's ``details.findings`` (None for an event without them)."""
-    details = event.get("details")
-    return details.get("findings") if isinstance(details, dict) else None
-
-
-def findings_cells(found: Any) -> dict[str, Any]:
-    """Findings (an event's ``details.findings``, a history row's ``findings``) as flat cells
-    for a spreadsheet, lists joined with "; "; empty cells for none."""
-    if not isinstance(found, dict):
-        return dict.fromkeys(FINDINGS_COLUMNS)
-    return {
-        "breaches": found.get("breaches"),
-        "special_measures": found.get("special_measures"),
-        "enforcement": "; ".join(found.get("enforcement") or ()) or None,
-        "regulations": "; ".join(found.get("regulations") or ()) or None,
-        "findings_source": found.get("source"),
-    }
 
 
 def _iso(value: datetime | None) -> str | None:

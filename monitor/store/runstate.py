@@ -230,13 +230,15 @@ def owner_alive(owner: str) -> bool:
 
 # What a tracked location is now, in the order that decides it: gone (404), failing (its last
 # fetch failed), unbaselined (never fetched successfully: the next cycle fetches it), active.
-LOCATION_STATES = ("active", "unbaselined", "failing", "gone")
+# unknown: never fetched successfully, and CQC answers 404 (a mistyped id, say).
+LOCATION_STATES = ("active", "unbaselined", "failing", "gone", "unknown")
 
 
 def location_state() -> Any:
     """The state of a ``locations`` row as a SQL expression, in LOCATION_STATES' terms."""
     return case(
         (Location.status == "gone", "gone"),
+        (Location.status == "unknown", "unknown"),
         (Location.consecutive_failures > 0, "failing"),
         (Location.last_hash.is_(None), "unbaselined"),
         else_="active",

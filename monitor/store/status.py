@@ -22,7 +22,10 @@ from monitor.store.tables import Cycle, Delivery, JobState, Lease, Location, Sav
 # The change feed's watermark row (the review service's FEED; not imported: store never
 # imports services).
 FEED_WATERMARK = "changes/location"
+# The cycles over the whole watchlist: only these say how fresh the data is.
 CYCLE_KINDS = ("incremental", "full")
+# A check of chosen ids only (``check --location``): shown, never counted for freshness.
+SPOT_KIND = "spot"
 _CYCLE_COUNTS = COUNTED
 DELIVERY_STATES = ("pending", "failed", "dead")
 
@@ -30,12 +33,13 @@ DELIVERY_STATES = ("pending", "failed", "dead")
 def read_status(session: Session, now: datetime) -> dict[str, Any]:
     return {
         "schedules": schedules(session),
-        "cycles": {kind: last_cycle(session, kind) for kind in CYCLE_KINDS},
+        "cycles": {kind: last_cycle(session, kind) for kind in (*CYCLE_KINDS, SPOT_KIND)},
         "feed_watermark": get_watermark(session, FEED_WATERMARK),
         "locations": location_states(session),
         # Providers watched for their own ratings ([watch] providers), by the same states.
         "providers": location_states(session, kind="provider"),
         "failing": failing_locations(session),
+        "unknown": unknown_locations(session),
         "failing_searches": failing_searches(session),
         "deliveries": deliveries_by_sink(session),
         # Per sink: deliveries held for its digest, and the earliest window one waits for.
@@ -112,6 +116,19 @@ def failing_locations(session: Session) -> list[dict[str, Any]]:
             "failures": row.consecutive_failures,
             "last_error": row.last_error,
         }
+        for row in rows
+    ]
+
+
+def unknown_locations(session: Session) -> list[dict[str, Any]]:
+    """Ids CQC answers 404 for and never answered for: a mistyped watchlist entry, say."""
+    rows = session.execute(
+        select(Location.id, Location.first_seen_at, Location.last_checked_at)
+        .where(Location.status == "unknown")
+        .order_by(Location.id)
+    )
+    return [
+        {"id": row.id, "since": row.first_seen_at, "checked_at": row.last_checked_at}
         for row in rows
     ]
 

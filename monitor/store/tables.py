@@ -77,7 +77,7 @@ class Location(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(300))
     provider_id: Mapped[str | None] = mapped_column(String(32), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | gone
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | gone | unknown
     # location, or provider: a provider watched for its own ratings (an NHS trust's), whose
     # snapshots, fetches and events hang off this row like a location's.
     kind: Mapped[str] = mapped_column(String(16), default="location", server_default="location")
@@ -184,7 +184,9 @@ class Fetch(Base):
     location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     source: Mapped[str] = mapped_column(String(8))  # api | web
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    outcome: Mapped[str] = mapped_column(String(16))  # baseline|changed|unchanged|error|gone
+    outcome: Mapped[str] = mapped_column(
+        String(16)
+    )  # baseline|changed|unchanged|error|gone|unknown
     http_status: Mapped[int | None] = mapped_column(Integer)
     duration_ms: Mapped[float | None] = mapped_column(Float)
     size: Mapped[int | None] = mapped_column(Integer)

@@ -21,7 +21,6 @@ from monitor.store import dashboard_locations as locations_store
 from monitor.store import dashboard_queries as store
 from monitor.store import report_texts as text_store
 from monitor.store import source_changes
-from monitor.store.queries import FINDINGS_COLUMNS, event_findings, findings_cells
 from monitor.store.runstate import LOCATION_STATES
 from monitor.store.sink_states import disabled_sinks
 from monitor.web import params
@@ -31,17 +30,6 @@ T = TypeVar("T")
 pages = Blueprint("pages", __name__)
 QUEUE_STATES = {"queue": store.WAITING, "dead": ("dead",)}
 _PREVIEW = 10  # deliveries of each kind per sink on the Deliveries page
-CSV_COLUMNS = (
-    "detected_at",
-    "severity",
-    "type",
-    "location_id",
-    "location",
-    "provider_id",
-    "summary",
-    "id",
-    *FINDINGS_COLUMNS,  # what a report found (blank for other events)
-)
 
 
 def _read(query: Callable[[Session], T]) -> T:
@@ -106,21 +94,8 @@ def _shown_changes() -> list[store.ChangeRow]:
 
 @pages.get("/changes.csv")
 def changes_csv() -> Response:
-    rows = [
-        {
-            "detected_at": row.payload.get("detected_at"),
-            "severity": row.severity,
-            "type": row.type,
-            "location_id": row.location_id,
-            "location": row.location_name,
-            "provider_id": row.provider_id,
-            "summary": row.summary,
-            "id": row.id,
-            **findings_cells(event_findings(row.payload)),
-        }
-        for row in _shown_changes()
-    ]
-    body = output.render(rows, CSV_COLUMNS, "csv") + "\n"
+    # The one changes CSV: `changes --format csv` writes the same for the same events.
+    body = output.changes_csv(row.payload for row in _shown_changes())
     return _download(body, "text/csv; charset=utf-8", "cqc-changes.csv")
 
 

@@ -59,7 +59,7 @@ def test_check_delivers_and_alerts_lists_the_deliveries(
     assert "alerts: 3 sent, 0 to retry, 0 dead" in result.stdout
 
     (message,) = smtp.messages
-    assert message["Subject"] == "[CQC] Henley House: Overall Good → Requires improvement"
+    assert message["Subject"] == "[CQC] CRITICAL Henley House: Overall Good → Requires improvement"
     assert len(hook.wait_for(2)) == 2
 
     deliveries = json.loads(cli(config, "alerts", "--format", "json").stdout)
@@ -96,7 +96,7 @@ def test_sinks_test_sends_a_sample_and_reports_the_outcome(
     assert body["data"]["location"]["id"] == "1-TEST0000000"
 
     assert cli(config, "sinks", "test", "mail").returncode == 0
-    assert smtp.messages[0]["Subject"].startswith("[TEST] [CQC] Example Care Home")
+    assert smtp.messages[0]["Subject"].startswith("[TEST] [CQC] CRITICAL Example Care Home")
 
     hook.respond(500)
     failed = cli(config, "sinks", "test", "hook")

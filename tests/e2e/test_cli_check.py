@@ -69,19 +69,14 @@ def test_baseline_then_exactly_the_expected_events(
     table = run_cli(config, "changes", "--type", "registration_changed")
     assert "was deregistered by CQC on 2026-11-25" in table.stdout
     csv_out = run_cli(config, "changes", "--format", "csv").stdout.splitlines()
-    assert (
-        csv_out[0].startswith("detected_at,severity,type,location_id,summary") and len(csv_out) == 4
-    )
+    header = "\ufeffdetected_at,severity,type,location_id,location,provider_id,summary,id"
+    assert csv_out[0].startswith(header) and len(csv_out) == 4  # one row per event
     changes_csv = list(
-        csv.DictReader(io.StringIO(run_cli(config, "changes", "--format", "csv").stdout))
+        csv.DictReader(io.StringIO(run_cli(config, "changes", "--format", "csv").stdout[1:]))
     )
     (safe,) = [row for row in changes_csv if row["type"] == "rating_changed"]
-    assert (safe["question"], safe["old"], safe["new"], safe["direction"]) == (
-        "Safe",
-        "Good",
-        "Requires improvement",
-        "declined",
-    )
+    assert "Safe: Good → Requires improvement" in safe["summary"]
+    assert safe["provider_id"]
     history_out = run_cli(config, "history", docs.HENLEY, "--format", "csv").stdout
     history_csv = list(csv.DictReader(io.StringIO(history_out)))
     assert "ratings" not in history_csv[0]

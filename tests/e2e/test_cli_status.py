@@ -34,7 +34,13 @@ def test_healthy_database_exits_0_with_its_state(
 
     report = json.loads(run_cli(config, "status", "--format", "json").stdout)
     assert report["schema"]["current"] == report["schema"]["head"]
-    assert report["locations"] == {"active": 3, "unbaselined": 0, "failing": 0, "gone": 0}
+    assert report["locations"] == {
+        "active": 3,
+        "unbaselined": 0,
+        "failing": 0,
+        "gone": 0,
+        "unknown": 0,
+    }
     assert report["cycles"]["full"]["status"] == "completed"
     assert report["cycles"]["full"]["counts"]["baselines"] == 3
     assert report["feed_watermark"] is not None

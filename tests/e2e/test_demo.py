@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from email import policy
@@ -18,6 +19,7 @@ from sqlalchemy import text
 
 from monitor.store import migrate
 from monitor.store.engine import make_readonly_engine
+from tests.support.cli import ROOT
 from tests.support.smtp import bodies
 
 pytestmark = pytest.mark.slow
@@ -27,6 +29,7 @@ def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     return subprocess.run(
         [sys.executable, "-m", "monitor.demo", "--fast", *args],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,  # the promise: under a minute
@@ -63,7 +66,7 @@ def test_the_downgrade_arrives_as_an_email_naming_it(
     messages = emails(output)
     subjects = [str(m["Subject"]) for m in messages]
     # The downgrade and the report that brought it read as one alert: two critical changes.
-    downgrade = messages[subjects.index("[CQC] Henley House: 2 changes (2 critical)")]
+    downgrade = messages[subjects.index("[CQC] CRITICAL Henley House: 2 changes (2 critical)")]
     content, markup = bodies(downgrade)
     # The report first, with what its text says under it, then what it changed.
     assert "Findings: 3 breaches of regulation · special measures" in content
@@ -76,9 +79,9 @@ def test_the_downgrade_arrives_as_an_email_naming_it(
     # The board's sink takes critical alerts only: the downgrade and the deregistration.
     board = [s for s, m in zip(subjects, messages, strict=True) if "quality-board" in m["To"]]
     assert board == [
-        "[CQC] Henley House: 2 changes (2 critical)",
-        "[CQC] Lucerne House: deregistered",
-        "[CQC] Halstead and Colne Valley NHS Trust: Overall Good → Requires improvement",
+        "[CQC] CRITICAL Henley House: 2 changes (2 critical)",
+        "[CQC] CRITICAL Lucerne House: deregistered",
+        "[CQC] CRITICAL Halstead and Colne Valley NHS Trust: Overall Good → Requires improvement",
     ]
 
 
@@ -196,7 +199,7 @@ def test_a_care_home_registering_in_the_watched_area_is_announced(
     assert "== location_added" in told
     assert "New care home registered in Suffolk: Orwell View, not yet rated" in told
     subjects = [str(m["Subject"]) for m in emails(output)]
-    assert "[CQC] Orwell View: newly registered, joins suffolk-care-homes" in subjects
+    assert "[CQC] INFO Orwell View: newly registered, joins suffolk-care-homes" in subjects
     (added,) = [w for w in webhooks(output) if w["body"]["type"] == "location_added"]
     details = added["body"]["data"]["details"]
     assert (details["search"], details["reason"], details["ratings"]) == (
@@ -211,8 +214,18 @@ def test_the_database_is_kept_and_the_dashboard_command_printed(
 ) -> None:
     result, output = demo
     database = output / "monitor.db"
-    command = f"cqc-monitor dashboard --database sqlite:///{database}"
+    program = f"{Path(sys.executable).relative_to(ROOT)} -m monitor"
+    command = f"{program} dashboard --database sqlite:///{database}"
     assert result.stdout.rstrip().splitlines()[-2].strip() == command
+    # The closing lines work as typed, from where the demo was run.
+    printed = [line.strip() for line in result.stdout.splitlines() if line.startswith("  ")]
+    for line in printed:
+        if line.startswith(program) and " dashboard " not in line:
+            done = subprocess.run(
+                shlex.split(line), cwd=ROOT, capture_output=True, text=True, timeout=60
+            )
+            assert done.returncode in (0, 1), (line, done.stderr)  # status: 1 needs attention
+            assert done.stdout.strip() and "error" not in done.stderr, (line, done.stderr)
     engine = make_readonly_engine(f"sqlite:///{database}")
     try:
         assert migrate.schema_problem(engine) is None

@@ -98,7 +98,7 @@ def test_weekly_digests_send_critical_at_once_then_the_rest_as_one_message_per_s
     assert checked.returncode == 0, checked.stderr
     assert "alerts: 2 sent, 0 to retry, 0 dead" in checked.stdout  # the critical change only
     (alert,) = smtp.messages
-    assert alert["Subject"] == "[CQC] Lucerne House: deregistered"
+    assert alert["Subject"] == "[CQC] CRITICAL Lucerne House: deregistered"
     (post,) = hook.wait_for(1)
     assert post.json()["type"] == "registration_changed"
     status = cli(config, "status", "--format", "json")
@@ -130,7 +130,7 @@ def test_weekly_digests_send_critical_at_once_then_the_rest_as_one_message_per_s
     assert digest_post.headers["webhook-id"] == payload["data"]["id"]
     assert {e["location"]["name"] for e in payload["data"]["events"]} == set(NAMES)
     digest_mail = smtp.messages[1]
-    assert digest_mail["Subject"] == "[CQC] Weekly digest: 3 changes at 3 locations"
+    assert digest_mail["Subject"] == "[CQC] INFO Weekly digest: 3 changes at 3 locations"
     body = digest_mail.get_body(("plain",)).get_content()
     assert all(name in body for name in NAMES)
 

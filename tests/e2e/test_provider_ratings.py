@@ -11,6 +11,8 @@ from a predecessor is no change, and its unchanged hospitals stay quiet.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 from collections.abc import Iterator
@@ -238,9 +240,10 @@ def test_a_trust_downgrade_reaches_every_sink_once_naming_the_trust(
         stage, tmp_path, "changes", "--type", "provider_rating_changed", "--format", "csv"
     )
     assert listed.returncode == 0, listed.stderr
-    lines = listed.stdout.strip().splitlines()
-    assert len(lines) == 1 + 4  # one row per declined rating
-    assert all(TRUST in line for line in lines[1:])
+    rows = list(csv.DictReader(io.StringIO(listed.stdout.lstrip("\ufeff"))))
+    assert len(rows) == 1  # one row per event, its changed ratings in its summary
+    assert rows[0]["provider_id"] == TRUST
+    assert "Overall: Good → Requires improvement" in rows[0]["summary"]
 
 
 def test_a_new_provider_report_alone_is_provider_new_report(stage: Stage) -> None:

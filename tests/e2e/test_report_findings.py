@@ -156,7 +156,7 @@ def test_a_report_read_in_its_cycle_puts_its_findings_in_the_alert(stage: Stage)
     assert verify_signature(SECRET, signed.headers, signed.body)
     # The email: the report, its findings line and summary under it, then what it changed.
     (message,) = stage.smtp.messages
-    assert message["Subject"] == "[CQC] Henley House: 2 changes (2 critical)"
+    assert message["Subject"] == "[CQC] CRITICAL Henley House: 2 changes (2 critical)"
     body, markup = bodies(message)
     assert "Findings: 6 breaches of regulation · special measures" in body
     assert "Report summary: We completed this assessment" in body
@@ -206,8 +206,9 @@ def test_a_text_that_fails_arrives_later_as_report_findings(stage: Stage) -> Non
     )
     # (An encoded subject can come back with its words re-spaced where it was folded.)
     subjects = [" ".join(str(m["Subject"]).split()) for m in stage.smtp.messages]
-    assert "[CQC] Henley House: report findings: 3 breaches of regulation · special measures" in (
-        subjects
+    assert (
+        "[CQC] CRITICAL Henley House: report findings: 3 breaches of regulation · special measures"
+        in (subjects)
     )
     row = stage.row(plan)
     assert (row.status, row.attempts, row.findings_event_id) == ("read", 2, late["id"])

@@ -43,7 +43,7 @@ def test_a_batch_becomes_one_notification(receiver: WebhookReceiver) -> None:
     [request] = receiver.requests
     assert request.path == "/hook"
     posted = request.json()
-    assert posted["title"] == "[CQC] 3 changes at 3 locations (2 critical)"
+    assert posted["title"] == "[CQC] CRITICAL 3 changes at 3 locations (2 critical)"
     assert posted["type"] == "failure"  # the worst severity in the batch is critical
     assert "Overall: Good → Requires improvement" in posted["message"]
     assert "Allied Healthcare Bournemouth" in posted["message"]
@@ -52,7 +52,7 @@ def test_a_batch_becomes_one_notification(receiver: WebhookReceiver) -> None:
 def test_one_event_uses_the_email_style_title(receiver: WebhookReceiver) -> None:
     apprise_sink(json_url(receiver)).send(alerts(inspection_event()))
     posted = receiver.requests[0].json()
-    assert posted["title"] == "[CQC] Lucerne House: new inspection report published"
+    assert posted["title"] == "[CQC] INFO Lucerne House: new inspection report published"
     assert posted["type"] == "info"
 
 

@@ -58,15 +58,15 @@ def test_no_progress_line_before_progress_seconds_have_passed(database_url: str)
     assert not [entry for entry in logs if entry["event"] == "cycle_progress"]
 
 
-def test_a_poll_has_no_total(database_url: str) -> None:
-    app = app_for(
-        settings_for(database_url, watch={"locations": WATCHED}), api=FakeCqc(docs.all_real())
-    )
+def test_a_polls_total_is_the_feeds_candidates_that_joined(database_url: str) -> None:
+    cqc = FakeCqc(docs.all_real())
+    app = app_for(settings_for(database_url, watch={"locations": WATCHED}), api=cqc)
     app.review().run("full")
+    cqc.changed = [docs.HENLEY, docs.LUCERNE]
     with capture_logs() as logs:
         app.review(progress=LoggedProgress(0)).run("incremental", only=None)
-    lines = [entry for entry in logs if entry["event"] == "cycle_progress"]
-    assert all(line["total"] is None and line["eta_s"] is None for line in lines)
+    (line,) = [entry for entry in logs if entry["event"] == "cycle_progress"]
+    assert (line["done"], line["total"], line["eta_s"]) == (2, 2, 0)
 
 
 def test_next_run_of_each_schedule_is_exported(database_url: str) -> None:

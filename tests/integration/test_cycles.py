@@ -4,7 +4,7 @@ cycle that cannot be recorded as ended says so in the log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -132,7 +132,7 @@ class VanishingDatabase(FakeCqc):
         super().__init__(docs.all_real())
         self.engine = engine
 
-    def iter_register(self) -> Iterator[str]:
+    def iter_register(self, on_total: Callable[[int], None] | None = None) -> Iterator[str]:
         with self.engine.begin() as connection:
             connection.exec_driver_sql("DROP TABLE cycles")
         raise SourceError("the register is unavailable")

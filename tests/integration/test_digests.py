@@ -40,7 +40,7 @@ def test_a_critical_change_goes_at_once_and_info_events_wait_for_the_window(
 
         assert (report.sent, report.failed, report.dead) == (2, 0, 0)
         (alert,) = smtp.messages
-        assert alert["Subject"] == "[CQC] Lucerne House: deregistered"
+        assert alert["Subject"] == "[CQC] CRITICAL Lucerne House: deregistered"
         (post,) = hook.wait_for(1)
         assert post.headers["webhook-id"] == critical
         assert [status for _, status, _ in deliveries(app, "hook")] == ["sent", "held", "held"]
@@ -58,7 +58,7 @@ def test_a_critical_change_goes_at_once_and_info_events_wait_for_the_window(
         assert app.dispatcher().deliver_due().sent == 4  # two held alerts, two sinks
 
         digest_mail = smtp.messages[1]
-        assert digest_mail["Subject"] == "[CQC] Weekly digest: 2 changes at 2 locations"
+        assert digest_mail["Subject"] == "[CQC] INFO Weekly digest: 2 changes at 2 locations"
         body = digest_mail.get_body(("plain",)).get_content()
         assert "Henley House (1-10000302982)" in body
         assert "Allied Healthcare Bournemouth (1-134558905)" in body
@@ -106,7 +106,9 @@ def test_the_digest_groups_by_location_the_worst_first_with_each_report(
         app.dispatcher().deliver_due()
 
         (message,) = smtp.messages
-        assert message["Subject"] == ("[CQC] Weekly digest: 3 changes at 2 locations (1 warning)")
+        assert message["Subject"] == (
+            "[CQC] WARNING Weekly digest: 3 changes at 2 locations (1 warning)"
+        )
         body = message.get_body(("plain",)).get_content()
         index = body.index("Locations, the most severe first:")
         assert body.index("Lucerne House (1-125856395): 1 change, WARNING") > index
@@ -287,7 +289,7 @@ def test_held_deliveries_of_a_removed_sink_end_dead_and_a_sink_without_digest_se
             ("mail", "sent", None),
         }
         (message,) = smtp.messages
-        assert message["Subject"] == "[CQC] 2 changes at 2 locations"
+        assert message["Subject"] == "[CQC] INFO 2 changes at 2 locations"
         assert hook.requests == []
 
 

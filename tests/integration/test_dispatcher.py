@@ -78,7 +78,7 @@ def test_grouped_email_and_signed_webhooks_arrive(database_url: str) -> None:
 
         assert (report.sent, report.failed, report.dead) == (4, 0, 0)
         (message,) = smtp.messages  # two events, one grouped message
-        assert message["Subject"] == "[CQC] 2 changes at 2 locations (2 critical)"
+        assert message["Subject"] == "[CQC] CRITICAL 2 changes at 2 locations (2 critical)"
         requests = hook.wait_for(2)
         assert len(requests) == 2
         for request in requests:

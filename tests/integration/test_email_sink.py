@@ -55,7 +55,7 @@ def test_three_events_arrive_as_one_grouped_message(server: SmtpServer) -> None:
     assert received.mail_from == "cqc-monitor@example.org"
     assert received.rcpt_tos == ["ops@example.org", "compliance@example.org"]
     message = received.message
-    assert message["Subject"] == "[CQC] 3 changes at 3 locations (2 critical)"
+    assert message["Subject"] == "[CQC] CRITICAL 3 changes at 3 locations (2 critical)"
     plain = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     assert plain is not None and html is not None
@@ -98,7 +98,7 @@ def test_starttls_with_auth_verifies_the_certificate_with_ca_file(cert: CertPair
 
         assert [o.ok for o in outcomes] == [True]
         assert server.authenticator is not None and server.authenticator.attempts
-        assert server.messages[0]["Subject"].startswith("[CQC] Henley House:")
+        assert server.messages[0]["Subject"].startswith("[CQC] CRITICAL Henley House:")
 
 
 def test_implicit_tls_on_the_ssl_port(cert: CertPair) -> None:

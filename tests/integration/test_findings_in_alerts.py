@@ -44,7 +44,7 @@ def email_of(*events: Event) -> EmailMessage:
 def test_the_email_has_a_findings_line_under_the_report_then_its_summary() -> None:
     report = findings_event()
     message = email_of(report)
-    assert message["Subject"] == f"[CQC] Henley House: new inspection report: {LINE}"
+    assert message["Subject"] == f"[CQC] CRITICAL Henley House: new inspection report: {LINE}"
     content, markup = bodies(message)
     lines = content.splitlines()
     report_line = lines.index(report.summary)
@@ -84,7 +84,7 @@ def test_chat_messages_carry_the_findings(receiver: WebhookReceiver) -> None:
     (outcome,) = sink.send(alerts(findings_event()))
     assert outcome.ok
     posted = receiver.requests[0].json()
-    assert posted["title"] == f"[CQC] Henley House: new inspection report: {LINE}"
+    assert posted["title"] == f"[CQC] CRITICAL Henley House: new inspection report: {LINE}"
     assert posted["type"] == "failure"  # critical
     assert f"Findings: {LINE}" in posted["message"]
     assert "Report summary: We found eight breaches" in posted["message"]

@@ -203,7 +203,8 @@ def test_metrics_count_cycles_fetches_events_and_deliveries(
     assert "cqc_monitor_deliveries_dead 0.0" in lines
     assert 'cqc_monitor_locations{state="active"} 2.0' in lines
     assert 'cqc_monitor_locations{state="failing"} 1.0' in lines
-    assert 'cqc_monitor_locations{state="gone"} 1.0' in lines  # 1-999000111 answers 404
+    assert 'cqc_monitor_locations{state="gone"} 0.0' in lines
+    assert 'cqc_monitor_locations{state="unknown"} 1.0' in lines  # 1-999000111 answers 404
     assert 'cqc_monitor_locations{state="unbaselined"} 1.0' in lines
     assert 'cqc_monitor_providers{state="active"} 0.0' in lines  # no [watch] providers
     assert 'cqc_monitor_cycle_duration_seconds_count{kind="full"} 2.0' in lines

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, insert, select
 
 from monitor.domain.findings import Findings
+from monitor.output import FINDINGS_COLUMNS, event_findings, findings_cells
 from monitor.store import report_texts as store
 from monitor.store.engine import make_session_factory
-from monitor.store.queries import FINDINGS_COLUMNS, event_findings, findings_cells, history
+from monitor.store.queries import history
 from monitor.store.tables import Location, ReportText
 
 NOW = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)

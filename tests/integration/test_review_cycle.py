@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -343,7 +343,7 @@ def test_an_abandoned_cycle_cancels_the_fetches_still_queued(database_url: str) 
 class ShiftingRegister(FakeCqc):
     """A register paged while it changes: one id is listed twice."""
 
-    def iter_register(self) -> Iterator[str]:
+    def iter_register(self, on_total: Callable[[int], None] | None = None) -> Iterator[str]:
         ids = list(self.documents)
         yield from [ids[0], ids[1], ids[1], ids[2]]
 

@@ -44,7 +44,7 @@ def command(config: Path, *args: str) -> list[str]:
 
 
 def run_cli(
-    config: Path, *args: str, env: dict[str, str] | None = None
+    config: Path, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         command(config, *args),
@@ -53,6 +53,7 @@ def run_cli(
         timeout=120,
         env=clean_environment(env),
         check=False,
+        cwd=cwd,
     )
 
 

@@ -57,11 +57,11 @@ def test_the_subject_counts_changes_locations_and_the_notable_ones() -> None:
     homes = [(f"1-10000000{n}", f"Home {n}", None) for n in range(1, 10)]
     events = [info(home, n) for n, home in enumerate(homes)] + [warning(h) for h in homes[:3]]
     subject = digest_subject(digest(*events), "weekly")
-    assert subject == "[CQC] Weekly digest: 12 changes at 9 locations (3 warnings)"
+    assert subject == "[CQC] WARNING Weekly digest: 12 changes at 9 locations (3 warnings)"
     one = digest_subject(digest(info(HENLEY, 1)), "daily")
-    assert one == "[CQC] Daily digest: 1 change at 1 location"
+    assert one == "[CQC] INFO Daily digest: 1 change at 1 location"
     assert digest_subject(digest(warning(HENLEY)), None) == (
-        "[CQC] Digest: 1 change at 1 location (1 warning)"
+        "[CQC] WARNING Digest: 1 change at 1 location (1 warning)"
     )
 
 
@@ -139,7 +139,7 @@ def status_with_held(window: datetime) -> dict[str, Any]:
         "held": {"hook": {"deliveries": 3, "window": window}},
         "disabled_sinks": [],
         "cycles": {"incremental": dict(completed), "full": dict(completed)},
-        "schema": {"current": "0010", "head": "0010"},
+        "schema": {"current": "0011", "head": "0011"},
         "printed_cycles": {"incremental": None, "full": None},
         "feed_watermark": None,
         "lease": None,

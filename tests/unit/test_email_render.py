@@ -50,7 +50,10 @@ def parts(message: EmailMessage) -> tuple[str, str]:
 
 
 def test_one_rating_change_names_location_and_overall_change() -> None:
-    assert subject([rating_event()]) == "[CQC] Henley House: Overall Good → Requires improvement"
+    assert (
+        subject([rating_event()])
+        == "[CQC] CRITICAL Henley House: Overall Good → Requires improvement"
+    )
 
 
 def test_without_overall_the_subject_names_the_worst_decline() -> None:
@@ -60,17 +63,17 @@ def test_without_overall_the_subject_names_the_worst_decline() -> None:
         change("Well-led", "Good", "Inadequate"),
         change("Safe", "Good", "Requires improvement"),
     )
-    assert subject([event]) == "[CQC] Henley House: Well-led Good → Inadequate"
+    assert subject([event]) == "[CQC] CRITICAL Henley House: Well-led Good → Inadequate"
 
 
 @pytest.mark.parametrize(
     ("event", "expected"),
     [
-        (inspection_event(), "[CQC] Lucerne House: new inspection report published"),
-        (deregistered_event(), "[CQC] Allied Healthcare Bournemouth: deregistered"),
+        (inspection_event(), "[CQC] INFO Lucerne House: new inspection report published"),
+        (deregistered_event(), "[CQC] CRITICAL Allied Healthcare Bournemouth: deregistered"),
         (
             make_event("location_removed", HENLEY, severity="critical", http_status=404),
-            "[CQC] Henley House: no longer found in the CQC register",
+            "[CQC] CRITICAL Henley House: no longer found in the CQC register",
         ),
     ],
     ids=["new_inspection", "deregistered", "location_removed"],
@@ -87,14 +90,14 @@ def test_several_events_are_counted_in_the_subject() -> None:
         make_event("data_review", LUCERNE, date="2025-10-01", text="No evidence to inspect."),
         deregistered_event(ALLIED),
     ]
-    assert subject(events) == "[CQC] 5 changes at 3 locations (1 critical)"
-    assert subject(events[1:3]) == "[CQC] 2 changes at 2 locations"
+    assert subject(events) == "[CQC] CRITICAL 5 changes at 3 locations (1 critical)"
+    assert subject(events[1:3]) == "[CQC] INFO 2 changes at 2 locations"
 
 
 def test_several_events_at_one_location_name_it_in_the_subject() -> None:
     events = [rating_event(HENLEY, severity="critical"), inspection_event(HENLEY)]
-    assert subject(events) == "[CQC] Henley House: 2 changes (1 critical)"
-    assert subject(events[1:] * 2) == "[CQC] Henley House: 2 changes"
+    assert subject(events) == "[CQC] CRITICAL Henley House: 2 changes (1 critical)"
+    assert subject(events[1:] * 2) == "[CQC] INFO Henley House: 2 changes"
 
 
 def test_change_lines_put_overall_first_and_name_services() -> None:
@@ -121,7 +124,7 @@ def test_message_has_text_and_html_with_the_same_facts() -> None:
     message = rendered([event])
     plain, html = parts(message)
     assert message["Subject"] == (
-        "[TEST] [CQC] Example Care Home (cqc-monitor test, not a real service): "
+        "[TEST] [CQC] CRITICAL Example Care Home (cqc-monitor test, not a real service): "
         "Overall Good → Requires improvement"
     )
     for fact in ("Overall: Good → Requires improvement", "Safe: Good → Requires improvement"):
@@ -153,7 +156,7 @@ def test_line_breaks_in_data_cannot_inject_headers() -> None:
     event = inspection_event(("1-2", "Rose Court\r\nBcc: victim@example.org", None))
     message = rendered([event])
     assert message["Subject"].strip() == (
-        "[CQC] Rose Court Bcc: victim@example.org: new inspection report published"
+        "[CQC] INFO Rose Court Bcc: victim@example.org: new inspection report published"
     )
     assert message["Bcc"] is None
 

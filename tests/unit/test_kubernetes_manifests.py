@@ -170,7 +170,7 @@ def test_every_pod_runs_as_the_image_user_on_a_read_only_root(rendered: list[Res
             assert security["allowPrivilegeEscalation"] is False
             assert security["capabilities"] == {"drop": ["ALL"]}
             writable = {m["mountPath"] for m in container["volumeMounts"] if m["name"] in emptied}
-            assert writable == {"/data", "/tmp"}
+            assert writable == {"/tmp"}
             limits, requests = container["resources"]["limits"], container["resources"]["requests"]
             assert _mebibytes(limits["memory"]) >= 2 * _mebibytes(requests["memory"]) >= 2 * 96
 

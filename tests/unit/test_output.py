@@ -69,3 +69,39 @@ def test_without_a_terminal_or_columns_lines_are_not_wrapped(
     monkeypatch.delenv("COLUMNS", raising=False)
     row = {"summary": "word " * 60}
     assert len(render([row], ("summary",), "table").splitlines()) == 2
+
+
+ALERT_COLUMNS = (
+    "id",
+    "created_at",
+    "sink",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "event_type",
+    "location_id",
+    "last_error",
+)
+
+
+def test_at_80_columns_an_alerts_table_never_cuts_an_id_or_a_date(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [
+        {
+            "id": 12345,
+            "created_at": "2025-11-06T07:00:00Z",
+            "sink": "pager-webhook",
+            "status": "dead",
+            "attempts": 1,
+            "next_attempt_at": "2025-11-06T08:30:00Z",
+            "event_type": "registration_changed",
+            "location_id": "1-10000302982",
+            "last_error": "sink disabled: its receiver answered 410 Gone (endpoint removed)",
+        }
+    ]
+    table = render(rows, ALERT_COLUMNS, "table")
+    assert max(len(line) for line in table.splitlines()) <= 80
+    for whole in ("12345", "2025-11-06T07:00:00Z", "2025-11-06T08:30:00Z", "1-10000302982"):
+        assert whole in table, table

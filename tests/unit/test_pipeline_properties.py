@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,10 +76,12 @@ class BodySource:
     def provider_location_ids(self, provider_id: str) -> list[str]:
         return []
 
-    def iter_register(self) -> Iterator[str]:
+    def iter_register(self, on_total: Callable[[int], None] | None = None) -> Iterator[str]:
         return iter(())
 
-    def iter_changes(self, start: datetime, end: datetime) -> Iterator[str]:
+    def iter_changes(
+        self, start: datetime, end: datetime, on_total: Callable[[int], None] | None = None
+    ) -> Iterator[str]:
         return iter(())
 
 

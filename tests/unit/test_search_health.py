@@ -76,7 +76,7 @@ def test_the_failing_event_names_the_search_in_place_of_a_location() -> None:
     )
     assert again.id == event.id
     assert subject([event]) == (
-        "[CQC] Saved search kent-care-homes: monitoring failing (3 checks in a row)"
+        "[CQC] WARNING Saved search kent-care-homes: monitoring failing (3 checks in a row)"
     )
     block = text_block(event)
     assert "CQC location page" not in block and "Last error: " + ERROR in block

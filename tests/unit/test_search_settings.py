@@ -72,10 +72,10 @@ colour = "blue"
     ("text", "key", "message"),
     [
         ('name = "a"', "watch.search[0]", "needs at least one filter"),
-        ('name = "a"\ncareHome = "maybe"', "watch.search[0].filters", 'careHome is "Y" or "N"'),
-        ('name = "a"\nregion = []', "watch.search[0].filters", "region needs at least one value"),
-        ('name = "a"\nregion = 3', "watch.search[0].filters", "region takes text"),
-        ('name = "a"\nproviderId = "../x"', "watch.search[0].filters", "CQC provider ids"),
+        ('name = "a"\ncareHome = "maybe"', "watch.search[0].careHome", 'careHome is "Y" or "N"'),
+        ('name = "a"\nregion = []', "watch.search[0].region", "region needs at least one value"),
+        ('name = "a"\nregion = 3', "watch.search[0].region", "region takes text"),
+        ('name = "a"\nproviderId = "../x"', "watch.search[0].providerId", "CQC provider ids"),
         ('name = ""\nregion = "London"', "watch.search[0].name", "at least 1 character"),
         ('region = "London"', "watch.search[0].name", "Field required"),
     ],
@@ -91,7 +91,7 @@ def test_search_names_are_unique(tmp_path: Path) -> None:
         '[[watch.search]]\nname = "a"\nregion = "London"\n'
         '[[watch.search]]\nname = "a"\nregion = "East"\n',
     )
-    assert (error.key, error.message) == ("watch.search", "duplicate search name 'a'")
+    assert (error.key, error.message) == ("watch.search[1].name", "duplicate search name 'a'")
 
 
 def test_a_sink_filters_by_configured_searches_only(tmp_path: Path) -> None:
@@ -105,4 +105,4 @@ def test_a_sink_filters_by_configured_searches_only(tmp_path: Path) -> None:
         tmp_path, search + '[[sinks]]\nname = "c"\ntype = "console"\nsearches = ["kemt"]\n'
     )
     assert error.key == "sinks[0].searches"
-    assert error.message == "no search named 'kemt' (searches: kent)"
+    assert error.message == "no search named 'kemt' (did you mean kent?) (searches: kent)"

@@ -45,7 +45,7 @@ def left() -> Event:
 
 def test_a_new_registration_reads_as_one() -> None:
     event = joined()
-    assert subject([event]) == "[CQC] Rose Court: newly registered, joins kent-care-homes"
+    assert subject([event]) == "[CQC] INFO Rose Court: newly registered, joins kent-care-homes"
     assert text_block(event) == "\n".join(
         [
             "Rose Court (1-555) — INFO",
@@ -62,7 +62,7 @@ def test_a_new_registration_reads_as_one() -> None:
 
 def test_a_departure_says_what_no_longer_matches() -> None:
     event = left()
-    assert subject([event]) == "[CQC] Rose Court: no longer matches kent-care-homes"
+    assert subject([event]) == "[CQC] INFO Rose Court: no longer matches kent-care-homes"
     assert "  Local authority: now East Sussex (search: Kent, Medway)" in text_block(event)
 
 

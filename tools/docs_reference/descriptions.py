@@ -256,10 +256,17 @@ COMMANDS: dict[str, str] = {
     "stops after its batch, exit 0 within the grace period. It exits 1 by itself when it can "
     "no longer trust its database (its lease taken over, its SQLite file deleted or replaced).",
     "check": "Incremental via the change feed by default; `--full` re-fetches every watched "
-    "location; `--location ID` (repeatable) checks only those. Prints one summary line, the "
-    "first failed locations, and how many watched locations still have no baseline. Exit 1 "
-    "when no location could be fetched, the subscription key was refused or the database is "
-    "unreachable.",
+    "location; `--location ID` (repeatable) checks only those: a spot check, recorded as a "
+    "`spot` cycle that never counts as the daily poll or the monthly review (their staleness "
+    "alarms stay as they were). An id is `1-` and digits or an NHS code in capitals (`RXQ`, "
+    "`RXQ02`); anything else is a usage error (exit 2). Prints one summary line, the first "
+    "failed locations, the ids CQC has no location for, and how many watched locations still "
+    "have no baseline. Exit 1 when no location could be fetched, when an id given with "
+    '`--location` was never known to CQC ("CQC has no location 1-12345"), when the '
+    "subscription key was refused or the database is unreachable. The progress shown (a bar "
+    "on a terminal, `cycle_progress` log lines otherwise) counts towards the listings' own "
+    "totals: the register's and each saved search's from their first page, a poll's as the "
+    "feed's candidates join; the ETA is the time remaining.",
     "deliver": "Delivers pending alerts now, retrying the ones that are due, and sends the "
     "digests whose window has come.",
     "digest": "Digests: what each sink with a `digest` schedule holds for its window "
@@ -271,17 +278,24 @@ COMMANDS: dict[str, str] = {
     "that could not be sent: exit 1; the worker or `deliver` retries it whole, with the same "
     "id.",
     "status": "Schema revision (current and head), next run of each schedule, the last cycle "
-    "of each kind (when, how long, result, counts; the replica running it), the change-feed "
-    "watermark, watched locations by state with the failing ones listed, deliveries pending, "
+    "of each kind (`incremental`, `full`, and `spot` for `check --location`, which never "
+    "counts for freshness; when, how long, result, counts; the replica running it), the "
+    "change-feed watermark, watched locations by state (`unknown`: an id CQC answers 404 for "
+    "and never answered for, listed as not found at CQC) with the failing ones listed, "
+    "deliveries pending, "
     "failed and dead per sink, those held for a digest with the window they wait for, sinks "
     "disabled by a `410 Gone`, and whether a worker holds the lease. Exits 1 when something "
     "needs attention — each reason has a [runbook page](../runbook/index.md) — so it serves "
-    "as a cron or monitoring probe.",
+    "as a cron or monitoring probe. `--database URL` reads that database without any "
+    "configuration file, as `history`, `changes`, `alerts` and `sinks` do.",
     "history": "A location's audit trail: snapshots with their ratings, events, deliveries "
     "(each naming the event it carries) and failed fetches, oldest first in every format; the "
     "CSV has one column per key question (`Overall`, `Safe`…).",
-    "changes": "`--format json` prints the events exactly as delivered; `--format csv` has "
-    "one row per changed rating (`question`, `service`, `old`, `new`, `direction`). Tables fit "
+    "changes": "`--format json` prints the events exactly as delivered; `--format csv` is the "
+    "dashboard's Changes CSV, byte for byte: one row per event (`detected_at` as ISO 8601 "
+    "text, `severity`, `type`, `location_id`, `location`, `provider_id`, `summary`, `id` and "
+    "the findings columns), UTF-8 with a byte order mark so spreadsheets read it as such. "
+    "Tables fit "
     "the terminal (`COLUMNS` wins; piped output is not wrapped). In every CSV, a cell starting "
     "with `=`, `+`, `-`, `@`, tab or CR gets a leading `'` so spreadsheets show it as text.",
     "sinks": "Every configured sink with its type, its state (`enabled`, or `disabled` with "
@@ -295,10 +309,16 @@ COMMANDS: dict[str, str] = {
     "sinks test": "Sends a realistic sample alert (a downgrade) through one sink and reports "
     'the outcome: `"test": true` in the event, `[TEST]` in its summary and subject, a '
     "location no real service could be. It sends through a disabled sink too.",
-    "config check": "Every problem is reported in one run (all unset environment variables, "
-    "all invalid keys), exit 2. Secrets are masked (webhook URL paths, header values whose name "
-    "says credential). A configuration that can do nothing useful gets a `warning:` and exits "
-    "0. `--resolve` costs one API request per saved search.",
+    "config check": "Every problem is reported in one run, exit 2: unset environment "
+    "variables, unknown keys, out-of-range values, duplicate sink and search names, sinks "
+    "following searches that do not exist, ids of the wrong shape, and every enumerated word "
+    "(event types, severities, sink types, ratings, log levels…) checked against the real "
+    'vocabulary with "did you mean". Switches take `true` or `false` only (`all = "yes"` is '
+    "refused). Secrets are masked (webhook URL paths, header values whose name says "
+    "credential). A configuration that can do nothing useful gets a `warning:` and exits 0. "
+    "`--resolve` costs one API request per saved search, and one per configured id never "
+    "fetched successfully (at most 100): those CQC has no location for are listed as "
+    "`not found at CQC`.",
     "db upgrade": "Applies the database migrations (Alembic). The read-only commands never "
     'change the schema and exit 1 with "run cqc-monitor db upgrade" when it is behind.',
     "dashboard": "The [read-only dashboard](../how-to/dashboard.md) on its own port, against "

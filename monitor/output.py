@@ -178,6 +178,7 @@ CHANGES_CSV_COLUMNS = (
     "location_id",
     "location",
     "provider_id",
+    "provider",
     "summary",
     "id",
     *FINDINGS_COLUMNS,
@@ -195,19 +196,26 @@ def changes_csv(events: Iterable[dict[str, Any]]) -> str:
 
 
 def _change_row(event: dict[str, Any]) -> dict[str, Any]:
-    location = event.get("location") if isinstance(event.get("location"), dict) else {}
-    assert isinstance(location, dict)
+    location = _part(event, "location")
+    # An event about a provider's own ratings has no location: the provider names itself.
+    provider = _part(event, "provider")
     return {
         "detected_at": event.get("detected_at"),
         "severity": event.get("severity"),
         "type": event.get("type"),
         "location_id": location.get("id"),
         "location": location.get("name"),
-        "provider_id": location.get("provider_id"),
+        "provider_id": location.get("provider_id") or provider.get("id"),
+        "provider": provider.get("name"),
         "summary": event.get("summary"),
         "id": event.get("id"),
         **findings_cells(event_findings(event)),
     }
+
+
+def _part(event: dict[str, Any], key: str) -> dict[str, Any]:
+    value = event.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def event_findings(event: dict[str, Any]) -> Any:

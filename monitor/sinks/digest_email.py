@@ -16,7 +16,7 @@ from html import escape
 from monitor.domain.digest import by_location
 from monitor.sinks import digest_text
 from monitor.sinks.base import Digest
-from monitor.sinks.email_render import group_html, message_id, page_html
+from monitor.sinks.email_render import UNFOLDED_HEADERS, group_html, message_id, page_html
 
 _CELL = "padding:16px 20px;border-bottom:1px solid #d0d7de;font-size:14px;"
 _FONT = "font-family:Arial,Helvetica,sans-serif;color:#1f2328;"
@@ -41,6 +41,7 @@ def render_digest_email(
     message.add_alternative(
         render_digest_html(digest, cadence, title), subtype="html", cte="quoted-printable"
     )
+    message.policy = UNFOLDED_HEADERS
     return message
 
 

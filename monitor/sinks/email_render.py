@@ -6,6 +6,7 @@ The HTML part uses tables and inline styles only, because Outlook and Gmail drop
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -26,6 +27,13 @@ _TONE_STYLE = {"declined": "color:#b42318;font-weight:bold;", "improved": "color
 _FOOTER = (
     "Sent by cqc-monitor. Data from the Care Quality Commission, Open Government Licence v3.0."
 )
+
+
+# Headers are written on one line up to RFC 5322's limit: the standard library folds a subject
+# longer than 78 characters so that it reads back with a leading space, or with two spaces
+# around an encoded arrow ("Good  → Requires improvement"). The bodies are encoded before
+# this policy applies, so they keep their 76-character quoted-printable lines.
+UNFOLDED_HEADERS = email.policy.default.clone(max_line_length=998)
 
 
 def message_id(delivery_ids: Iterable[int], sender: str, event_ids: Iterable[str] = ()) -> str:
@@ -60,6 +68,7 @@ def render_email(
     # quoted-printable keeps the body 7-bit for servers without 8BITMIME.
     message.set_content(text.text_body(events), cte="quoted-printable")
     message.add_alternative(render_html(events, title), subtype="html", cte="quoted-printable")
+    message.policy = UNFOLDED_HEADERS
     return message
 
 

@@ -69,7 +69,7 @@ def test_baseline_then_exactly_the_expected_events(
     table = run_cli(config, "changes", "--type", "registration_changed")
     assert "was deregistered by CQC on 2026-11-25" in table.stdout
     csv_out = run_cli(config, "changes", "--format", "csv").stdout.splitlines()
-    header = "\ufeffdetected_at,severity,type,location_id,location,provider_id,summary,id"
+    header = "\ufeffdetected_at,severity,type,location_id,location,provider_id,provider,summary,id"
     assert csv_out[0].startswith(header) and len(csv_out) == 4  # one row per event
     changes_csv = list(
         csv.DictReader(io.StringIO(run_cli(config, "changes", "--format", "csv").stdout[1:]))

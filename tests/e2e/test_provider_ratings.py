@@ -204,7 +204,7 @@ def test_a_trust_downgrade_reaches_every_sink_once_naming_the_trust(
         assert verify_signature(SECRET, request.headers, request.body)
     # The email names the trust; its body carries every declined row.
     (message,) = stage.smtp.messages
-    assert message["Subject"].startswith(f"[CQC] {TRUST_NAME}: 2 changes")
+    assert message["Subject"].startswith(f"[CQC] CRITICAL {TRUST_NAME}: 2 changes")
     text, _ = bodies(message)
     for line in (
         "Overall: Good → Requires improvement",
@@ -242,7 +242,7 @@ def test_a_trust_downgrade_reaches_every_sink_once_naming_the_trust(
     assert listed.returncode == 0, listed.stderr
     rows = list(csv.DictReader(io.StringIO(listed.stdout.lstrip("\ufeff"))))
     assert len(rows) == 1  # one row per event, its changed ratings in its summary
-    assert rows[0]["provider_id"] == TRUST
+    assert rows[0]["provider_id"] == TRUST and rows[0]["provider"] == TRUST_NAME
     assert "Overall: Good → Requires improvement" in rows[0]["summary"]
 
 
@@ -262,7 +262,7 @@ def test_a_new_provider_report_alone_is_provider_new_report(stage: Stage) -> Non
     )
     assert event["details"]["findings"] is not None  # its text was read in its cycle
     (message,) = stage.smtp.messages
-    assert message["Subject"].startswith(f"[CQC] {TRUST_NAME}: ")
+    assert message["Subject"].startswith(f"[CQC] INFO {TRUST_NAME}: ")
 
 
 def test_an_inherited_rating_and_unchanged_hospitals_stay_quiet(stage: Stage) -> None:
@@ -307,7 +307,13 @@ def test_a_provider_added_to_the_watchlist_is_fetched_by_the_next_poll(stage: St
         assert row.overall_rating == "Requires improvement"
         # status counts the watched providers apart from the locations.
         status = read_status(session, stage.clock.now())
-    assert status["providers"] == {"active": 1, "unbaselined": 0, "failing": 0, "gone": 0}
+    assert status["providers"] == {
+        "active": 1,
+        "unbaselined": 0,
+        "failing": 0,
+        "gone": 0,
+        "unknown": 0,
+    }
     assert status["locations"]["active"] == 2
     # And /metrics, as cqc_monitor_providers{state}.
     with app.sessions() as session:

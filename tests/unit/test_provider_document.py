@@ -188,7 +188,8 @@ def test_a_digest_groups_a_trust_and_a_location_apart_and_subjects_name_the_trus
     assert [group.location.id for group in groups] == [TRUST, docs.HENLEY]
     assert tally([location_event, trust_event]).locations == 2
     assert subject([trust_event]) == (
-        "[CQC] Sample Teaching Hospitals NHS Foundation Trust: Overall Good → Requires improvement"
+        "[CQC] CRITICAL Sample Teaching Hospitals NHS Foundation Trust: "
+        "Overall Good → Requires improvement"
     )
 
 

@@ -11,12 +11,14 @@ baseline and steady against PostgreSQL when a database is given.
 from __future__ import annotations
 
 import math
+import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.measure import database_stats, difference, fresh_database, run_module
+from bench import startup
+from bench.measure import ROOT, database_stats, difference, fresh_database, run_module
 from bench.simproc import SUBSCRIPTION_KEY, SimProcess
 
 FEED_PAGE_SIZE = 1000  # the monitor asks for the API's maximum page size
@@ -36,6 +38,7 @@ class SweepPlan:
         "incremental",
         "incremental_no_text",
     )
+    process_runs: int = 3  # whole ``check --full`` processes, baseline and steady, each
 
     @property
     def changed(self) -> int:
@@ -54,6 +57,8 @@ def run_sweeps(plan: SweepPlan, progress: Any = print) -> dict[str, Any]:
         fresh_database(sqlite_url)
         for scenario in plan.scenarios:
             results[scenario] = _scenario(sim, plan, scenario, sqlite_url, progress)
+        if plan.process_runs:
+            results.update(_check_processes(sim, plan, progress))
         results["floor_after"] = _floor(sim, plan, ids_file, progress)
         if plan.postgres_url:
             fresh_database(plan.postgres_url)
@@ -175,6 +180,70 @@ def _measured_cycle(
     # Counted by the simulator, which answered them: the monitor keeps no counter of its own.
     result["requests"] = sum(result["server_requests"].values())
     return result
+
+
+def _check_processes(sim: SimProcess, plan: SweepPlan, progress: Any) -> dict[str, Any]:
+    """``cqc-monitor check --full`` as a whole process (start-up, migration check, the cycle,
+    delivery, exit), timed from outside with its peak RSS as ``/usr/bin/time`` reports it:
+    into an empty database (baseline), then again (steady), ``plan.process_runs`` times.
+    The median run of each is reported, with every run's wall time."""
+    runs: dict[str, list[dict[str, Any]]] = {"process_baseline": [], "process_steady": []}
+    for number in range(plan.process_runs):
+        folder = plan.workdir / f"process-{number}"
+        folder.mkdir(parents=True, exist_ok=True)
+        config = _process_config(folder, sim.base_url, plan.concurrency)
+        for scenario in runs:
+            before = sim.stats()
+            wall, peak = startup.run_timed(ROOT, startup.command(config, ["check", "--full"]))
+            after = sim.stats()
+            figures: dict[str, Any] = {"wall_s": wall, "peak_rss_mb": peak}
+            add_server_side(figures, before, after, plan.size)
+            figures["requests"] = sum(figures["server_requests"].values())
+            figures["locations_per_s"] = plan.size / wall
+            runs[scenario].append(figures)
+    results = {}
+    for scenario, measured in runs.items():
+        median = sorted(measured, key=lambda r: r["wall_s"])[len(measured) // 2]
+        results[scenario] = {
+            **median,
+            "scenario": scenario,
+            "runs": len(measured),
+            "walls_s": [round(r["wall_s"], 3) for r in measured],
+            "median_wall_s": statistics.median(r["wall_s"] for r in measured),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in measured),
+        }
+        progress(
+            f"  sqlite {scenario:<17} N={plan.size:<7} {results[scenario]['locations_per_s']:8.0f}"
+            f" loc/s  median of {len(measured)}, peak {results[scenario]['peak_rss_mb']:.1f} MB"
+        )
+    return results
+
+
+def _process_config(folder: Path, base_url: str, concurrency: int) -> Path:
+    """The settings of the in-process sweeps, as an operator's configuration file."""
+    config = folder / "monitor.toml"
+    config.write_text(
+        f"""
+[database]
+url = "sqlite:///{folder / "monitor.db"}"
+
+[sources.cqc_api]
+base_url = "{base_url}"
+subscription_key = "{SUBSCRIPTION_KEY}"
+requests_per_second = 0
+concurrency = {concurrency}
+change_feed_overlap_minutes = 0
+
+[watch]
+all = true
+
+[logging]
+format = "json"
+level = "warning"
+""",
+        encoding="utf-8",
+    )
+    return config
 
 
 def add_server_side(

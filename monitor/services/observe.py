@@ -14,7 +14,6 @@ from monitor.errors import AuthenticationError, MalformedResponseError, short_er
 from monitor.services.ports import Clock, LocationSource, PageSource
 from monitor.sources.api_document import parse_location
 from monitor.sources.base import FetchResult
-from monitor.sources.web_page import parse_location_page
 from monitor.store.repository import FetchLog
 
 
@@ -77,6 +76,9 @@ class Observer:
         self, location_id: str, snapshot: Any, logs: list[FetchLog], api: FetchResult
     ) -> Gathered:
         assert self.web is not None
+        # The page parser (selectolax) loads only where the website is read.
+        from monitor.sources.web_page import parse_location_page
+
         started = self.clock.now()
         page = self.web.fetch_page(location_id)
         log = _log(location_id, "web", started, page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from pydantic import ValidationError
 
@@ -20,7 +20,7 @@ class _SinkTypes(Mapping[str, type[Any]]):
     loads the sinks its configuration names, not the SMTP, signing and rendering code of
     every other (a ``check`` with no sinks loads none)."""
 
-    _WHERE = {
+    _WHERE: ClassVar[dict[str, tuple[str, str]]] = {
         "email": ("monitor.sinks.email", "EmailSink"),
         "webhook": ("monitor.sinks.webhook", "WebhookSink"),
         "apprise": ("monitor.sinks.apprise_sink", "AppriseSink"),

@@ -5,7 +5,11 @@ its own process before and after the sweeps at the same concurrency; the simulat
 third (:mod:`bench.simproc`). Order: floor, baseline (empty database), steady (nothing
 changed), full review with 1% changed, incremental cycle with 1% changed (each change a new
 report, whose text the cycle reads), the same without reading report texts, floor again, then
-baseline and steady against PostgreSQL when a database is given.
+baseline and steady against PostgreSQL when a database is given. Between the first floor and
+the first cycle, before any change is made (a first review would otherwise read the new
+reports' texts): ``cqc-monitor check --full`` as an operator runs it, a whole process from
+start-up to exit, into an empty database (baseline) and again (steady), ``process_runs``
+times each.
 """
 
 from __future__ import annotations
@@ -53,12 +57,12 @@ def run_sweeps(plan: SweepPlan, progress: Any = print) -> dict[str, Any]:
         ids_file.write_text("\n".join(sim.ids), encoding="ascii")
         results: dict[str, Any] = {"size": plan.size, "changed": plan.changed}
         results["floor_before"] = _floor(sim, plan, ids_file, progress)
+        if plan.process_runs:  # before any change: a first review reads no report's text
+            results.update(_check_processes(sim, plan, ids_file, progress))
         sqlite_url = f"sqlite:///{plan.workdir / f'monitor-{plan.size}.db'}"
         fresh_database(sqlite_url)
         for scenario in plan.scenarios:
             results[scenario] = _scenario(sim, plan, scenario, sqlite_url, progress)
-        if plan.process_runs:
-            results.update(_check_processes(sim, plan, ids_file, progress))
         results["floor_after"] = _floor(sim, plan, ids_file, progress)
         if plan.postgres_url:
             fresh_database(plan.postgres_url)

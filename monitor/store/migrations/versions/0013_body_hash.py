@@ -19,11 +19,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE … ADD / DROP COLUMN (SQLite 3.35 and later): a batch copy of locations
+# would drop a table that snapshots, events and fetches point at.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("locations") as batch:
-        batch.add_column(sa.Column("last_body_hash", sa.String(length=32), nullable=True))
+    op.add_column("locations", sa.Column("last_body_hash", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("locations") as batch:
-        batch.drop_column("last_body_hash")
+    op.drop_column("locations", "last_body_hash")

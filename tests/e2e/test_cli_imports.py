@@ -2,7 +2,7 @@
 in ``sys.modules`` is compared with what it must not load.
 
 Start-up is most of the cost of a short command (``healthcheck`` every 30 s in a container,
-``status`` from a shell); the figures are in the README (``python -m bench.startup``). These
+``status`` from a shell); the figures are in docs/benchmarks.md (``python -m bench.startup``). These
 tests keep them: a module-level import of a heavy library in the wrong place fails here,
 naming what was loaded.
 """

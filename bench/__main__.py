@@ -45,6 +45,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--processing-runs", type=int, default=3, help="no-HTTP runs, best reported (3)"
     )
+    parser.add_argument(
+        "--process-runs",
+        type=int,
+        default=3,
+        help="whole `check --full` processes per sweep, baseline and steady (3; 0: none)",
+    )
     parser.add_argument("--postgres-url", default=_postgres_from_env())
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-micro", action="store_true", help="skip per-document figures")
@@ -96,7 +102,13 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     results["sweeps"] = {}
     for size in args.sizes:
         _say(f"Sweeps at N={size}")
-        plan = SweepPlan(size, args.concurrency, workdir / f"sweep-{size}", args.postgres_url)
+        plan = SweepPlan(
+            size,
+            args.concurrency,
+            workdir / f"sweep-{size}",
+            args.postgres_url,
+            process_runs=args.process_runs,
+        )
         results["sweeps"][str(size)] = run_sweeps(plan, progress=_say)
     results["memory"] = _memory(args, workdir, results["sweeps"])
     results["explicit_memory"] = {

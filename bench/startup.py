@@ -61,7 +61,7 @@ def run(runs: int = 7, tree: Path | None = None) -> dict[str, Any]:
         config = _write_config(Path(folder), sim.base_url, port)
         results: dict[str, Any] = {"tree": str(source), "runs": runs, "commands": {}}
         # A first cycle: the schema and every location's baseline, for what reads them.
-        _run(source, _command(config, ["check"]), (0,))
+        run_timed(source, command(config, ["check"]), (0,))
         for name, arguments, ok in COMMANDS:
             argv = [a.format(location=location) for a in arguments]
             results["commands"][name] = _measure(source, config, argv, ok, runs)
@@ -72,11 +72,11 @@ def _measure(
     source: Path, config: Path, argv: Sequence[str], ok: tuple[int, ...], runs: int
 ) -> dict[str, Any]:
     """One untimed run, then ``runs`` timed ones: the median and best wall time, peak RSS."""
-    command = _command(config, argv)
-    _run(source, command, ok)
+    full = command(config, argv)
+    run_timed(source, full, ok)
     walls, peaks = [], []
     for _ in range(runs):
-        wall, peak = _run(source, command, ok)
+        wall, peak = run_timed(source, full, ok)
         walls.append(wall)
         peaks.append(peak)
     return {
@@ -88,11 +88,12 @@ def _measure(
     }
 
 
-def _command(config: Path, argv: Sequence[str]) -> list[str]:
+def command(config: Path, argv: Sequence[str]) -> list[str]:
+    """``cqc-monitor --config CONFIG ARGV...``, as this interpreter runs it."""
     return [sys.executable, "-m", "monitor", "--config", str(config), *argv]
 
 
-def _run(source: Path, command: list[str], ok: tuple[int, ...]) -> tuple[float, float]:
+def run_timed(source: Path, argv: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
     """(wall seconds, peak RSS MB) of one process.
 
     The peak comes from ``/usr/bin/time``: a child forked from this process would inherit
@@ -101,14 +102,14 @@ def _run(source: Path, command: list[str], ok: tuple[int, ...]) -> tuple[float, 
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     env["PYTHONPATH"] = str(source)
     with tempfile.NamedTemporaryFile() as peak, tempfile.TemporaryFile() as errors:
-        timed = [_TIME, "--format=%M", f"--output={peak.name}", *command]
+        timed = [_TIME, "--format=%M", f"--output={peak.name}", *argv]
         started = time.perf_counter()
         done = subprocess.run(timed, cwd=source, env=env, stdout=subprocess.DEVNULL, stderr=errors)
         wall = time.perf_counter() - started
         if done.returncode not in ok:
             errors.seek(0)
             tail = errors.read().decode("utf-8", "replace")[-2000:]
-            raise RuntimeError(f"{' '.join(command[3:])} exited {done.returncode}:\n{tail}")
+            raise RuntimeError(f"{' '.join(argv[3:])} exited {done.returncode}:\n{tail}")
         kilobytes = int(Path(peak.name).read_text(encoding="ascii").split()[-1])
     return wall, kilobytes / 1024
 

@@ -5,18 +5,24 @@ its own process before and after the sweeps at the same concurrency; the simulat
 third (:mod:`bench.simproc`). Order: floor, baseline (empty database), steady (nothing
 changed), full review with 1% changed, incremental cycle with 1% changed (each change a new
 report, whose text the cycle reads), the same without reading report texts, floor again, then
-baseline and steady against PostgreSQL when a database is given.
+baseline and steady against PostgreSQL when a database is given. Between the first floor and
+the first cycle, before any change is made (a first review would otherwise read the new
+reports' texts): ``cqc-monitor check --full`` as an operator runs it, a whole process from
+start-up to exit, into an empty database (baseline) and again (steady), ``process_runs``
+times each.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.measure import database_stats, difference, fresh_database, run_module
+from bench import startup
+from bench.measure import ROOT, database_stats, difference, fresh_database, run_module
 from bench.simproc import SUBSCRIPTION_KEY, SimProcess
 
 FEED_PAGE_SIZE = 1000  # the monitor asks for the API's maximum page size
@@ -36,6 +42,7 @@ class SweepPlan:
         "incremental",
         "incremental_no_text",
     )
+    process_runs: int = 3  # whole ``check --full`` processes, baseline and steady, each
 
     @property
     def changed(self) -> int:
@@ -50,6 +57,8 @@ def run_sweeps(plan: SweepPlan, progress: Any = print) -> dict[str, Any]:
         ids_file.write_text("\n".join(sim.ids), encoding="ascii")
         results: dict[str, Any] = {"size": plan.size, "changed": plan.changed}
         results["floor_before"] = _floor(sim, plan, ids_file, progress)
+        if plan.process_runs:  # before any change: a first review reads no report's text
+            results.update(_check_processes(sim, plan, ids_file, progress))
         sqlite_url = f"sqlite:///{plan.workdir / f'monitor-{plan.size}.db'}"
         fresh_database(sqlite_url)
         for scenario in plan.scenarios:
@@ -175,6 +184,83 @@ def _measured_cycle(
     # Counted by the simulator, which answered them: the monitor keeps no counter of its own.
     result["requests"] = sum(result["server_requests"].values())
     return result
+
+
+def _check_processes(
+    sim: SimProcess, plan: SweepPlan, ids_file: Path, progress: Any
+) -> dict[str, Any]:
+    """``cqc-monitor check --full`` as a whole process (start-up, migration check, the cycle,
+    delivery, exit), timed from outside with its peak RSS as ``/usr/bin/time`` reports it:
+    into an empty database (baseline), then again (steady), ``plan.process_runs`` times. The
+    schema is made beforehand (``cqc-monitor db upgrade``, as for the in-process sweeps):
+    a first review is measured, not the migrations, which run once per deployment.
+
+    Each run has a floor of its own, measured just before it: on a shared machine the load
+    moves within seconds, and a ratio is only fair between neighbours. Reported: the median
+    of the runs' ratios (``floor_ratio``), the median run's figures, every run's."""
+    runs: dict[str, list[dict[str, Any]]] = {"process_baseline": [], "process_steady": []}
+    for number in range(plan.process_runs):
+        folder = plan.workdir / f"process-{number}"
+        folder.mkdir(parents=True, exist_ok=True)
+        config = _process_config(folder, sim.base_url, plan.concurrency)
+        fresh_database(f"sqlite:///{folder / 'monitor.db'}")
+        floor = _floor(sim, plan, ids_file, progress)["locations_per_s"]
+        for scenario in runs:
+            before = sim.stats()
+            wall, peak = startup.run_timed(ROOT, startup.command(config, ["check", "--full"]))
+            after = sim.stats()
+            figures: dict[str, Any] = {"wall_s": wall, "peak_rss_mb": peak}
+            add_server_side(figures, before, after, plan.size)
+            figures["requests"] = sum(figures["server_requests"].values())
+            figures["locations_per_s"] = plan.size / wall
+            figures["floor_locations_per_s"] = floor
+            figures["floor_ratio"] = figures["locations_per_s"] / floor
+            runs[scenario].append(figures)
+    results = {}
+    for scenario, measured in runs.items():
+        median = sorted(measured, key=lambda r: r["wall_s"])[len(measured) // 2]
+        results[scenario] = {
+            **median,
+            "scenario": scenario,
+            "runs": len(measured),
+            "walls_s": [round(r["wall_s"], 3) for r in measured],
+            "floor_ratios": [round(r["floor_ratio"], 3) for r in measured],
+            "floor_ratio": statistics.median(r["floor_ratio"] for r in measured),
+            "median_wall_s": statistics.median(r["wall_s"] for r in measured),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in measured),
+        }
+        progress(
+            f"  sqlite {scenario:<17} N={plan.size:<7} {results[scenario]['floor_ratio']:8.2f}"
+            f" × floor (median of {len(measured)}), peak {results[scenario]['peak_rss_mb']:.1f} MB"
+        )
+    return results
+
+
+def _process_config(folder: Path, base_url: str, concurrency: int) -> Path:
+    """The settings of the in-process sweeps, as an operator's configuration file."""
+    config = folder / "monitor.toml"
+    config.write_text(
+        f"""
+[database]
+url = "sqlite:///{folder / "monitor.db"}"
+
+[sources.cqc_api]
+base_url = "{base_url}"
+subscription_key = "{SUBSCRIPTION_KEY}"
+requests_per_second = 0
+concurrency = {concurrency}
+change_feed_overlap_minutes = 0
+
+[watch]
+all = true
+
+[logging]
+format = "json"
+level = "warning"
+""",
+        encoding="utf-8",
+    )
+    return config
 
 
 def add_server_side(

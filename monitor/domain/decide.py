@@ -27,6 +27,7 @@ class LocationState:
     provider_id: str | None = None
     status: str = "active"
     last_hash: str | None = None
+    last_body_hash: str | None = None  # the digest of the document last read in full
     last_snapshot_id: int | None = None
     consecutive_failures: int = 0
     failing_since: datetime | None = None
@@ -58,6 +59,10 @@ class Observation:
     error: str | None = None
     # The website page could not be read; ``snapshot`` holds the API's part only.
     page_error: str | None = None
+    # The digest of the API document's bytes (None: not kept, as when the website is read).
+    body_hash: str | None = None
+    # Not normalised: its bytes are those of the document the state was last settled on.
+    same_body: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +92,34 @@ def decide(
         current = observation.snapshot
         if observation.page_error is not None and previous is not None:
             current = replace(current, timeline=previous.timeline)
-        return _seen(state, current, previous, detected_at, policy)
+        decision = _seen(state, current, previous, detected_at, policy)
+        if decision.state.last_body_hash != observation.body_hash:
+            decision.state = replace(decision.state, last_body_hash=observation.body_hash)
+        return decision
+    if observation.same_body:
+        if not settled_on(state, observation.body_hash):
+            raise ValueError(f"{state.id}: a document not normalised needs a settled state")
+        return Decision("unchanged", state)
     if observation.gone:
         return _gone(state, observation, detected_at)
     return _failed(state, observation.error or "unknown error", now, detected_at, policy)
+
+
+def settled_on(state: LocationState, body_hash: str | None) -> bool:
+    """Whether the same document bytes would leave ``state`` exactly as it is: the state was
+    settled on a document with this digest, and its last fetch was a healthy one (a failure,
+    a removal or an alert about either is only cleared by reading the document in full)."""
+    return (
+        body_hash is not None
+        and state.last_body_hash == body_hash
+        and state.last_hash is not None
+        and state.last_snapshot_id is not None
+        and state.status == "active"
+        and state.consecutive_failures == 0
+        and state.failing_since is None
+        and not state.failing_alerted
+        and state.last_error is None
+    )
 
 
 def _seen(

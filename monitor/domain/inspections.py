@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from monitor.domain.events import Event
-from monitor.domain.findings import findings_severity, read_findings
 from monitor.domain.snapshot import Report, Snapshot, TimelineEntry
 
 MakeEvent = Callable[[str, str, str, dict[str, Any]], Event]  # (type, severity, summary, details)
@@ -73,6 +72,10 @@ def _review_event(make: MakeEvent, current: Snapshot, entry: TimelineEntry) -> E
 
 
 def _site_inspection_event(make: MakeEvent, current: Snapshot, entry: TimelineEntry) -> Event:
+    # The reader (its wordings compiled at import) loads with the first inspection it reads:
+    # a cycle in which nothing was inspected never pays for it.
+    from monitor.domain.findings import findings_severity, read_findings
+
     findings = read_findings(entry.summary, source="website", location_name=current.name)
     details = {
         "report_link_id": None,

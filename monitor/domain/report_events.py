@@ -8,11 +8,13 @@ text comes later, a ``report_findings`` event says what it found.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.domain.events import Event, Subject, about, event_id
-from monitor.domain.findings import Findings, findings_severity
 from monitor.domain.wording import findings_line
+
+if TYPE_CHECKING:  # the reader loads when a report's findings are in hand, not before
+    from monitor.domain.findings import Findings
 
 # The events that announce a report whose text says what it found.
 ANNOUNCING = ("new_inspection", "provider_new_report")
@@ -28,6 +30,8 @@ def wants_text(event: Event) -> str | None:
 
 def with_findings(event: Event, findings: Findings) -> Event:
     """The same event (same id: the idempotency key does not move) with its findings."""
+    from monitor.domain.findings import findings_severity
+
     details = {**event.details, "findings": findings.to_dict()}
     return replace(event, details=details, severity=findings_severity(findings))
 
@@ -42,6 +46,8 @@ def report_findings(
     detected_at: str,
 ) -> Event:
     """The findings of a report whose ``new_inspection`` went out before its text was read."""
+    from monitor.domain.findings import findings_severity
+
     details: dict[str, Any] = {
         "report_link_id": link_id,
         "report_date": report_date,

@@ -17,19 +17,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from monitor.domain.decide import Decision
 from monitor.domain.events import Event
-from monitor.domain.findings import Findings, read_findings
 from monitor.domain.report_events import ANNOUNCING, wants_text, with_findings
 from monitor.errors import short_error
 from monitor.redaction import Redactor
 from monitor.services.ports import Clock, ReportTextSource
 from monitor.store.report_texts import FAILED, READ, Known, Reading
 from monitor.store.repository import Applied, FetchLog
+
+if TYPE_CHECKING:
+    from monitor.domain.findings import Findings
 
 log = structlog.get_logger(__name__)
 _LONGEST_WAIT = timedelta(hours=12)
@@ -137,7 +139,7 @@ class TextReader:
                 result.size, self.redact(result.error) if result.status != "ok" else None,
             )  # fmt: skip
             if result.status == "ok" and isinstance(result.data, str):
-                findings = read_findings(
+                findings = _findings_of(
                     result.data, source="report_text", location_name=job.location_name
                 )
                 log.info("report_text_read", link_id=job.link_id, chars=len(result.data))
@@ -155,7 +157,7 @@ class TextReader:
         """The narrative, else the website summary, when the API's text could not be had."""
         for source, text in (("assessment_narrative", job.narrative), ("website", job.website)):
             if text:
-                findings = read_findings(text, source=source, location_name=job.location_name)
+                findings = _findings_of(text, source=source, location_name=job.location_name)
                 return _reading(job, findings=findings, text=text, attempted=attempted)
         if error is not None:
             log.warning("report_text_not_read", link_id=job.link_id, error=error)
@@ -186,6 +188,14 @@ def _reading(
         error=error,
         retry_at=retry_at,
     )
+
+
+def _findings_of(text: str, *, source: str, location_name: str | None) -> Findings:
+    """What a report's text says; the reader (its wordings compiled when it is imported)
+    loads with the first text of the process, not with every command that might read one."""
+    from monitor.domain.findings import read_findings
+
+    return read_findings(text, source=source, location_name=location_name)
 
 
 def _backoff(first: timedelta, attempt: int) -> timedelta:

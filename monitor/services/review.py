@@ -51,6 +51,7 @@ from monitor.store.repository import (
     load_states,
     register_watched,
     set_watermark,
+    settled_bodies,
 )
 
 log = structlog.get_logger(__name__)
@@ -224,12 +225,14 @@ class ReviewService:
                 self.progress.started(recorded, self._total)
                 if self.texts is not None:
                     self.texts.reader.start_cycle()
+                self.observe.settled = self._settled_bodies(kind, only)
                 with process_pacing().paced():
                     self._process(targets, report, lease, keeper)
                     if self.observe_providers is not None:
                         # After the locations: a trust's own document, as its hospitals'.
                         observe = self.observe_providers
                         self._process(provider_targets(), report, lease, keeper, observe)
+                self.observe.settled = None
                 report.events += self._shapes.finish(lease)
                 report.events += self._retry_texts(lease)
                 report.duration_seconds = time.monotonic() - clock_start
@@ -255,6 +258,7 @@ class ReviewService:
             bound.error("cycle_failed", error=str(exc), **report.counts())
             raise
         finally:
+            self.observe.settled = None
             self.progress.finished()
             self._shapes.close()
             self._shapes = IdleShapes()
@@ -262,6 +266,16 @@ class ReviewService:
             "cycle_completed", duration_s=round(report.duration_seconds, 3), **report.counts()
         )
         return report
+
+    def _settled_bodies(self, kind: CycleKind, only: Iterable[str] | None) -> dict[str, str] | None:
+        """The document digests a full review (or a check of named ids) may find again: an
+        incremental cycle fetches what changed, and saved searches read every snapshot."""
+        if not self.observe.digests or self.searches is not None:
+            return None
+        if only is None and kind != "full":
+            return None
+        with self.sessions() as session:
+            return settled_bodies(session, None if only is None else list(only))
 
     def _record_searches(self, session: Session, lease: CycleLease, report: CycleReport) -> None:
         """The saved searches' share of the cycle's completion: how many could not be
@@ -481,6 +495,9 @@ class ReviewService:
             # takeover waits for this batch to commit.
             cycles.hold(session, lease)
             known = load_states(session, [g.observation.location_id for g in batch])
+            for gathered in batch:  # a document not normalised, where its state has moved
+                location_id = gathered.observation.location_id
+                self.observe.settle(gathered, known.get(location_id) or LocationState(location_id))
             previous = load_snapshots(session, _needed_snapshots(batch, known))
             items = [self._decide(g, known, previous, now) for g in batch]
             if self.texts is not None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from pydantic import ValidationError
 
@@ -12,18 +13,34 @@ from monitor.config_model import describe, did_you_mean
 from monitor.domain.events import Event, LocationRef, event_id
 from monitor.domain.snapshot import LOCATION_PAGE, REPORT_PAGE
 from monitor.errors import ConfigError
-from monitor.sinks.apprise_sink import AppriseSink
 from monitor.sinks.base import Sink, SinkConfig
-from monitor.sinks.console import ConsoleSink
-from monitor.sinks.email import EmailSink
-from monitor.sinks.webhook import WebhookSink
 
-SINK_TYPES: dict[str, type[Any]] = {
-    "email": EmailSink,
-    "webhook": WebhookSink,
-    "apprise": AppriseSink,
-    "console": ConsoleSink,
-}
+
+class _SinkTypes(Mapping[str, type[Any]]):
+    """Each sink type's class by its ``type`` key, imported when first asked for: a process
+    loads the sinks its configuration names, not the SMTP, signing and rendering code of
+    every other (a ``check`` with no sinks loads none)."""
+
+    _WHERE: ClassVar[dict[str, tuple[str, str]]] = {
+        "email": ("monitor.sinks.email", "EmailSink"),
+        "webhook": ("monitor.sinks.webhook", "WebhookSink"),
+        "apprise": ("monitor.sinks.apprise_sink", "AppriseSink"),
+        "console": ("monitor.sinks.console", "ConsoleSink"),
+    }
+
+    def __getitem__(self, kind: str) -> type[Any]:
+        module, name = self._WHERE[kind]
+        sink_type: type[Any] = getattr(importlib.import_module(module), name)
+        return sink_type
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._WHERE)
+
+    def __len__(self) -> int:
+        return len(self._WHERE)
+
+
+SINK_TYPES: Mapping[str, type[Any]] = _SinkTypes()
 
 
 def parse_sink_config(section: Mapping[str, Any]) -> SinkConfig:

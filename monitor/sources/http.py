@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import requests
 import structlog
 from requests.structures import CaseInsensitiveDict
+from requests.utils import get_netrc_auth
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
@@ -173,13 +174,11 @@ class HttpGetter:
         started = time.perf_counter()
         with within(self._deadline) as deadline:
             try:
-                # No empty params: requests spends a runtime protocol check on every mapping.
-                with self._session.get(
+                with self._session.get_prepared(
                     url,
-                    params=params or None,
+                    params=params,
                     headers=headers,
                     timeout=self._timeout,
-                    stream=True,
                     allow_redirects=self._follow_redirects,
                 ) as resp:
                     final_url = resp.url
@@ -239,16 +238,63 @@ def _ignore(outcome: str) -> None:
 
 
 class _Session(requests.Session):
-    """A session that looks up proxy and CA-bundle settings once per host, not per request.
+    """A session that looks up proxy, CA-bundle and ``.netrc`` settings once per host, not
+    per request, and prepares its GETs without the general merge of ``Session.request``.
 
-    requests reads the whole environment, twice, on every request to find proxies; at
-    hundreds of requests a second that was a fifth of the client's CPU time. A worker's
-    environment does not change while it runs, so the answer is kept per scheme and host.
+    requests reads the whole environment, twice, on every request to find proxies, and looks
+    for a ``.netrc`` file (three file-system calls) on every request too; with the merge of
+    cookies, hooks and settings, preparing a GET cost as much CPU as sending it and reading the
+    answer. A worker's environment does not change while it runs, so the answers are kept
+    per scheme and host, and :meth:`get_prepared` builds the request from what it needs.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._environment: dict[tuple[Any, ...], Any] = {}
+        self._netrc: dict[tuple[str, str], Any] = {}
+
+    def get_prepared(
+        self,
+        url: str,
+        *,
+        params: QueryParams | None,
+        headers: Mapping[str, str] | None,
+        timeout: tuple[float, float],
+        allow_redirects: bool,
+    ) -> requests.Response:
+        """``session.get(url, stream=True, ...)``: the same request, the same session state
+        (headers, cookies, ``.netrc`` credentials, proxies, CA bundle), sent by
+        ``Session.send`` (cookies kept, redirects followed when allowed)."""
+        request = requests.PreparedRequest()
+        request.prepare(
+            method="GET",
+            url=url,
+            headers=self._headers(headers),
+            # No empty params: requests spends a runtime protocol check on every mapping.
+            params=params or None,
+            auth=self.auth or self._netrc_auth(url),
+            # A copy, as requests makes: a followed redirect adds to the request's jar.
+            cookies=self.cookies.copy() if self.cookies else None,
+            hooks=self.hooks,
+        )
+        settings = self.merge_environment_settings(request.url, {}, True, None, None)
+        return self.send(request, timeout=timeout, allow_redirects=allow_redirects, **settings)
+
+    def _headers(self, headers: Mapping[str, str] | None) -> CaseInsensitiveDict[str | bytes]:
+        """The session's headers, then the request's (as requests merges them)."""
+        merged: CaseInsensitiveDict[str | bytes] = CaseInsensitiveDict(self.headers)
+        if headers:
+            merged.update(headers)
+        return merged
+
+    def _netrc_auth(self, url: str) -> Any:
+        if not self.trust_env:
+            return None
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        if key not in self._netrc:
+            self._netrc[key] = get_netrc_auth(url)
+        return self._netrc[key]
 
     def merge_environment_settings(
         self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
@@ -264,10 +310,14 @@ class _Session(requests.Session):
         return {**settings, "proxies": dict(settings["proxies"])}
 
 
-def _pooled_session(concurrency: int, user_agent: str) -> requests.Session:
+def _pooled_session(concurrency: int, user_agent: str) -> _Session:
     session = _Session()
-    # Retries belong to tenacity, so urllib3 must not retry underneath it.
-    adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=max(1, concurrency), max_retries=0)
+    # Retries belong to tenacity, so urllib3 must not retry underneath it. One connection
+    # more than the fetch threads: a full review reads the register's pages beside them, and
+    # a pool that is full drops the extra connection (a new handshake, and a warning, each time).
+    adapter = DeadlineAdapter(
+        pool_connections=4, pool_maxsize=max(1, concurrency) + 1, max_retries=0
+    )
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = user_agent

@@ -19,7 +19,6 @@ from monitor.errors import AuthenticationError, MalformedResponseError
 from monitor.sources.api_client import fetch_document
 from monitor.sources.base import FetchResult
 from monitor.sources.http import Getter, HttpResponse
-from monitor.sources.web_page import html_text
 
 _KEY_HEADER = "Ocp-Apim-Subscription-Key"
 # Where the assessment framework keeps a report's words, in the order they are read.
@@ -137,7 +136,7 @@ def _narratives(node: Any, depth: int) -> Iterator[str]:
         heading = node.get("name") if isinstance(node.get("name"), str) else None
         for key, value in node.items():
             if key in NARRATIVE_KEYS and isinstance(value, str) and value.strip():
-                text = html_text(value) if "<" in value else value.strip()
+                text = _html_text(value) if "<" in value else value.strip()
                 if text:
                     yield f"{heading}\n{text}" if heading and depth > 0 else text
             elif isinstance(value, dict | list):
@@ -145,6 +144,12 @@ def _narratives(node: Any, depth: int) -> Iterator[str]:
     elif isinstance(node, list):
         for value in node:
             yield from _narratives(value, depth + 1)
+
+
+def _html_text(value: str) -> str:
+    from monitor.sources.web_page import html_text  # selectolax, only for narratives in HTML
+
+    return html_text(value)
 
 
 def _day(value: Any) -> str | None:

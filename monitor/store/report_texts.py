@@ -9,15 +9,17 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.orm import Session
 
-from monitor.domain.findings import Findings
 from monitor.store.repository import FetchLog
 from monitor.store.runstate import dialect_insert
 from monitor.store.tables import Location, ReportText
+
+if TYPE_CHECKING:
+    from monitor.domain.findings import Findings
 
 PENDING, READ, FAILED = "pending", "read", "failed"
 _CHUNK = 1000
@@ -78,7 +80,7 @@ def known(session: Session, link_ids: Iterable[str]) -> dict[str, Known]:
             ).where(ReportText.link_id.in_(wanted[start : start + _CHUNK]))
         )
         for row in rows:
-            findings = Findings.from_dict(row.findings) if row.findings else None
+            findings = _findings(row.findings) if row.findings else None
             found[row.link_id] = Known(row.link_id, row.status, row.attempts, findings)
     return found
 
@@ -217,6 +219,12 @@ def _described(row: Mapping[str, Any]) -> dict[str, Any]:
     if "text" in row:
         described["text"] = decompressed(row["text"])
     return described
+
+
+def _findings(data: dict[str, Any]) -> Findings:
+    from monitor.domain.findings import Findings  # the reader loads only with stored findings
+
+    return Findings.from_dict(data)
 
 
 def decompressed(data: bytes | None) -> str | None:

@@ -36,6 +36,7 @@ _STATE_FIELDS = (
     "provider_id",
     "status",
     "last_hash",
+    "last_body_hash",
     "last_snapshot_id",
     "consecutive_failures",
     "failing_since",
@@ -73,6 +74,29 @@ def load_states(session: Session, ids: Sequence[str]) -> dict[str, LocationState
     columns = [getattr(Location, name) for name in ("id", *_STATE_FIELDS)]
     rows = session.execute(select(*columns).where(Location.id.in_(ids)))
     return {row.id: LocationState(**row._mapping) for row in rows}
+
+
+def settled_bodies(session: Session, ids: Sequence[str] | None = None) -> dict[str, str]:
+    """The document digest of each location (of ``ids``, or every one) whose last fetch was a
+    healthy one, read in full: where the same bytes again would change nothing."""
+    query = select(Location.id, Location.last_body_hash).where(
+        Location.last_body_hash.is_not(None),
+        Location.last_hash.is_not(None),
+        Location.last_snapshot_id.is_not(None),
+        Location.status == "active",
+        Location.consecutive_failures == 0,
+        Location.last_error.is_(None),
+        Location.failing_alerted.is_(False),
+        Location.failing_since.is_(None),
+    )
+    if ids is None:
+        return {row.id: row.last_body_hash for row in session.execute(query)}
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        rows = session.execute(query.where(Location.id.in_(chunk)))
+        found.update((row.id, row.last_body_hash) for row in rows)
+    return found
 
 
 def load_snapshots(session: Session, snapshot_ids: Iterable[int]) -> dict[int, Snapshot]:

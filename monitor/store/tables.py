@@ -92,6 +92,9 @@ class Location(Base):
     # The cycle that last processed this location: a cycle taken over skips what it did.
     last_cycle_id: Mapped[int | None] = mapped_column(BigId, index=True)
     last_hash: Mapped[str | None] = mapped_column(String(64))
+    # The digest of the API document last read in full (its bytes and the monitor's version):
+    # the same bytes again need not be normalised again (``services.observe``).
+    last_body_hash: Mapped[str | None] = mapped_column(String(32))
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     failing_alerted: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -27,6 +27,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], st
         *("--sizes", str(SIZE), "--memory-sizes", str(SIZE), str(SIZE + 20)),
         *("--explicit-sizes", str(SIZE)),
         *("--processing-runs", "1", "--no-micro", "--no-postgres", "--startup-runs", "1"),
+        *("--process-runs", "2"),
         *("--output", str(output), "--workdir", str(folder / "work")),
     )
     return json.loads(output.read_text(encoding="utf-8")), done.stdout
@@ -64,6 +65,22 @@ def test_baseline_stores_every_location_and_steady_stores_nothing(
     assert steady["cycle"]["unchanged"] == SIZE
     assert (steady["written"]["snapshots"], steady["written"]["events"]) == (0, 0)
     assert steady["written"]["fetches"] == SIZE  # the fetch log is all a steady cycle adds
+
+
+def test_check_full_is_measured_as_a_whole_process(report: tuple[dict[str, Any], str]) -> None:
+    results, printed = report
+    sweep = results["sweeps"][str(SIZE)]
+    for scenario in ("process_baseline", "process_steady"):
+        figures = sweep[scenario]
+        assert figures["runs"] == 2 and len(figures["walls_s"]) == 2
+        # Each run reads the register once and every location once, start-up to exit.
+        assert figures["server_requests"] == {"location": SIZE, "locations": 1}
+        assert figures["peak_rss_mb"] > 0
+    names = [target["target"] for target in results["targets"]]
+    assert f"check --full process, steady ≥ 0.85 × floor (N={SIZE})" in names
+    assert f"check --full process, baseline ≥ 0.7 × floor (N={SIZE})" in names
+    assert f"check --full process, steady ≤ 64 MB peak RSS (N={SIZE})" in names
+    assert "check --full, whole process; median of 2" in printed
 
 
 def test_changes_are_found_by_both_kinds_of_cycle(report: tuple[dict[str, Any], str]) -> None:

@@ -211,3 +211,8 @@ def test_a_check_loads_no_web_app_no_scheduler_and_no_migrations_on_a_current_da
     assert status == 0
     forbidden = ("flask", "werkzeug", "apscheduler", "prometheus_client", "alembic", "apprise")
     assert loaded(modules, (*forbidden, *WEB_APP, "monitor.runtime.worker")) == []
+    # Nothing new was inspected: no report is read, no website page parsed; and of the sinks,
+    # only those the configuration names.
+    unused = ("monitor.domain.findings", "selectolax", "monitor.sinks.console")
+    assert loaded(modules, unused) == [], "a steady `check` imported these"
+    assert "monitor.sinks.webhook" in modules and "monitor.sinks.email" in modules

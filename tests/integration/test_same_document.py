@@ -32,9 +32,9 @@ def normalised(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     parse = observe.parse_location
 
-    def counting(data: Any, *, expected_id: str) -> Any:
+    def counting(data: Any, expected_id: str) -> Any:
         seen.append(expected_id)
-        return parse(data, expected_id=expected_id)
+        return parse(data, expected_id)
 
     monkeypatch.setattr(observe, "parse_location", counting)
     return seen

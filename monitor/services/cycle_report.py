@@ -22,7 +22,8 @@ FAILURES_SHOWN = 5
 class CycleReport:
     cycle_id: int
     kind: str
-    locations: int = 0
+    locations: int = 0  # every id checked: locations, and providers watched for their own ratings
+    providers: int = 0  # of those, providers
     baselines: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -46,6 +47,8 @@ class CycleReport:
 
     def count(self, decision: Decision) -> None:
         self.locations += 1
+        if decision.state.kind == "provider":
+            self.providers += 1
         outcome = decision.outcome
         setattr(self, _COUNTERS[outcome], getattr(self, _COUNTERS[outcome]) + 1)
         if outcome == "unknown":
@@ -83,7 +86,7 @@ class CycleReport:
     def summary(self) -> str:
         events = self.events_total or len(self.events)
         return (
-            f"{self.kind} cycle {self.cycle_id}: {self.locations} locations checked, "
+            f"{self.kind} cycle {self.cycle_id}: {self._checked()} checked, "
             f"{self.changed} changed, {self.baselines} new, {self.unchanged} unchanged, "
             f"{self.gone} gone, {self.errors} errors, {events} events "
             f"in {self.duration_seconds:.1f}s"
@@ -96,6 +99,14 @@ class CycleReport:
                 else ""
             )
         )
+
+
+    def _checked(self) -> str:
+        places = self.locations - self.providers
+        checked = f"{places} locations"
+        if self.providers:
+            checked += f" and {self.providers} provider{'s' if self.providers != 1 else ''}"
+        return checked
 
 
 def _searches(count: int) -> str:

@@ -162,6 +162,8 @@ def test_a_trust_downgrade_reaches_every_sink_once_naming_the_trust(
     # The trust's own document is a silent baseline, as its hospital's and Lucerne's are.
     assert baseline.events == [] and baseline.baselines == 3
     assert stage.smtp.messages == [] and stage.hook.requests == []
+    # The summary says what was checked: two locations and the trust itself.
+    assert ": 2 locations and 1 provider checked, " in baseline.summary()
 
     stage.clock.advance(hours=2)
     link = stage.sim.rate_provider(TRUST, DOWNGRADE, report_date=stage.clock.now().date())

@@ -100,7 +100,6 @@ class CycleReport:
             )
         )
 
-
     def _checked(self) -> str:
         places = self.locations - self.providers
         checked = f"{places} locations"

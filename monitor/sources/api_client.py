@@ -157,25 +157,17 @@ class CqcApiClient:
 
     def fetch_location(self, location_id: str) -> FetchResult:
         """One location document. Raises only :class:`AuthenticationError`."""
-        url = self._url("locations", location_id)
-        try:
-            return fetch_document(
-                self.getter,
-                url,
-                decode=decode_json_object,
-                params=self._partner,
-                headers=self._headers,
-            )
-        except AuthenticationError as exc:
-            raise _key_refused(exc) from exc
+        return self._fetch_document("locations", location_id)
 
     def fetch_provider(self, provider_id: str) -> FetchResult:
         """One provider document, for its own ratings. Raises only :class:`AuthenticationError`."""
-        url = self._url("providers", provider_id)
+        return self._fetch_document("providers", provider_id)
+
+    def _fetch_document(self, collection: str, organisation_id: str) -> FetchResult:
         try:
             return fetch_document(
                 self.getter,
-                url,
+                self._url(collection, organisation_id),
                 decode=decode_json_object,
                 params=self._partner,
                 headers=self._headers,

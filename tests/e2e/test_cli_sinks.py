@@ -5,6 +5,7 @@ disabled, later processes send it nothing, ``sinks enable`` brings its alerts ba
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from monitor.sim import Population, SimulatedCqc
 from tests.support import documents as docs
 from tests.support.cli import run_cli as cli
 from tests.support.cli import write_config
+from tests.support.dashboard import client, serving
 from tests.support.smtp import SmtpServer
 from tests.support.webhook_receiver import WebhookReceiver
 
@@ -129,6 +131,7 @@ def test_sinks_test_sends_are_kept_as_tests_and_count_as_no_alert(
     tested: tuple[WebhookReceiver, SmtpServer, Path],
 ) -> None:
     hook, smtp, config = tested
+    database = f"sqlite:///{config.parent / 'monitor.db'}"
     assert cli(config, "check", "--full").returncode == 0  # the silent baseline
     assert cli(config, "sinks", "test", "pager").returncode == 0
     assert cli(config, "sinks", "test", "mail").returncode == 0
@@ -168,3 +171,14 @@ def test_sinks_test_sends_are_kept_as_tests_and_count_as_no_alert(
     status = cli(config, "status")
     assert status.returncode == 0, status.stdout
     assert _json(config, "changes") == []
+
+    # The dashboard's Deliveries page says when each sink was last tested; the overview
+    # counts no sample event.
+    with serving(database) as base:
+        deliveries = client().get(base + "/deliveries", timeout=10).text
+        overview = client().get(base + "/", timeout=10).text
+    sections = dict(re.findall(r'-title">([^<]+)</h2>(.*?)</section>', deliveries, flags=re.S))
+    assert "<strong>failed</strong>: HTTP 500" in sections["pager"]
+    assert SECRET not in deliveries
+    assert re.search(r"Last test</dt><dd>[^<]+: sent</dd>", sections["mail"])
+    assert "Example Care Home" not in overview and "1-TEST0000000" not in overview

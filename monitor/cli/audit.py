@@ -135,7 +135,7 @@ def _parse_since(text: str | None) -> datetime | None:
 @pass_context
 def alerts(ctx: Context, status: str | None, fmt: str, database: str | None) -> None:
     """Deliveries of alerts to sinks, newest first; `held`: waiting for the sink's digest
-    window (`next_attempt_at`)."""
+    window (`next_attempt_at`). `sinks test` sends are listed too, marked as tests."""
     from monitor.store import queries, sink_tests
 
     def both(session: Session) -> list[dict[str, Any]]:

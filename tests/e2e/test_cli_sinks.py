@@ -11,7 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from alembic import command
+
 from monitor.sim import Population, SimulatedCqc
+from monitor.store import migrate
+from monitor.store.engine import make_engine
 from tests.support import documents as docs
 from tests.support.cli import run_cli as cli
 from tests.support.cli import write_config
@@ -182,3 +186,21 @@ def test_sinks_test_sends_are_kept_as_tests_and_count_as_no_alert(
     assert SECRET not in deliveries
     assert re.search(r"Last test</dt><dd>[^<]+: sent</dd>", sections["mail"])
     assert "Example Care Home" not in overview and "1-TEST0000000" not in overview
+
+
+def test_sinks_test_brings_the_database_to_head_unless_no_migrate(
+    tested: tuple[WebhookReceiver, SmtpServer, Path],
+) -> None:
+    hook, _, config = tested
+    assert cli(config, "check").returncode == 0
+    engine = make_engine(f"sqlite:///{config.parent / 'monitor.db'}")
+    command.downgrade(migrate.alembic_config(engine), "0013")
+
+    refused = cli(config, "sinks", "test", "pager", "--no-migrate")
+    assert refused.returncode == 1 and "run cqc-monitor db upgrade" in refused.stderr
+    assert hook.requests == [] and migrate.current_revision(engine) == "0013"
+
+    assert cli(config, "sinks", "test", "pager").returncode == 0
+    assert migrate.is_at_head(engine)
+    engine.dispose()
+    assert [row["status"] for row in _json(config, "alerts") if row["test"]] == ["sent"]

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from alembic import command
 
 from monitor.sim import Population, SimulatedCqc

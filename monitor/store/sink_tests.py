@@ -60,13 +60,6 @@ def last_tests(session: Session) -> dict[str, LastTest]:
     }
 
 
-def last_test(session: Session, sink: str) -> LastTest | None:
-    row = session.scalars(
-        select(SinkTest).where(SinkTest.sink == sink).order_by(SinkTest.id.desc()).limit(1)
-    ).first()
-    return LastTest(row.sink, row.sent_at, row.outcome, row.error) if row else None
-
-
 def tests(session: Session, *, outcome: str | None = None) -> list[dict[str, Any]]:
     """Test sends, newest first, shaped as ``alerts`` lists a delivery, with ``test`` true."""
     query = select(SinkTest).order_by(SinkTest.sent_at.desc(), SinkTest.id.desc())

@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -41,8 +42,8 @@ from monitor.services.shape_watch import ShapeWatch
 from monitor.services.targets import Watchlist
 from monitor.settings.model import Settings, sink_configs
 from monitor.settings.sections import ApiSettings, ReportTextSettings
-from monitor.sinks.base import Sink, SinkConfig
-from monitor.sinks.registry import make_sink
+from monitor.sinks.base import Alert, SendOutcome, Sink, SinkConfig
+from monitor.sinks.registry import make_sink, sample_event
 from monitor.sources.api_client import CqcApiClient
 from monitor.sources.attempts import AttemptTally
 from monitor.sources.http import HttpGetter, build_http_getter
@@ -57,6 +58,7 @@ from monitor.store.queries import locations_of_providers
 from monitor.store.rate_buckets import RateBuckets
 from monitor.store.retention import prune_fetch_log
 from monitor.store.runstate import location_states, owner_alive
+from monitor.store.sink_tests import record as record_sink_test
 from monitor.web.config import DashboardConfig
 
 if TYPE_CHECKING:
@@ -205,6 +207,30 @@ class App:
             hold = (self.windows.held_severities(name), window) if window else None
         with self.sessions.begin() as session:
             return disabled_sinks.enable(session, name, now, requeue=name in self.sinks, hold=hold)
+
+    def test_sink(self, name: str) -> SendOutcome | None:
+        """Send the sample alert through one sink and keep the send in ``sink_tests``
+        (None: no such sink). The error stored is redacted, as every stored error is."""
+        sink = self.sinks.get(name)
+        if sink is None:
+            return None
+        now = self.clock.now()
+        event = sample_event(now)
+        started = time.monotonic()
+        outcome = sink.send([Alert(delivery_id=0, event=event)])[0]
+        duration_ms = (time.monotonic() - started) * 1000
+        error = self.redact(outcome.error)
+        with self.sessions.begin() as session:
+            record_sink_test(
+                session,
+                sink=name,
+                sent_at=now,
+                ok=outcome.ok,
+                duration_ms=duration_ms,
+                error=error,
+                event=event.to_dict(),
+            )
+        return replace(outcome, error=error)
 
     def prune(self) -> int:
         """Apply the fetch-log retention; the rest of the audit trail is kept."""

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,6 +12,9 @@ from monitor import output
 from monitor.cli.common import DATABASE, FORMAT, Context, pass_context, read
 from monitor.domain.events import EVENT_TYPES
 from monitor.errors import MonitorError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @click.command()
@@ -132,11 +135,21 @@ def _parse_since(text: str | None) -> datetime | None:
 @pass_context
 def alerts(ctx: Context, status: str | None, fmt: str, database: str | None) -> None:
     """Deliveries of alerts to sinks, newest first; `held`: waiting for the sink's digest
-    window (`next_attempt_at`)."""
-    from monitor.store import queries
+    window (`next_attempt_at`). `sinks test` sends are listed too, marked as tests."""
+    from monitor.store import queries, sink_tests
 
-    rows = read(ctx, lambda s: queries.alerts(s, status=status), database)
-    columns = (
+    def both(session: Session) -> list[dict[str, Any]]:
+        deliveries = [{**row, "test": False} for row in queries.alerts(session, status=status)]
+        # ``sinks test`` sends: sent or failed, never pending, held or dead.
+        tests = (
+            []
+            if status in {"pending", "held", "dead"}
+            else sink_tests.tests(session, outcome=status)
+        )
+        return sorted([*deliveries, *tests], key=lambda row: row["created_at"], reverse=True)
+
+    rows = read(ctx, both, database)
+    columns: tuple[str, ...] = (
         "id",
         "created_at",
         "sink",
@@ -147,10 +160,15 @@ def alerts(ctx: Context, status: str | None, fmt: str, database: str | None) -> 
         "location_id",
         "last_error",
     )
-    if fmt == "table":  # for people: what "held" waits for
-        rows = [{**row, "status": _status_words(row["status"])} for row in rows]
+    if fmt != "table":
+        columns = (*columns, "test")
+    else:  # for people: what "held" waits for, and which rows are tests
+        rows = [{**row, "status": _status_words(row)} for row in rows]
     click.echo(output.render(rows, columns, fmt))
 
 
-def _status_words(status: str) -> str:
+def _status_words(row: dict[str, Any]) -> str:
+    status: str = row["status"]
+    if row["test"]:
+        return f"test {status}"
     return "held for digest" if status == "held" else status

@@ -27,40 +27,48 @@ def sinks(click_context: click.Context, fmt: str, database: str | None) -> None:
     from monitor.settings.model import sink_configs
     from monitor.store.digests import held_by_sink
     from monitor.store.sink_states import disabled_sinks
+    from monitor.store.sink_tests import last_tests
     from monitor.store.status import deliveries_by_sink
 
     ctx = click_context.ensure_object(Context)
     # With --database and no configuration file: the sinks the database knows of.
     unconfigured = bool(database) and not ctx.has_config()
     configured = [] if unconfigured else sink_configs(ctx.settings().sinks)
-    disabled, counts, held = read(
-        ctx, lambda s: (disabled_sinks(s), deliveries_by_sink(s), held_by_sink(s)), database
+    disabled, counts, held, tests = read(
+        ctx,
+        lambda s: (disabled_sinks(s), deliveries_by_sink(s), held_by_sink(s), last_tests(s)),
+        database,
     )
     for name, waiting in held.items():
         counts.setdefault(name, {})["held"] = waiting.count
-    others = sorted(counts) if unconfigured else []
-    click.echo(output.render(sink_rows(configured, disabled, counts, others), SINK_COLUMNS, fmt))
+    others = sorted({*counts, *tests}) if unconfigured else []
+    rows = sink_rows(configured, disabled, counts, others, tests)
+    click.echo(output.render(rows, SINK_COLUMNS, fmt))
 
 
 @sinks.command("test")
 @click.argument("name")
+@NO_MIGRATE
 @pass_context
-def sinks_test(ctx: Context, name: str) -> None:
-    """Send a realistic sample alert through one sink and report the outcome."""
-    from monitor.sinks.base import Alert
-    from monitor.sinks.registry import sample_event
+def sinks_test(ctx: Context, name: str, no_migrate: bool) -> None:
+    """Send a realistic sample alert through one sink and report the outcome.
 
+    The send is kept in the audit trail, marked as a test: ``sinks`` and ``alerts`` show it;
+    it never counts as an alert, is never retried and never reaches a digest.
+    """
     app = ctx.app()
     try:
-        sink = app.sinks.get(name)
-        if sink is None:
+        if name not in app.sinks:
             raise _unknown_sink(app, name)
-        outcome = sink.send([Alert(delivery_id=0, event=sample_event(app.clock.now()))])[0]
+        app.prepare_database(upgrade=not no_migrate)
+        outcome = app.test_sink(name)
     finally:
         app.close()
+    if outcome is None:
+        raise _unknown_sink(app, name)
     if not outcome.ok:
         raise MonitorError(f"sink {name!r} failed: {outcome.error}")
-    click.echo(f"sink {name!r}: sample alert delivered")
+    click.echo(f"sink {name!r}: sample alert delivered (kept as a test in the audit trail)")
 
 
 @sinks.command("enable")

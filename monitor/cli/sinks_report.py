@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from monitor.services.disabled_sinks import Enabled
     from monitor.sinks.base import SinkConfig
     from monitor.store.sink_states import DisabledSink
+    from monitor.store.sink_tests import LastTest
 
 COLUMNS = (
     "name",
@@ -25,6 +26,7 @@ COLUMNS = (
     "held",
     "failed",
     "dead",
+    "last_test",
 )
 # held: waiting for the sink's digest window
 QUEUE_STATES = ("pending", "held", "failed", "dead")
@@ -35,15 +37,18 @@ def sink_rows(
     disabled: Sequence[DisabledSink],
     deliveries: Mapping[str, Mapping[str, int]],
     others: Sequence[str] = (),
+    tests: Mapping[str, LastTest] | None = None,
 ) -> list[dict[str, Any]]:
     """Configured sinks in configuration order, then any sink no longer configured that is
     still disabled (``status`` names it until ``sinks enable`` clears it), then ``others``
-    (the sinks a database read without its configuration has deliveries for)."""
+    (the sinks a database read without its configuration has deliveries or tests for).
+    ``tests``: each sink's last ``sinks test``."""
+    tests = tests or {}
     states = {sink.name: sink for sink in disabled}
     configs: dict[str, SinkConfig | None] = {config.name: config for config in configured}
     configs.update({name: None for name in (*states, *others) if name not in configs})
     return [
-        _row(name, config, states.get(name), deliveries.get(name, {}))
+        {**_row(name, config, states.get(name), deliveries.get(name, {})), **_test(tests.get(name))}
         for name, config in configs.items()
     ]
 
@@ -64,6 +69,14 @@ def _row(
         "digest": config.digest if config else None,  # its windows' schedule, when it has one
         **{status: counts.get(status, 0) for status in QUEUE_STATES},
     }
+
+
+def _test(test: LastTest | None) -> dict[str, Any]:
+    """When the sink was last tested and how it went: ``2026-12-07T09:00:00Z sent``."""
+    if test is None:
+        return {"last_test": None}
+    sent_at = _iso(test.sent_at.replace(microsecond=0))
+    return {"last_test": f"{sent_at} {test.outcome}", "last_test_error": test.error}
 
 
 def enable_message(name: str, enabled: Enabled | None, *, configured: bool) -> str:

@@ -353,6 +353,23 @@ class SinkState(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
+class SinkTest(Base):
+    """One ``sinks test NAME`` send: the sample event (marked ``"test": true``) and its
+    outcome. Kept apart from events and deliveries, so a test never counts as an alert, is
+    never retried and never reaches a digest, ``status`` or the metrics."""
+
+    __tablename__ = "sink_tests"
+    __table_args__ = (Index("ix_sink_tests_sink_sent_at", "sink", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    sink: Mapped[str] = mapped_column(String(100))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # sent | failed
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)  # redacted, as every stored error
+    event: Mapped[dict[str, Any]] = mapped_column(Json)  # the sample exactly as sent
+
+
 class RateBucket(Base):
     """A request rate shared by every process of a deployment (PostgreSQL): the next free
     request slot of each source, in database time (the generic cell rate algorithm)."""

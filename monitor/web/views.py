@@ -23,6 +23,7 @@ from monitor.store import report_texts as text_store
 from monitor.store import source_changes
 from monitor.store.runstate import LOCATION_STATES
 from monitor.store.sink_states import disabled_sinks
+from monitor.store.sink_tests import last_tests
 from monitor.web import params
 from monitor.web.location_page import location_context
 
@@ -191,19 +192,28 @@ def report_text(location_id: str, link_id: str) -> str:
 def deliveries() -> str:
     with _session() as session:
         disabled = {sink.name: sink for sink in disabled_sinks(session)}
+        tests = last_tests(session)
+        backlogs = store.backlog(session)
+        # A sink only ever tested still shows, with when it was last tested.
+        untried = [store.Backlog(name) for name in tests if name not in _sinks_of(backlogs)]
         sinks = [
             {
                 "backlog": backlog,
                 "disabled": disabled.get(backlog.sink),
                 "last_sent": delivery_store.last_sent(session, backlog.sink),
+                "last_test": tests.get(backlog.sink),
                 "queue": delivery_store.deliveries(
                     session, backlog.sink, store.WAITING, 1, _PREVIEW
                 ),
                 "dead": delivery_store.deliveries(session, backlog.sink, ("dead",), 1, _PREVIEW),
             }
-            for backlog in store.backlog(session)
+            for backlog in [*backlogs, *untried]
         ]
     return render_template("deliveries.html", sinks=attention_first(sinks), now=_now())
+
+
+def _sinks_of(backlogs: list[store.Backlog]) -> set[str]:
+    return {backlog.sink for backlog in backlogs}
 
 
 def attention_first(sinks: list[dict[str, Any]]) -> list[dict[str, Any]]:

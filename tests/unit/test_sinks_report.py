@@ -10,6 +10,7 @@ from monitor.cli.status_report import attention, report_lines
 from monitor.services.disabled_sinks import Enabled
 from monitor.sinks.base import SinkConfig
 from monitor.store.sink_states import DisabledSink
+from monitor.store.sink_tests import LastTest
 
 SINCE = datetime(2026, 11, 29, 7, 1, 2, tzinfo=UTC)
 GONE = DisabledSink("hook", SINCE, "HTTP 410 Gone (endpoint gone)")
@@ -30,6 +31,21 @@ def test_sinks_lists_configured_sinks_in_order_then_disabled_ones_no_longer_conf
     assert rows[1]["since"] == "2026-11-29T07:01:02Z"
     assert rows[1]["reason"] == "HTTP 410 Gone (endpoint gone)"
     assert (rows[0]["since"], rows[0]["reason"], rows[2]["configured"]) == (None, None, False)
+
+
+def test_sinks_shows_each_sinks_last_test_and_lists_a_sink_only_tested_without_config() -> None:
+    tests = {
+        "hook": LastTest("hook", SINCE.replace(microsecond=250), "failed", "HTTP 500"),
+        "pager": LastTest("pager", SINCE, "sent", None),
+    }
+    rows = sink_rows([SinkConfig(name="hook", type="webhook")], [], {}, ["pager"], tests)
+
+    assert [(r["name"], r["last_test"]) for r in rows] == [
+        ("hook", "2026-11-29T07:01:02Z failed"),
+        ("pager", "2026-11-29T07:01:02Z sent"),
+    ]
+    assert rows[0]["last_test_error"] == "HTTP 500" and rows[0]["failed"] == 0
+    assert sink_rows([SinkConfig(name="mail", type="email")], [], {})[0]["last_test"] is None
 
 
 def test_enable_says_what_it_did_with_the_dead_deliveries() -> None:

@@ -300,7 +300,8 @@ COMMANDS: dict[str, str] = {
     "with `=`, `+`, `-`, `@`, tab or CR gets a leading `'` so spreadsheets show it as text.",
     "sinks": "Every configured sink with its type, its state (`enabled`, or `disabled` with "
     "since when and the receiver's answer), its digest schedule and its deliveries pending, "
-    "held for its digest, failed and dead; a sink "
+    "held for its digest, failed and dead, and its `last_test` (when `sinks test` last ran "
+    "and whether it was `sent` or `failed`); a sink "
     "no longer configured is listed while it is still disabled.",
     "sinks enable": "Re-enables a sink that a `410 Gone` disabled, once its receiver is fixed, "
     "and re-queues the deliveries the disable marked dead (it says how many). A sink that is "
@@ -308,7 +309,11 @@ COMMANDS: dict[str, str] = {
     "naming the configured sinks.",
     "sinks test": "Sends a realistic sample alert (a downgrade) through one sink and reports "
     'the outcome: `"test": true` in the event, `[TEST]` in its summary and subject, a '
-    "location no real service could be. It sends through a disabled sink too.",
+    "location no real service could be. It sends through a disabled sink too. The send is "
+    "kept in the audit trail (`sink_tests`: time, outcome, duration, masked error, the event) "
+    "and shown by `alerts` and `sinks` as a test; it never counts as an alert (no event, no "
+    "retry, no digest, not in `status` or the metrics). It migrates the database first unless "
+    "`--no-migrate`.",
     "config check": "Every problem is reported in one run, exit 2: unset environment "
     "variables, unknown keys, out-of-range values, duplicate sink and search names, sinks "
     "following searches that do not exist, ids of the wrong shape, and every enumerated word "

@@ -55,8 +55,13 @@ PAUSE_SECONDS = 1.5
 )
 @click.option("--fast", is_flag=True, help="No pauses between chapters.")
 @click.option("--verbose", is_flag=True, help="Show the worker's log lines on stderr.")
-# When the story ends (ISO 8601, UTC unless it says otherwise): a fixed story for tests.
-@click.option("--now", "now_text", hidden=True)
+@click.option(
+    "--now",
+    "now_text",
+    metavar="TIME",
+    help="End the story at TIME (ISO 8601, UTC unless it names a zone) instead of now: the "
+    "same dates on every run.",
+)
 def demo_command(
     output: Path | None, size: int, fast: bool, verbose: bool, now_text: str | None
 ) -> None:

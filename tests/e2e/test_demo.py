@@ -298,3 +298,11 @@ def read(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
         env={k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")},
         check=False,
     )
+
+
+def test_a_now_that_is_not_a_time_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    result = run_demo("--output", str(output), "--now", "yesterday")
+    assert result.returncode == 2
+    assert "'yesterday' is not a time such as 2026-01-31T12:00:00Z" in result.stderr
+    assert not output.exists()

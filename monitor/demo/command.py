@@ -17,7 +17,7 @@ import shlex
 import shutil
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,15 +55,25 @@ PAUSE_SECONDS = 1.5
 )
 @click.option("--fast", is_flag=True, help="No pauses between chapters.")
 @click.option("--verbose", is_flag=True, help="Show the worker's log lines on stderr.")
-def demo_command(output: Path | None, size: int, fast: bool, verbose: bool) -> None:
+@click.option(
+    "--now",
+    "now_text",
+    metavar="TIME",
+    help="End the story at TIME (ISO 8601, UTC unless it names a zone) instead of now: the "
+    "same dates on every run.",
+)
+def demo_command(
+    output: Path | None, size: int, fast: bool, verbose: bool, now_text: str | None
+) -> None:
     """Offline end-to-end demonstration against a simulated CQC API."""
     from monitor.logs import configure_logging
 
+    now = _parse_now(now_text)
     root = _output_root(output)
     configure_logging("info" if verbose else "error", "console")
     _bypass_proxies_for_loopback()
     pause = 0.0 if fast or not sys.stdout.isatty() else PAUSE_SECONDS
-    run_demo(root, size=size, pause=pause, echo=click.echo, program=_program())
+    run_demo(root, size=size, pause=pause, echo=click.echo, program=_program(), now=now)
 
 
 def run_demo(
@@ -73,15 +83,20 @@ def run_demo(
     pause: float = 0.0,
     echo: Callable[[str], None] = print,
     program: str = "cqc-monitor",
+    now: datetime | None = None,
 ) -> None:
-    """Plays the whole story; the database and the alerts land in ``root`` (which must exist)."""
+    """Plays the whole story; the database and the alerts land in ``root`` (which must exist).
+
+    The story ends at ``now`` (default: the current time, to the minute): its cycles run in the
+    hours before, and what the regulator publishes is dated the days before."""
     from monitor.bootstrap import build_app
     from monitor.demo.delivery import OutputFolder, WebhookReceiver
     from monitor.demo.story import HARLEY, HENLEY, LUCERNE, TRUST, Stage, StoryClock, tell
     from monitor.sim import Population, SimulatedCqc
 
     folder = OutputFolder(root)
-    clock = StoryClock()
+    end = (now or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
+    clock = StoryClock(end)
     sim = SimulatedCqc(
         Population.generate(size), subscription_key=SIM_KEY, web_pages=True, clock=clock
     )
@@ -103,7 +118,7 @@ def run_demo(
         try:
             app.prepare_database()
             _introduce(echo, sim, settings, database_url, server.base_url)
-            tell(Stage(sim, app, clock, receiver, folder, echo), pause=pause)
+            tell(Stage(sim, app, clock, receiver, folder, echo, end), pause=pause)
         finally:
             app.close()
     _conclude(echo, folder, database_url, program)
@@ -267,6 +282,18 @@ def _from_here(path: Path) -> str:
         return str(absolute.relative_to(Path.cwd()))
     except ValueError:
         return str(absolute)
+
+
+def _parse_now(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a time such as 2026-01-31T12:00:00Z", param_hint="--now"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _output_root(option: Path | None) -> Path:

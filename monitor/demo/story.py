@@ -3,6 +3,9 @@ what the real worker makes of it.
 
 The regulator and the worker share one ``StoryClock``, moved by the story, so change-feed
 windows, snapshot times and retry times in the database all tell the same, reproducible story.
+The story ends at the moment the demo runs (or the ``end`` it is given): the worker's cycles
+happen in the hours before it, so the read commands and the dashboard show the story as just
+played, and what CQC publishes is dated the days before it.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import time as wallclock
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, timedelta
 
 from monitor import output
 from monitor.bootstrap import App
@@ -30,8 +33,22 @@ TRUST_NAME = "Halstead and Colne Valley NHS Trust"
 # A saved search: every care home in Suffolk (Henley House is one).
 AREA_SEARCH = {"name": "suffolk-care-homes", "localAuthority": "Suffolk", "careHome": "Y"}
 WEBHOOK_SINK = "partner-webhook"
-# The worker's first monthly full review ("0 6 1 * *"), then daily polls at 07:00.
-START = datetime(2025, 11, 1, 6, 0, tzinfo=UTC)
+# The story's calendar, as first written (1 November to 4 December 2025): its dates move so
+# that its last day, LAST_DAY, falls on the day the demo runs, keeping their order and gaps.
+LAST_DAY = date(2025, 12, 4)
+# When the regulator and the worker act, in hours before the story's end. A publication comes
+# more than an hour (the change feed's default overlap) before the poll that reads it and after
+# the poll before, so each poll fetches only what is new.
+BASELINE = 14.0  # the first full review
+POLLS = {"harley": 11.5, "henley": 9.5, "lucerne": 7.5, "orwell": 5.5, "trust": 0.0}
+FULL_REVIEW = 3.5  # the next "monthly" full review
+PUBLISHED_BEFORE_POLL = 1.5
+
+
+def dated(day: date, end: datetime) -> str:
+    """The ISO date on which ``day`` of the story's calendar falls when the story ends at
+    ``end``."""
+    return (end.date() - (LAST_DAY - day)).isoformat()
 
 
 class StoryClock(ManualClock):
@@ -49,6 +66,13 @@ class Stage:
     receiver: WebhookReceiver
     folder: OutputFolder
     echo: Callable[[str], None]
+    end: datetime  # when the story ends: its last poll
+
+    def hours_before_end(self, hours: float) -> datetime:
+        return self.end - timedelta(hours=hours)
+
+    def on(self, day: date) -> str:
+        return dated(day, self.end)
 
 
 @dataclass(frozen=True)
@@ -73,7 +97,7 @@ def tell(stage: Stage, *, pause: float = 0.0) -> None:
 
 
 def baseline(stage: Stage) -> None:
-    stage.clock.set(START)
+    stage.clock.set(stage.hours_before_end(BASELINE))
     # The trust as CQC rated it in 2023: Good, use of resources Good.
     stage.sim.make_trust(TRUST, name=TRUST_NAME)
     stage.sim.rate_provider(TRUST, _trust_ratings("Good", "Good", "Good"), report_date="2023-06-14")
@@ -81,15 +105,19 @@ def baseline(stage: Stage) -> None:
 
 
 def new_inspection(stage: Stage) -> None:
-    _publish(stage, date(2025, 11, 3), "CQC publishes a new inspection report for Harley Street")
-    stage.sim.add_report(HARLEY, report_date="2025-11-03", first_visit_date="2025-10-14")
-    _poll(stage, date(2025, 11, 4))
+    _publish(stage, "harley", "CQC publishes a new inspection report for Harley Street")
+    stage.sim.add_report(
+        HARLEY,
+        report_date=stage.on(date(2025, 11, 3)),
+        first_visit_date=stage.on(date(2025, 10, 14)),
+    )
+    _poll(stage, "harley")
 
 
 def downgrade(stage: Stage) -> None:
     _publish(
         stage,
-        date(2025, 11, 4),
+        "henley",
         "CQC publishes its new assessment of Henley House: Inadequate, in special measures",
     )
     plan = stage.sim.assess(
@@ -102,42 +130,43 @@ def downgrade(stage: Stage) -> None:
             "Responsive": "Requires Improvement",
             "Well-led": "Inadequate",
         },
-        published="2025-11-04",
+        published=stage.on(date(2025, 11, 4)),
         report=True,
     )
     # The report's words: the real assessment summary that found three breaches of regulation
     # and placed its service in special measures.
     stage.sim.set_report_text(plan, excerpts=("05a",))
-    _poll(stage, date(2025, 11, 5))
+    _poll(stage, "henley")
 
 
 def deregistration(stage: Stage) -> None:
-    _publish(stage, date(2025, 11, 5), "Lucerne House is deregistered")
-    stage.sim.deregister(LUCERNE, "2025-11-05")
-    _poll(stage, date(2025, 11, 6))
+    _publish(stage, "lucerne", "Lucerne House is deregistered")
+    stage.sim.deregister(LUCERNE, stage.on(date(2025, 11, 5)))
+    _poll(stage, "lucerne")
 
 
 def new_registration(stage: Stage) -> None:
-    _publish(stage, date(2025, 11, 10), "Orwell View, a new care home in Ipswich, registers")
+    _publish(stage, "orwell", "Orwell View, a new care home in Ipswich, registers")
     stage.sim.register_care_home(
         location_id=ORWELL,
         name="Orwell View",
         local_authority="Suffolk",
         region="East",
-        registered="2025-11-10",
+        registered=stage.on(date(2025, 11, 10)),
         constituency="Ipswich",
         postal_code="IP4 1AA",
         town="Ipswich",
     )
-    _poll(stage, date(2025, 11, 11))
+    _poll(stage, "orwell")
 
 
 def receiver_down(stage: Stage) -> None:
     stage.receiver.fail_with(503, retry_after=60)
     stage.echo("   webhook receiver: now answering 503 Service Unavailable, Retry-After: 60")
-    _publish(stage, date(2025, 11, 20), "CQC posts a monthly data review for Harley Street")
-    stage.sim.add_data_review(HARLEY, "2025-11-20")
-    stage.clock.set(datetime(2025, 12, 1, 6, 0, tzinfo=UTC))
+    stage.clock.set(stage.hours_before_end(FULL_REVIEW + PUBLISHED_BEFORE_POLL))
+    _say(stage, "CQC posts a monthly data review for Harley Street")
+    stage.sim.add_data_review(HARLEY, stage.on(date(2025, 11, 20)))
+    stage.clock.set(stage.hours_before_end(FULL_REVIEW))
     _cycle(stage, "full")
     _show_webhook_deliveries(stage)
 
@@ -154,15 +183,15 @@ def receiver_recovers(stage: Stage) -> None:
 def trust_downgrade(stage: Stage) -> None:
     _publish(
         stage,
-        date(2025, 12, 3),
+        "trust",
         f"CQC publishes its well-led inspection of {TRUST_NAME}: Requires improvement",
     )
     stage.sim.rate_provider(
         TRUST,
         _trust_ratings("Requires improvement", "Inadequate", "Requires improvement"),
-        report_date="2025-12-03",
+        report_date=stage.on(date(2025, 12, 3)),
     )
-    _poll(stage, date(2025, 12, 4))
+    _poll(stage, "trust")
 
 
 def _trust_ratings(overall: str, well_led: str, resources: str) -> dict[str, str]:
@@ -210,7 +239,7 @@ CHAPTERS = (
     Chapter(
         "A new service in the watched area",
         "A saved search follows every care home in Suffolk: a home that registers there joins "
-        "the watchlist the day after, with a location_added alert (not yet rated).",
+        "the watchlist at the next poll, with a location_added alert (not yet rated).",
         new_registration,
     ),
     Chapter(
@@ -242,13 +271,18 @@ CHAPTERS = (
 # -- steps ------------------------------------------------------------------------------------
 
 
-def _publish(stage: Stage, day: date, what: str) -> None:
-    stage.clock.set(datetime.combine(day, time(15, 0), UTC))
+def _publish(stage: Stage, poll: str, what: str) -> None:
+    """The regulator publishes, before the worker's poll named ``poll``."""
+    stage.clock.set(stage.hours_before_end(POLLS[poll] + PUBLISHED_BEFORE_POLL))
+    _say(stage, what)
+
+
+def _say(stage: Stage, what: str) -> None:
     stage.echo(f"   [{_stamp(stage.clock.now())}] regulator: {what}")
 
 
-def _poll(stage: Stage, day: date) -> None:
-    stage.clock.set(datetime.combine(day, time(7, 0), UTC))
+def _poll(stage: Stage, poll: str) -> None:
+    stage.clock.set(stage.hours_before_end(POLLS[poll]))
     _cycle(stage, "incremental")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pytest
 
 from monitor.demo.story import TRUST, TRUST_NAME
 from tests.support import documents as docs
-from tests.support.dashboard import serving
+from tests.support.dashboard import DEMO_END, serving
 
 pytestmark = pytest.mark.slow
 
@@ -243,10 +244,12 @@ def test_the_location_page_charts_every_rating_it_has_seen(visit: Visit) -> None
         titles = chart.find_elements(By.CSS_SELECTOR, "svg circle.dot title")
         return [title.get_attribute("textContent") or "" for title in titles]
 
-    # Good since the 2022 inspection, then the assessment published on 2025-11-04.
-    assert dots("overall") == ["2022-04-20: Good", "2025-11-04: Inadequate"]
-    assert dots("safe") == ["2022-04-20: Good", "2025-11-04: Inadequate"]
-    assert dots("caring") == ["2022-04-20: Good", "2025-11-04: Good"]
+    # Good since the 2022 inspection, then the assessment published 30 days before the story's
+    # end.
+    published = (DEMO_END.date() - timedelta(days=30)).isoformat()
+    assert dots("overall") == ["2022-04-20: Good", f"{published}: Inadequate"]
+    assert dots("safe") == ["2022-04-20: Good", f"{published}: Inadequate"]
+    assert dots("caring") == ["2022-04-20: Good", f"{published}: Good"]
     grid = page.find_element(By.CSS_SELECTOR, "table.grid").text
     assert "Requires improvement" in grid and "Inadequate" in grid
     told = page.find_element(By.ID, "changes").find_element(By.XPATH, "..").text
@@ -264,10 +267,11 @@ def test_the_trust_has_its_page_with_its_rating_timeline_and_its_locations(visit
         titles = chart.find_elements(By.CSS_SELECTOR, "svg circle.dot title")
         return [title.get_attribute("textContent") or "" for title in titles]
 
-    # Rated Good in 2023, downgraded at the inspection published on 2025-12-03.
-    assert dots("overall") == ["2023-06-14: Good", "2025-12-03: Requires improvement"]
-    assert dots("use of resources") == ["2023-06-14: Good", "2025-12-03: Requires improvement"]
-    assert dots("caring") == ["2023-06-14: Good", "2025-12-03: Good"]
+    # Rated Good in 2023, downgraded at the inspection published the day before the story's end.
+    published = (DEMO_END.date() - timedelta(days=1)).isoformat()
+    assert dots("overall") == ["2023-06-14: Good", f"{published}: Requires improvement"]
+    assert dots("use of resources") == ["2023-06-14: Good", f"{published}: Requires improvement"]
+    assert dots("caring") == ["2023-06-14: Good", f"{published}: Good"]
     told = page.find_element(By.ID, "changes").find_element(By.XPATH, "..").text
     assert "provider_rating_changed" in told and "partner-webhook: sent" in told
     hospitals = page.find_element(By.ID, "provider-locations").find_element(By.XPATH, "..")

@@ -8,6 +8,7 @@ import re
 import shlex
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -23,6 +24,10 @@ from tests.support.cli import ROOT
 from tests.support.smtp import bodies
 
 pytestmark = pytest.mark.slow
+
+# The story ends when the demo runs; fixed here so that its dates can be read exactly. It is
+# published from 31 days before to the day before: 2026-01-30 to 2026-03-01.
+NOW = "2026-03-02T12:00:00Z"
 
 
 def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
@@ -41,7 +46,7 @@ def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     output = tmp_path_factory.mktemp("demo") / "out"
-    result = run_demo("--output", str(output))
+    result = run_demo("--output", str(output), "--now", NOW)
     assert result.returncode == 0, result.stderr
     return result, output
 
@@ -74,7 +79,7 @@ def test_the_downgrade_arrives_as_an_email_naming_it(
     assert content.index("Findings:") < content.index("What it changed:")
     assert "Overall: Good → Inadequate" in content and "Safe: Good → Inadequate" in content
     # A rating from CQC's Single Assessment Framework says so.
-    assert "(new assessment, published 2025-11-04)" in content
+    assert "(new assessment, published 2026-01-31)" in content
     assert "3 breaches of regulation · special measures" in markup
     # The board's sink takes critical alerts only: the downgrade and the deregistration.
     board = [s for s, m in zip(subjects, messages, strict=True) if "quality-board" in m["To"]]
@@ -83,6 +88,19 @@ def test_the_downgrade_arrives_as_an_email_naming_it(
         "[CQC] CRITICAL Lucerne House: deregistered",
         "[CQC] CRITICAL Halstead and Colne Valley NHS Trust: Overall Good → Requires improvement",
     ]
+
+
+def test_the_story_is_detected_in_the_hours_before_it_ends(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, output = demo
+    sent = sorted(m["Date"].datetime for m in emails(output))
+    assert str(sent[0]) == "2026-03-02 00:30:00+00:00"  # the first poll, after the baseline
+    assert str(sent[-1]) == "2026-03-02 12:00:00+00:00"  # the last poll: the story's end
+    assert "[Mon 02 Mar 2026 12:00 UTC] worker: daily poll" in chapter(result.stdout, 8)
+    # What CQC publishes keeps its order and gaps, dated the days before.
+    assert "(inspection report, published 2026-03-01)" in chapter(result.stdout, 8)
+    assert "on 16 February 2026" in chapter(result.stdout, 6)  # the monthly data review
 
 
 def test_signed_webhooks_for_every_event(
@@ -158,7 +176,7 @@ def test_alerts_are_printed_and_the_history_shows_the_downgrade(
     result, output = demo
     assert str(output) in result.stdout.splitlines()[0]
     assert "== rating_changed" in chapter(result.stdout, 3)
-    assert "Lucerne House was deregistered by CQC on 2025-11-05." in chapter(result.stdout, 4)
+    assert "Lucerne House was deregistered by CQC on 2026-02-01." in chapter(result.stdout, 4)
     history = chapter(result.stdout, 9)
     assert "cqc-monitor history 1-10000302982" in history
     assert re.search(r"snapshot\s+#\d+ Registered Overall: Good", history)
@@ -246,3 +264,45 @@ def test_a_folder_that_is_not_empty_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "is not empty" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_the_story_just_played_reads_as_recent(tmp_path: Path) -> None:
+    """Run as a user runs it, on today's clock: the commands it prints afterwards show the story
+    as just detected, not as long ago."""
+    output = tmp_path / "out"
+    assert run_demo("--output", str(output)).returncode == 0
+    database = f"sqlite:///{output / 'monitor.db'}"
+    week_ago = (datetime.now(UTC) - timedelta(days=7)).date().isoformat()
+    changes = read(tmp_path, "changes", "--since", week_ago, "--format", "json", database)
+    events = {
+        (e["type"], (e["location"] or e["provider"])["id"]) for e in json.loads(changes.stdout)
+    }
+    assert ("rating_changed", "1-10000302982") in events
+    assert ("registration_changed", "1-125856395") in events
+    status = read(tmp_path, "status", database)
+    assert status.returncode == 1  # the retired endpoint's dead alerts still need attention
+    assert "no full review has completed" not in status.stdout
+    assert "no cycle has completed" not in status.stdout
+    assert "sink 'pager-webhook' disabled" in status.stdout
+
+
+def read(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A read command on the demo's database (the last argument), as the demo prints it."""
+    *command, database = args
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *command, "--database", database],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")},
+        check=False,
+    )
+
+
+def test_a_now_that_is_not_a_time_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    result = run_demo("--output", str(output), "--now", "yesterday")
+    assert result.returncode == 2
+    assert "'yesterday' is not a time such as 2026-01-31T12:00:00Z" in result.stderr
+    assert not output.exists()

@@ -138,6 +138,16 @@ def test_downloads_hold_exactly_the_rows_shown(demo_database: str) -> None:
     assert {event["severity"] for event in events} == {"critical"}
 
 
+def test_the_overview_counts_the_demo_just_played_in_the_last_7_days(demo_database: str) -> None:
+    with serving(demo_database) as base:
+        page = client().get(base + "/", timeout=10).text
+    recent = page.split('id="recent"', 1)[1].split("</section>", 1)[0]
+    counts = dict(re.findall(r'class="severity \w+">(\w+)</span> (\d+)', recent))
+    # Every change of the story: the downgrade and its report, the deregistration and the
+    # trust's downgrade are critical; Harley Street's two, Orwell View, the trust's report info.
+    assert counts == {"critical": "4", "warning": "0", "info": "4"}
+
+
 def test_the_deliveries_page_says_which_sink_a_410_disabled(demo_database: str) -> None:
     with serving(demo_database) as base:
         page = client().get(base + "/deliveries", timeout=10).text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -12,11 +13,16 @@ from monitor.demo.command import DATABASE_FILE, run_demo
 from monitor.web.config import DashboardConfig
 from monitor.web.serve import DashboardServer, open_dashboard
 
+# When the demo's story ends: now, as when a user runs it, but one moment for the whole run so
+# that tests can tell the dates the story gives what CQC publishes.
+DEMO_END = datetime.now(UTC).replace(second=0, microsecond=0)
+
 
 def play_demo(folder: Path) -> str:
-    """The demo's whole story played into ``folder``; the URL of the database it leaves."""
+    """The demo's whole story played into ``folder``, ending at ``DEMO_END``; the URL of the
+    database it leaves."""
     folder.mkdir(parents=True, exist_ok=True)
-    run_demo(folder, pause=0.0, echo=lambda _line: None)
+    run_demo(folder, pause=0.0, echo=lambda _line: None, now=DEMO_END)
     return f"sqlite:///{folder / DATABASE_FILE}"
 
 

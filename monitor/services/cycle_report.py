@@ -102,10 +102,10 @@ class CycleReport:
 
     def _checked(self) -> str:
         places = self.locations - self.providers
-        checked = f"{places} locations"
-        if self.providers:
-            checked += f" and {self.providers} provider{'s' if self.providers != 1 else ''}"
-        return checked
+        providers = f"{self.providers} provider{'s' if self.providers != 1 else ''}"
+        if not self.providers:
+            return f"{places} locations"
+        return providers if not places else f"{places} locations and {providers}"
 
 
 def _searches(count: int) -> str:

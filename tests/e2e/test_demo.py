@@ -194,7 +194,7 @@ def test_a_trust_downgrade_is_one_critical_alert_naming_the_trust(
     assert "== provider_rating_changed" in told and "== provider_new_report" in told
     assert "Use of resources: Good → Requires improvement" in told
     # The trust's hospital, unchanged, raised nothing: only the trust's two events.
-    assert "1 locations checked, 1 changed" in told and "2 events" in told
+    assert "1 provider checked, 1 changed" in told and "2 events" in told
     (changed,) = [
         w["body"]["data"]
         for w in webhooks(output)

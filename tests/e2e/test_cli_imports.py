@@ -57,9 +57,12 @@ STARTUP_ONLY_CLICK = (
 # The dashboard's Flask application (``monitor.web.config`` is a plain dataclass the
 # composition root fills).
 WEB_APP = ("monitor.web.app", "monitor.web.serve", "monitor.web.views")
+# Never on SQLite: PostgreSQL's dialect and its drivers' modules.
+POSTGRES = ("sqlalchemy.dialects.postgresql", "psycopg")
 # What no command that only reads may load: the web app, the scheduler, the HTTP clients of
 # the sources and sinks, and (on a database at head) the migrations.
 NOT_FOR_READING = (
+    *POSTGRES,
     "flask",
     "werkzeug",
     "apscheduler",
@@ -211,6 +214,9 @@ def test_a_check_loads_no_web_app_no_scheduler_and_no_migrations_on_a_current_da
     assert status == 0
     forbidden = ("flask", "werkzeug", "apscheduler", "prometheus_client", "alembic", "apprise")
     assert loaded(modules, (*forbidden, *WEB_APP, "monitor.runtime.worker")) == []
+    # It draws no table and no progress bar: rich is not loaded (structlog would load it for
+    # tracebacks it is never asked to draw).
+    assert loaded(modules, ("rich", "pygments", *POSTGRES)) == [], "a piped `check` imported these"
     # Nothing new was inspected: no report is read, no website page parsed; and of the sinks,
     # only those the configuration names.
     unused = ("monitor.domain.findings", "selectolax", "monitor.sinks.console")

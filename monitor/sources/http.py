@@ -42,6 +42,7 @@ USER_AGENT = f"cqc-monitor/{__version__} (+https://github.com/cqc-monitor)"
 DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 _CHUNK_BYTES = 64 * 1024
 _ERROR_DETAIL_BYTES = 4096
+_MAX_TEMPLATES = 64  # prepared GETs kept, one per host and set of request headers
 # A sequence value repeats the parameter (``region=London&region=East``).
 QueryParams = Mapping[str, str | int | Sequence[str]]
 
@@ -252,6 +253,7 @@ class _Session(requests.Session):
         super().__init__()
         self._environment: dict[tuple[Any, ...], Any] = {}
         self._netrc: dict[tuple[str, str], Any] = {}
+        self._templates: dict[tuple[Any, ...], requests.PreparedRequest] = {}
 
     def get_prepared(
         self,
@@ -265,6 +267,32 @@ class _Session(requests.Session):
         """``session.get(url, stream=True, ...)``: the same request, the same session state
         (headers, cookies, ``.netrc`` credentials, proxies, CA bundle), sent by
         ``Session.send`` (cookies kept, redirects followed when allowed)."""
+        request = self._prepare(url, params, headers)
+        settings = self.merge_environment_settings(request.url, {}, True, None, None)
+        return self.send(request, timeout=timeout, allow_redirects=allow_redirects, **settings)
+
+    def _prepare(
+        self, url: str, params: QueryParams | None, headers: Mapping[str, str] | None
+    ) -> requests.PreparedRequest:
+        """The GET of ``url``. Without cookies or an auth object, which may change from one
+        request to the next, it is a copy of the host's prepared GET with only its URL made
+        anew: merging and checking the headers again cost half of preparing it."""
+        if self.cookies or self.auth:
+            return self._prepare_fully(url, params, headers)
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, *(headers or {}).items())
+        template = self._templates.get(key)
+        if template is None:
+            template = self._prepare_fully(url, None, headers)
+            if len(self._templates) < _MAX_TEMPLATES:
+                self._templates[key] = template
+        request = template.copy()
+        request.prepare_url(url, params or None)
+        return request
+
+    def _prepare_fully(
+        self, url: str, params: QueryParams | None, headers: Mapping[str, str] | None
+    ) -> requests.PreparedRequest:
         request = requests.PreparedRequest()
         request.prepare(
             method="GET",
@@ -277,8 +305,7 @@ class _Session(requests.Session):
             cookies=self.cookies.copy() if self.cookies else None,
             hooks=self.hooks,
         )
-        settings = self.merge_environment_settings(request.url, {}, True, None, None)
-        return self.send(request, timeout=timeout, allow_redirects=allow_redirects, **settings)
+        return request
 
     def _headers(self, headers: Mapping[str, str] | None) -> CaseInsensitiveDict[str | bytes]:
         """The session's headers, then the request's (as requests merges them)."""

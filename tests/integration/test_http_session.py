@@ -49,6 +49,27 @@ def test_query_headers_and_user_agent_are_sent(http: responses.RequestsMock) -> 
     assert request.headers["User-Agent"] == "monitor-test/1"
 
 
+def test_each_request_to_a_host_sends_its_own_url_query_and_headers(
+    http: responses.RequestsMock,
+) -> None:
+    """A host's GETs are copies of one prepared request: nothing of one may reach another."""
+    http.get(f"{BASE}/locations/1-1", json={})
+    http.get(f"{BASE}/locations/1-2", json={})
+    http.get(f"{BASE}/locations", json={})
+    with HttpGetter() as getter:
+        getter.get(f"{BASE}/locations/1-1", headers={"Ocp-Apim-Subscription-Key": "first"})
+        getter.get(f"{BASE}/locations/1-2", headers={"Ocp-Apim-Subscription-Key": "second"})
+        getter.get(f"{BASE}/locations", params={"page": 3})
+        getter.get(f"{BASE}/locations/1-1", headers={"Ocp-Apim-Subscription-Key": "first"})
+    sent = [(c.request.url, c.request.headers.get("Ocp-Apim-Subscription-Key")) for c in http.calls]
+    assert sent == [
+        (f"{BASE}/locations/1-1", "first"),
+        (f"{BASE}/locations/1-2", "second"),
+        (f"{BASE}/locations?page=3", None),
+        (f"{BASE}/locations/1-1", "first"),
+    ]
+
+
 def test_cookies_a_server_sets_are_sent_back(http: responses.RequestsMock) -> None:
     http.get(f"{BASE}/a", json={}, headers={"Set-Cookie": "visit=42; Path=/"})
     http.get(f"{BASE}/b", json={})

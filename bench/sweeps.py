@@ -197,8 +197,10 @@ def _check_processes(
 
     Each run has a floor of its own, measured just before it: on a shared machine the load
     moves within seconds, and a ratio is only fair between neighbours. Reported: the median
-    of the runs' ratios (``floor_ratio``), the median run's figures, every run's."""
+    of the runs' ratios (``floor_ratio``), the median run's figures, every run's. The package
+    runs from bytecode, as installed (:func:`bench.startup.compile_tree`)."""
     runs: dict[str, list[dict[str, Any]]] = {"process_baseline": [], "process_steady": []}
+    startup.compile_tree(ROOT)
     for number in range(plan.process_runs):
         folder = plan.workdir / f"process-{number}"
         folder.mkdir(parents=True, exist_ok=True)

@@ -23,8 +23,16 @@ def as_of(current: Snapshot, day: str) -> Snapshot:
         if (earlier := _before(rating, day, current.past_ratings)) is not None
     ]
     reports = tuple(r for r in current.reports if not _on_or_after(r.report_date, day))
+    deregistered = _on_or_after(current.deregistration_date, day)
+    unchanged = len(ratings) == len(current.ratings) and all(
+        mine is theirs for mine, theirs in zip(ratings, current.ratings, strict=True)
+    )
+    if unchanged and len(reports) == len(current.reports) and not deregistered:
+        # Nothing published since: the snapshot itself, whose hash is already known (most
+        # first sights; a copy would be serialised and hashed again only to compare equal).
+        return current
     previous = replace(current, ratings=tuple(ratings), reports=reports)
-    if _on_or_after(current.deregistration_date, day):
+    if deregistered:
         previous = replace(previous, registration_status="Registered", deregistration_date=None)
     return previous
 

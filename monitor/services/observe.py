@@ -50,24 +50,32 @@ def body_digest(body: bytes) -> str:
 
 
 class Observer:
-    def __init__(self, api: LocationSource, web: PageSource | None, clock: Clock) -> None:
-        self.fetch: Callable[[str], FetchResult] = api.fetch_location
-        self.parse: Callable[[Any, str], Snapshot] = parse_location
+    def __init__(
+        self,
+        fetch: Callable[[str], FetchResult],
+        parse: Callable[[Any, str], Snapshot],
+        web: PageSource | None,
+        clock: Clock,
+        kind: str = "location",
+    ) -> None:
+        self.fetch = fetch
+        self.parse = parse
         self.web = web
         self.clock = clock
-        self.kind = "location"
+        self.kind = kind
         # Digests of the documents locations were settled on (``settled_bodies``), for the
         # cycle in hand; None: every document is normalised.
         self.settled: Mapping[str, str] | None = None
 
     @classmethod
+    def of_locations(cls, api: LocationSource, web: PageSource | None, clock: Clock) -> Observer:
+        """Locations: the API document, and the website page when ``web`` is given."""
+        return cls(api.fetch_location, parse_location, web, clock)
+
+    @classmethod
     def of_providers(cls, source: ProviderSource, clock: Clock) -> Observer:
         """The same gathering for providers rated as a whole: their own documents."""
-        observer = cls.__new__(cls)
-        observer.fetch, observer.parse = source.fetch_provider, parse_provider
-        observer.web, observer.clock, observer.kind = None, clock, "provider"
-        observer.settled = None
-        return observer
+        return cls(source.fetch_provider, parse_provider, None, clock, kind="provider")
 
     @property
     def digests(self) -> bool:

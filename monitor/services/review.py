@@ -125,7 +125,7 @@ class ReviewService:
         self.clock = clock
         self.options = options
         self.owner = owner
-        self.observe = Observer(api, web, clock)
+        self.observe = Observer.of_locations(api, web, clock)
         self.searches = searches
         self._plan: Plan = IDLE  # the saved searches' share of the cycle in hand
         self._total: int | None = None  # how many locations the cycle in hand expects

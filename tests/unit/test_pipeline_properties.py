@@ -87,7 +87,7 @@ class BodySource:
 
 def run_pipeline(body: bytes, known: bool = True) -> Any:
     """The per-location step of a cycle for a location whose last snapshot is Henley House's."""
-    gathered = Observer(BodySource(body), None, FakeClock(NOW))(LOCATION)
+    gathered = Observer.of_locations(BodySource(body), None, FakeClock(NOW))(LOCATION)
     before = parse_location(REAL[LOCATION])
     state = LocationState(
         id=LOCATION,

@@ -24,7 +24,8 @@ class _StructlogWithoutRich:
     def find_spec(cls, name: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
         if name != "structlog":
             return None
-        sys.meta_path.remove(cls)  # once: structlog is loaded by this import
+        if cls in sys.meta_path:
+            sys.meta_path.remove(cls)  # once: structlog is loaded by this import
         spec = PathFinder.find_spec(name, path)
         if spec is None or spec.loader is None or "rich" in sys.modules:
             return spec

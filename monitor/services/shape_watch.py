@@ -5,11 +5,8 @@ by shape; what the deployment does not know is recorded, and reported once, as a
 Location documents are read on the cycle's own thread, a batch at a time; list pages, change-
 feed pages and provider documents come from the API client's listener (``ShapeWatch.page``) on
 the thread of the cycle that asked for them. A location document whose body is byte for byte
-one read before cannot have a new shape: it is not walked again. Read before by an earlier
-cycle, of any process: its bytes are those its location was settled on (the digest the review
-compares, ``Observation.same_body``); except while the first full review learns, which reads
-everything. Read before by this process: its body's hash is remembered (a 64-bit keyed hash of
-each body read, ``MAX_BODIES`` at most).
+one this process has read before cannot have a new shape: it is not walked again (its body's
+hash is remembered, a 64-bit keyed hash of each body read, ``MAX_BODIES`` at most).
 
 Counts are written every ``FLUSH_EVERY`` documents and at the end of a cycle; changes are
 recorded as soon as a batch is written. A failure here is logged and retried at the next
@@ -153,10 +150,6 @@ class CycleShapes:
         for gathered in batch:
             doc = gathered.document
             if not isinstance(doc, dict):
-                continue
-            if gathered.observation.same_body and not self.tally.learning:
-                # The very bytes its location was settled on, read and tallied by the cycle
-                # that settled it (a new release reads every document once more).
                 continue
             if gathered.body is not None and self.watch.seen(gathered.body):
                 continue  # the same bytes as a body read before: the same shape

@@ -185,25 +185,6 @@ def test_a_new_key_is_reported_once_across_cycles_and_reaches_the_sink(world: Wo
     assert received["id"] == event["id"] and received["type"] == "source_changed"
 
 
-def test_a_new_process_walks_only_the_documents_that_changed_since_they_were_read(
-    world: World,
-) -> None:
-    """Each ``check --full`` from cron is a new process: the documents its locations were
-    settled on were read by an earlier cycle, and are not walked again; a changed one is."""
-    world.cycle(world.app())  # learned: all three documents read
-    world.cycle(world.app())  # a new process: the same three bodies, none walked
-    with world.app().sessions() as session:
-        assert shape_report(session)["kinds"]["location"]["documents"] == 3
-
-    world.sim.reshape(add={"specialismsNote": "new"}, locations=[docs.LUCERNE])
-    assert world.cycle(world.app()) == ["source_changed"]
-    (event,) = source_changed_events(world.app())
-    assert event["details"]["paths_added"] == ["specialismsNote"]
-    assert event["details"]["examples"] == [docs.LUCERNE]
-    with world.app().sessions() as session:
-        assert shape_report(session)["kinds"]["location"]["documents"] == 4
-
-
 def test_a_label_off_the_scale_is_reported_once_and_moves_no_rating(world: World) -> None:
     app = world.app()
     world.cycle(app)

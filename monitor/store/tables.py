@@ -46,6 +46,9 @@ class Json(TypeDecorator[Any]):
 
     impl = JSON
     cache_ok = True
+    # As JSON itself: None is stored as JSON null, and a value (a dict) is never hashed.
+    should_evaluate_none = True
+    hashable = False
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":

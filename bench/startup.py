@@ -62,7 +62,7 @@ def run(runs: int = 7, tree: Path | None = None) -> dict[str, Any]:
         _health_server() as port,
     ):
         location = sim.ids[0]
-        config = _write_config(Path(folder), sim.base_url, port)
+        config = write_config(Path(folder), sim.base_url, server_port=port)
         results: dict[str, Any] = {"tree": str(source), "runs": runs, "commands": {}}
         # A first cycle: the schema and every location's baseline, for what reads them.
         run_timed(source, command(config, ["check"]), (0,))
@@ -140,7 +140,13 @@ def _health_server() -> Iterator[int]:
         server.stop()
 
 
-def _write_config(folder: Path, base_url: str, port: int) -> Path:
+def write_config(
+    folder: Path, base_url: str, *, source_options: str = "", server_port: int | None = None
+) -> Path:
+    """An operator's configuration file for a benchmark: a SQLite database in ``folder``, the
+    simulated API unpaced, the whole register watched, JSON logs at warning.
+    ``source_options``: more lines of ``[sources.cqc_api]``; ``server_port``: a ``[server]``."""
+    server = f'\n[server]\nhost = "127.0.0.1"\nport = {server_port}\n' if server_port else ""
     config = folder / "monitor.toml"
     config.write_text(
         f"""
@@ -151,14 +157,10 @@ url = "sqlite:///{folder / "monitor.db"}"
 base_url = "{base_url}"
 subscription_key = "{SUBSCRIPTION_KEY}"
 requests_per_second = 0
-
+{source_options}
 [watch]
 all = true
-
-[server]
-host = "127.0.0.1"
-port = {port}
-
+{server}
 [logging]
 format = "json"
 level = "warning"

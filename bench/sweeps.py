@@ -240,29 +240,8 @@ def _check_processes(
 
 def _process_config(folder: Path, base_url: str, concurrency: int) -> Path:
     """The settings of the in-process sweeps, as an operator's configuration file."""
-    config = folder / "monitor.toml"
-    config.write_text(
-        f"""
-[database]
-url = "sqlite:///{folder / "monitor.db"}"
-
-[sources.cqc_api]
-base_url = "{base_url}"
-subscription_key = "{SUBSCRIPTION_KEY}"
-requests_per_second = 0
-concurrency = {concurrency}
-change_feed_overlap_minutes = 0
-
-[watch]
-all = true
-
-[logging]
-format = "json"
-level = "warning"
-""",
-        encoding="utf-8",
-    )
-    return config
+    options = f"concurrency = {concurrency}\nchange_feed_overlap_minutes = 0\n"
+    return startup.write_config(folder, base_url, source_options=options)
 
 
 def add_server_side(

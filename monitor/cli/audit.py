@@ -16,6 +16,19 @@ from monitor.errors import MonitorError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+# The columns of `alerts` (a `test` column follows them in JSON and CSV).
+ALERT_COLUMNS = (
+    "id",
+    "created_at",
+    "sink",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "event_type",
+    "location_id",
+    "last_error",
+)
+
 
 @click.command()
 @click.argument("location_id")
@@ -149,17 +162,7 @@ def alerts(ctx: Context, status: str | None, fmt: str, database: str | None) -> 
         return sorted([*deliveries, *tests], key=lambda row: row["created_at"], reverse=True)
 
     rows = read(ctx, both, database)
-    columns: tuple[str, ...] = (
-        "id",
-        "created_at",
-        "sink",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "event_type",
-        "location_id",
-        "last_error",
-    )
+    columns: tuple[str, ...] = ALERT_COLUMNS
     if fmt != "table":
         columns = (*columns, "test")
     else:  # for people: what "held" waits for, and which rows are tests

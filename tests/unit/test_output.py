@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from monitor.cli.audit import ALERT_COLUMNS
 from monitor.output import render
 
 
@@ -69,19 +70,6 @@ def test_without_a_terminal_or_columns_lines_are_not_wrapped(
     monkeypatch.delenv("COLUMNS", raising=False)
     row = {"summary": "word " * 60}
     assert len(render([row], ("summary",), "table").splitlines()) == 2
-
-
-ALERT_COLUMNS = (
-    "id",
-    "created_at",
-    "sink",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "event_type",
-    "location_id",
-    "last_error",
-)
 
 
 def test_at_80_columns_an_alerts_table_never_cuts_an_id_or_a_date(

@@ -150,7 +150,7 @@ class ReviewService:
         with self.sessions.begin() as session:
             lease = cycles.start(
                 session,
-                kind if only is None else SPOT,
+                _recorded(kind, only),
                 trigger,
                 slot_key,
                 self.owner,
@@ -213,7 +213,7 @@ class ReviewService:
     ) -> CycleReport:
         """Run a cycle under its lease to its end; every write is fenced by the lease."""
         clock_start = time.monotonic()
-        recorded = kind if only is None else SPOT
+        recorded = _recorded(kind, only)
         report = CycleReport(cycle_id=lease.cycle_id, kind=recorded)
         bound = log.bind(cycle_id=lease.cycle_id, kind=recorded)
         try:
@@ -626,3 +626,8 @@ def _needed_snapshots(batch: list[Gathered], known: dict[str, LocationState]) ->
         if snapshot.content_hash() != state.last_hash:
             ids.append(state.last_snapshot_id)
     return ids
+
+
+def _recorded(kind: CycleKind, only: Iterable[str] | None) -> str:
+    """The kind a cycle is recorded as: a check of chosen ids is a spot check."""
+    return kind if only is None else SPOT

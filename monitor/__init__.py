@@ -1,7 +1,12 @@
-"""cqc-monitor: watches the Care Quality Commission register and alerts on changes."""
+"""cqc-monitor: watches the Care Quality Commission register and alerts on changes.
+
+Also what a command's start-up must not pay for, whatever the command: rich, loaded by
+structlog, and the garbage collector's walks of what the imports made.
+"""
 
 from __future__ import annotations
 
+import gc
 import sys
 from importlib.machinery import ModuleSpec, PathFinder
 from types import ModuleType
@@ -45,3 +50,34 @@ class _StructlogWithoutRich:
 
 if "structlog" not in sys.modules:
     sys.meta_path.insert(0, _StructlogWithoutRich)
+
+
+_deferred: list[bool] = []  # whether collection was deferred, and not yet resumed
+
+
+def defer_collection() -> None:
+    """Pause Python's cyclic garbage collector until :func:`resume_collection`.
+
+    A command's start-up makes a few hundred thousand objects that live as long as the
+    process (modules, classes, functions, the settings' validators, the tables' mapping), and
+    almost no garbage. Collecting as they are made, the collector walked them again and again:
+    a one-location ``check`` collected 220 times, spent 67 ms on it (a tenth of its time) and
+    freed 1,465 objects. The program's entry point defers collection; the composition root
+    resumes it once a command's parts are built. Nothing happens if the collector is off.
+    """
+    if not _deferred and gc.isenabled():
+        gc.disable()
+        _deferred.append(True)
+
+
+def resume_collection() -> None:
+    """The collector again, with what start-up made out of its sight (``gc.freeze``).
+
+    Those objects live as long as the process; walking them in every full collection of a
+    worker that runs for months would find nothing. What start-up left as garbage (a few
+    hundred kilobytes at most) stays with them. Nothing happens unless collection was deferred.
+    """
+    if _deferred:
+        _deferred.clear()
+        gc.freeze()
+        gc.enable()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor import resume_collection
 from monitor.domain.decide import Policy
 from monitor.domain.events import Event
 from monitor.redaction import Redactor
@@ -313,7 +314,7 @@ def build_app(
     source = api or _api_client(settings, limiter, attempts)
     if isinstance(source, CqcApiClient):
         source.listener = shapes.page  # pages and provider documents have a shape too
-    return App(
+    app = App(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -329,6 +330,10 @@ def build_app(
         attempts=attempts,
         reports=reports,
     )
+    # Built, with what it runs on imported: the garbage collector is back, if a command's
+    # start-up had deferred it.
+    resume_collection()
+    return app
 
 
 def rate_limiter(buckets: RateBuckets | None, source: str, rate_per_second: float) -> Limiter:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 
+from monitor import resume_collection
 from monitor.runtime.signals import StopSignals
 from monitor.settings.files import resolve_config_path
 
@@ -67,6 +68,7 @@ def dashboard_command(
         raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     click.echo(f"cqc-monitor dashboard: http://{_shown(host)}:{server.port}{config.path_prefix}/")
     click.echo("read-only; Ctrl-C stops it", err=True)
+    resume_collection()  # started: the collector is back for as long as it serves
     _serve(server)
     dashboard.close()
 

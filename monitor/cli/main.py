@@ -14,6 +14,7 @@ from typing import NoReturn
 
 import click
 
+from monitor import defer_collection
 from monitor.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Context
 from monitor.errors import ConfigError, Interrupted, MonitorError, StorageError
 
@@ -127,7 +128,10 @@ def console() -> NoReturn:
     status that is not a number, or a stream that cannot be flushed (a closed pipe) take
     Python's usual way out instead, with its usual result. ``main`` itself exits the usual
     way, for callers in the same process.
+
+    The garbage collector waits while the command starts up (``defer_collection``).
     """
+    defer_collection()
     try:
         main()
     except SystemExit as exc:

@@ -63,7 +63,8 @@ def defer_collection() -> None:
     almost no garbage. Collecting as they are made, the collector walked them again and again:
     a one-location ``check`` collected 220 times, spent 67 ms on it (a tenth of its time) and
     freed 1,465 objects. The program's entry point defers collection; the composition root
-    resumes it once a command's parts are built. Nothing happens if the collector is off.
+    and the dashboard's server resume it once a command's parts are built (a short command
+    that builds none ends with it deferred). Nothing happens if the collector is already off.
     """
     if not _deferred and gc.isenabled():
         gc.disable()

@@ -272,12 +272,14 @@ class _Session(requests.Session):
         A GET that follows no redirect and has no response hooks goes straight to the
         transport adapter: ``Session.send`` would only time it, offer it to the (absent) hooks
         and look for the next request of a redirect not followed, which was a tenth of a GET's
-        CPU. The cookies a server sets are kept all the same."""
+        CPU. The cookies a server sets are kept all the same. A redirect's body is no longer
+        read to its end (``Session.send`` read it, uncapped, to reuse the connection): the
+        answer is an error, and its connection is closed instead."""
         request = self._prepare(url, params, headers)
         settings = self.merge_environment_settings(request.url, {}, True, None, None)
         if allow_redirects or any(request.hooks.values()):
             return self.send(request, timeout=timeout, allow_redirects=allow_redirects, **settings)
-        response = self.get_adapter(url).send(request, timeout=timeout, **settings)
+        response = self.get_adapter(request.url or url).send(request, timeout=timeout, **settings)
         if "Set-Cookie" in response.headers or "Set-Cookie2" in response.headers:
             _keep_cookies(self.cookies, request, response.raw)
         return response

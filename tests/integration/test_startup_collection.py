@@ -8,6 +8,8 @@ it: a worker that runs for months would keep every reference cycle it ever made.
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,15 +35,30 @@ def collector_as_found() -> Iterator[None]:
         gc.disable()
 
 
+def test_the_program_defers_collection_before_the_command_runs() -> None:
+    """``cqc-monitor`` (``console``), with its command replaced by a report of the collector."""
+    probe = (
+        "import gc, monitor.cli.main as cli\n"
+        "cli.main = lambda: print('collector on' if gc.isenabled() else 'collector off')\n"
+        "cli.console()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "collector off"
+
+
 def test_a_deferred_collector_is_off_until_resumed_then_leaves_start_up_alone() -> None:
+    gc.unfreeze()
     defer_collection()
     assert not gc.isenabled()
-    start_up = [object() for _ in range(10)]  # stand-ins for what imports make
-    frozen_before = gc.get_freeze_count()
+    start_up = [[index] for index in range(10)]  # stand-ins for what imports make
+    assert all(gc.is_tracked(made) for made in start_up)
     resume_collection()
     assert gc.isenabled()
-    assert gc.get_freeze_count() > frozen_before  # out of later collections' sight
-    assert len(start_up) == 10
+    # Out of later collections' sight: at least these ten are frozen.
+    assert gc.get_freeze_count() >= len(start_up)
 
 
 def test_resuming_what_was_not_deferred_changes_nothing() -> None:
@@ -76,6 +93,8 @@ def test_the_dashboard_serves_with_the_collector_back(
         server.stop()
 
     monkeypatch.setattr(dashboard, "_serve", serve_and_stop)
+    # The command configures logging for a process of its own; this test shares pytest's.
+    monkeypatch.setattr("monitor.logs.configure_logging", lambda *args, **kwargs: None)
     monkeypatch.chdir(tmp_path)  # no configuration file where the default looks
     defer_collection()
     with pytest.raises(SystemExit) as ended:

@@ -146,7 +146,9 @@ def write_config(
     """An operator's configuration file for a benchmark: a SQLite database in ``folder``, the
     simulated API unpaced, the whole register watched, JSON logs at warning.
     ``source_options``: more lines of ``[sources.cqc_api]``; ``server_port``: a ``[server]``."""
-    server = f'\n[server]\nhost = "127.0.0.1"\nport = {server_port}\n' if server_port else ""
+    server = ""
+    if server_port is not None:  # 0 too: a port the system chooses
+        server = f'\n[server]\nhost = "127.0.0.1"\nport = {server_port}\n'
     config = folder / "monitor.toml"
     config.write_text(
         f"""

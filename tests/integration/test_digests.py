@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from monitor.services.retry import RetryPolicy
 from monitor.store.status import read_status
 from monitor.store.tables import Delivery, DeliveryAttempt
 from tests.support import documents as docs
@@ -173,6 +174,18 @@ def test_a_digest_over_the_size_limit_goes_in_numbered_parts_with_stable_ids(
         assert sorted(events) == sorted(held)
 
 
+def _most_attempts(policy: RetryPolicy) -> int:
+    """The most attempts a send can make before the horizon: every wait at its shortest (the
+    least jitter halves the backoff), then the last try at the horizon itself. A fixed count
+    ran out before the horizon when the jitter drawn was low, and a 200 ended the test."""
+    horizon, elapsed, attempts = policy.horizon.total_seconds(), 0.0, 1
+    while elapsed < horizon:
+        wait = policy.next_attempt(WINDOW, attempts, None, jitter=0.5) - WINDOW
+        elapsed += wait.total_seconds()
+        attempts += 1
+    return attempts + 1
+
+
 def test_a_failing_digest_is_retried_whole_after_retry_after_then_dead_past_the_horizon(
     database_url: str,
 ) -> None:
@@ -194,7 +207,7 @@ def test_a_failing_digest_is_retried_whole_after_retry_after_then_dead_past_the_
         world.clock.advance(minutes=10)
         assert app.dispatcher().deliver_due().failed == 0  # honours the receiver's wait
 
-        for _ in range(40):
+        for _ in range(_most_attempts(app.dispatcher().policy)):
             hook.respond(500)
         while digest_rows(app)[0].status == "failed":
             world.clock.moment = digest_rows(app)[0].next_attempt_at

@@ -139,9 +139,9 @@ class App:
     def provider_source(self) -> ProviderSource | None:
         """The watched providers' own documents: the CQC client reads them (a test fake of
         locations alone does not, and its providers then only expand to locations)."""
-        if not self.settings.watch.providers or not hasattr(self.api, "fetch_provider"):
+        if not self.settings.watch.providers or not isinstance(self.api, ProviderSource):
             return None
-        return cast(ProviderSource, self.api)
+        return self.api
 
     def report_stage(self, searches: SearchWatch | None) -> ReportStage:
         """How a cycle reads its new reports' texts ([sources.report_text])."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from monitor.sources.base import FetchResult
 
@@ -37,8 +37,12 @@ class LocationSource(Protocol):
         """Release connections; the application calls it once, when it closes."""
 
 
+@runtime_checkable
 class ProviderSource(Protocol):
-    """The API's providers as the watch of their own ratings needs them (SPEC §2.1.2)."""
+    """The API's providers as the watch of their own ratings needs them (SPEC §2.1.2).
+
+    Checkable at run time: a source of locations alone (a test's fake) reads no providers.
+    """
 
     def fetch_provider(self, provider_id: str) -> FetchResult: ...
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from monitor.domain.carry import carry_vanished
 from monitor.domain.diff import diff, subject_ref
 from monitor.domain.events import Event, LocationRef, ProviderRef, Subject
 from monitor.domain.first_sight import as_of
@@ -90,6 +91,8 @@ def decide(
     detected_at = now.isoformat().replace("+00:00", "Z")
     if observation.snapshot is not None:
         current = observation.snapshot
+        if previous is not None:
+            current = carry_vanished(previous, current)
         if observation.page_error is not None and previous is not None:
             current = replace(current, timeline=previous.timeline)
         decision = _seen(state, current, previous, detected_at, policy)

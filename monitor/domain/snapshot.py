@@ -30,6 +30,8 @@ class Rating:
     # Set when CQC carried the rating over from a predecessor registration.
     inherited_from: str | None = None
     framework: str = "legacy"  # legacy (currentRatings) | assessment (Single Assessment Framework)
+    # Not in CQC's latest document, which left it out: kept as CQC last gave it (domain.carry).
+    carried: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -54,6 +56,7 @@ class Report:
     first_visit_date: str | None
     report_type: str | None  # absent on pre-2014 reports
     url: str | None
+    carried: bool = False  # not in CQC's latest document (domain.carry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +149,11 @@ _RECORD_TUPLES = ("ratings", "past_ratings", "reports")
 
 def _record(item: Rating | PastRating | Report | TimelineEntry) -> dict[str, Any]:
     """A flat value object as a dict (its fields are all str, int, bool or None)."""
-    return {name: getattr(item, name) for name in item.__dataclass_fields__}
+    data = {name: getattr(item, name) for name in item.__dataclass_fields__}
+    if data.get("carried") is False:
+        # Left out unless set: the snapshots stored before it existed keep their hashes.
+        del data["carried"]
+    return data
 
 
 def content_hash(data: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -43,9 +44,18 @@ def iso_date(value: Any, field: str = "date") -> str | None:
     tidy = text(value, field)
     if tidy is None:
         return None
-    if not _ISO_DATE.match(tidy):
+    if not _ISO_DATE.match(tidy) or not _real_day(tidy[:10]):
         raise DocumentShapeError(f"{field} {tidy[:40]!r} is not a date")
     return tidy[:10]
+
+
+def _real_day(day: str) -> bool:
+    """``2022-02-30`` has the shape of a date but names no day: as much an error as ``soon``."""
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True
 
 
 def link(value: Any, field: str = "link") -> str | None:

@@ -158,3 +158,20 @@ def test_malformed_documents_raise_a_clear_error(document: object) -> None:
 def test_document_for_another_location_is_refused() -> None:
     with pytest.raises(MalformedResponseError, match="asked for 1-2"):
         parse_location(docs.real(docs.HENLEY), expected_id="1-2")
+
+
+@pytest.mark.parametrize("day", ["2099-13-45", "2022-02-30", "2022-00-10"])
+def test_a_date_that_names_no_day_is_an_error_like_any_other_non_date(day: str) -> None:
+    henley = docs.real(docs.HENLEY)
+    henley["currentRatings"]["overall"]["reportDate"] = day
+
+    with pytest.raises(MalformedResponseError, match=f"'{day}' is not a date"):
+        parse_location(henley)
+
+
+def test_a_date_with_a_time_of_day_is_read_as_its_day() -> None:
+    henley = docs.real(docs.HENLEY)
+    henley["currentRatings"]["overall"]["reportDate"] = "2022-04-20T09:30:00Z"
+
+    overall = parse_location(henley).rating("Overall")
+    assert overall is not None and overall.date == "2022-04-20"

@@ -45,13 +45,17 @@ from monitor.store.repository import (
     Applied,
     apply,
     compress_raw,
-    failing_location_ids,
     get_watermark,
     load_snapshots,
     load_states,
-    register_watched,
     set_watermark,
     settled_bodies,
+)
+from monitor.store.watchlist import (
+    failing_location_ids,
+    mark_unwatched,
+    register_spot,
+    register_watched,
 )
 
 log = structlog.get_logger(__name__)
@@ -359,10 +363,15 @@ class ReviewService:
         if only is not None:
             ids = [i for i in dict.fromkeys(only) if i not in self._watched_providers()]
             self._total = len(ids)
+            self._register_spot(ids, started)
             return iter(ids)
         watched = self.watch.watched_ids(self.api)
         with self.sessions.begin() as session:
             unbaselined = register_watched(session, watched, started)
+            if not self.watch.everything:  # else the register is the watchlist: none leaves
+                mark_unwatched(session, watched, started)
+            # Here, not with the providers' fetches: those never run once none is watched.
+            mark_unwatched(session, self._watched_providers(), started, kind="provider")
         report.new_in_watchlist = len(unbaselined)
         if unbaselined:
             log.info("watchlist_unbaselined", count=len(unbaselined), kind=kind)
@@ -384,6 +393,14 @@ class ReviewService:
         changed = self._plan.tap(changed)
         targets = incremental_targets(self.watch, changed, watched, retry, unbaselined)
         return self._counted(self._plan.targets(targets))
+
+    def _register_spot(self, ids: list[str], started: datetime) -> None:
+        """Ids a spot check meets first, not in the configured watchlist, are not watched."""
+        if self.watch.everything:
+            return
+        configured = {*self.watch.locations, *self.watch.file_ids}
+        with self.sessions.begin() as session:
+            register_spot(session, [i for i in ids if i not in configured], started)
 
     def _expect(self, total: int) -> None:
         """The cycle now expects ``total`` locations in all (a total only grows)."""

@@ -249,11 +249,15 @@ def location_state() -> Any:
 
 
 def location_states(session: Session, *, kind: str = "location") -> dict[str, int]:
-    """Tracked locations by state (or, with ``kind="provider"``, the providers watched for
-    their own ratings)."""
+    """Watched locations by state (or, with ``kind="provider"``, the providers watched for
+    their own ratings). Ids that left the watchlist are kept but not counted."""
     state = location_state()
     counts = dict.fromkeys(LOCATION_STATES, 0)
-    query = select(state, func.count()).where(Location.kind == kind).group_by(state)
+    query = (
+        select(state, func.count())
+        .where(Location.kind == kind, Location.unwatched_at.is_(None))
+        .group_by(state)
+    )
     for name, count in session.execute(query):
         counts[name] = count
     return counts

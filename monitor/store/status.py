@@ -105,7 +105,7 @@ def failing_locations(session: Session) -> list[dict[str, Any]]:
             Location.consecutive_failures,
             Location.last_error,
         )
-        .where(location_state() == "failing")
+        .where(location_state() == "failing", Location.unwatched_at.is_(None))
         .order_by(Location.failing_since, Location.id)
     )
     return [
@@ -121,10 +121,11 @@ def failing_locations(session: Session) -> list[dict[str, Any]]:
 
 
 def unknown_locations(session: Session) -> list[dict[str, Any]]:
-    """Ids CQC answers 404 for and never answered for: a mistyped watchlist entry, say."""
+    """Watched ids CQC answers 404 for and never answered for: a mistyped watchlist entry,
+    say (once it is taken out of the watchlist, the next cycle stops listing it)."""
     rows = session.execute(
         select(Location.id, Location.first_seen_at, Location.last_checked_at)
-        .where(Location.status == "unknown")
+        .where(Location.status == "unknown", Location.unwatched_at.is_(None))
         .order_by(Location.id)
     )
     return [

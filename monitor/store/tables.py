@@ -104,6 +104,9 @@ class Location(Base):
     # The day the id entered the watchlist: what a first snapshot dated on or after it shows
     # is alerted, since the monitor was already watching.
     watched_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the id left the watchlist (None: watched now). Its rows stay as the audit trail;
+    # what is counted as watched (status, /metrics) leaves it out.
+    unwatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Not a foreign key: snapshots already point here, and a cycle of keys buys nothing.

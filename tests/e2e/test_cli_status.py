@@ -63,6 +63,23 @@ def test_failing_location_exits_1_listing_it(tmp_path: Path, sim: tuple[Simulate
     assert report["failing"][0]["last_error"]
 
 
+def test_a_failing_location_taken_out_of_the_watchlist_needs_no_more_attention(
+    tmp_path: Path, sim: tuple[SimulatedCqc, str]
+) -> None:
+    simulator, base_url = sim
+    simulator.faults.malformed(docs.HENLEY)
+    assert run_cli(write_config(tmp_path, base_url), "check", "--full").returncode == 0
+    assert run_cli(write_config(tmp_path, base_url), "status").returncode == 1
+
+    narrower = write_config(tmp_path, base_url, locations=[docs.LUCERNE, docs.ALLIED])
+    assert run_cli(narrower, "check").returncode == 0
+    result = run_cli(narrower, "status", "--format", "json")
+    assert result.returncode == 0, result.stdout
+    report = json.loads(result.stdout)
+    assert report["failing"] == []
+    assert report["locations"]["failing"] == 0 and report["locations"]["active"] == 2
+
+
 def test_dead_deliveries_exit_1_counted_per_sink(
     tmp_path: Path, sim: tuple[SimulatedCqc, str]
 ) -> None:

@@ -30,8 +30,49 @@ def test_check_of_an_unknown_id_exits_1_saying_cqc_has_no_such_location(
     assert f"CQC has no location {UNKNOWN}" in result.stderr
     assert "1 gone" not in result.stdout
 
+    # A spot check reaches outside the watchlist: what it met is kept, not watched.
+    status = run_cli(config, "status", "--format", "json")
+    assert status.returncode == 0, status.stdout
+    report = json.loads(status.stdout)
+    assert report["locations"]["gone"] == 0 and report["locations"]["unknown"] == 0
+    assert report["unknown"] == []
+
+
+def test_a_spot_check_of_a_location_outside_the_watchlist_is_not_counted_as_watched(
+    tmp_path: Path, sim: tuple[SimulatedCqc, str]
+) -> None:
+    config = write_config(tmp_path, sim[1], locations=[docs.HENLEY])
+    assert run_cli(config, "check", "--full").returncode == 0
+
+    assert run_cli(config, "check", "--location", docs.LUCERNE).returncode == 0
     report = json.loads(run_cli(config, "status", "--format", "json").stdout)
-    assert report["locations"]["gone"] == 0
+    assert report["locations"]["active"] == 1
+    history = run_cli(config, "history", docs.LUCERNE, "--format", "json")
+    assert history.returncode == 0, "its fetch is in the audit trail all the same"
+
+
+def test_an_unknown_id_taken_out_of_the_watchlist_stops_counting_at_the_next_cycle(
+    tmp_path: Path, sim: tuple[SimulatedCqc, str]
+) -> None:
+    config = write_config(tmp_path, sim[1], locations=[docs.HENLEY, UNKNOWN])
+    assert run_cli(config, "check", "--full").returncode == 0
+    assert run_cli(config, "status").returncode == 1
+
+    # The operator does what status asked: the mistyped id comes out of the watchlist.
+    config = write_config(tmp_path, sim[1], locations=[docs.HENLEY])
+    assert run_cli(config, "check").returncode == 0
+    status = run_cli(config, "status", "--format", "json")
+    assert status.returncode == 0, status.stdout
+    report = json.loads(status.stdout)
+    assert report["unknown"] == [] and report["locations"]["unknown"] == 0
+    assert report["locations"]["active"] == 1
+
+    # Back in the watchlist, it is counted again from the next cycle.
+    config = write_config(tmp_path, sim[1], locations=[docs.HENLEY, UNKNOWN])
+    assert run_cli(config, "check").returncode == 0
+    result = run_cli(config, "status")
+    assert result.returncode == 1
+    assert f"{UNKNOWN}: not found at CQC" in result.stdout
 
 
 def test_a_configured_unknown_id_is_listed_as_not_found_and_raises_no_alert(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from monitor import output
-from monitor.cli.common import DATABASE, FORMAT, Context, pass_context, read
+from monitor.cli.common import DATABASE, FORMAT, Context, cqc_ids, pass_context, read
 from monitor.domain.events import EVENT_TYPES
 from monitor.errors import MonitorError
 
@@ -31,7 +31,7 @@ ALERT_COLUMNS = (
 
 
 @click.command()
-@click.argument("location_id")
+@click.argument("location_id", callback=cqc_ids)
 @FORMAT
 @DATABASE
 @pass_context
@@ -78,7 +78,7 @@ def _flat(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], tuple[str, 
 
 @click.command()
 @click.option("--since", metavar="DATE", help="Only events detected on or after this date.")
-@click.option("--location", "location_id", metavar="ID")
+@click.option("--location", "location_id", metavar="ID", callback=cqc_ids)
 @click.option("--type", "event_type", type=click.Choice(EVENT_TYPES))
 @FORMAT
 @DATABASE

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from monitor.cli.common import NO_MIGRATE, Context, pass_context
+from monitor.cli.common import NO_MIGRATE, Context, cqc_ids, pass_context
 from monitor.errors import Interrupted, MonitorError
 from monitor.runtime.signals import StopSignals
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     "locations",
     multiple=True,
     metavar="ID",
-    callback=lambda _ctx, _param, values: _cqc_ids(values),
+    callback=cqc_ids,
     help="Check only this id.",
 )
 @click.option("--no-deliver", is_flag=True, help="Record events but do not send alerts now.")
@@ -89,17 +89,6 @@ def _progress(settings: Settings) -> Progress:
     from monitor.runtime.progress import LoggedProgress
 
     return LoggedProgress(settings.logging.progress_seconds)
-
-
-def _cqc_ids(values: tuple[str, ...]) -> tuple[str, ...]:
-    if not values:
-        return values
-    from monitor.settings.sections import checked_cqc_id
-
-    try:
-        return tuple(checked_cqc_id(value) for value in values)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--location") from None
 
 
 def _interrupted(signals: StopSignals, what: str) -> Interrupted:

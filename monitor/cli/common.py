@@ -44,6 +44,21 @@ NO_MIGRATE = click.option(
 )
 
 
+def cqc_ids(_ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A click callback: each id given (one, or a tuple of them) must have the shape the
+    watchlist accepts, or the command is a usage error (exit 2) naming the parameter."""
+    if not value:
+        return value
+    from monitor.settings.sections import checked_cqc_id
+
+    try:
+        if isinstance(value, tuple):
+            return tuple(checked_cqc_id(item) for item in value)
+        return checked_cqc_id(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
+
+
 class Context:
     def __init__(self, config_path: str | None = None) -> None:
         self.config_path = config_path

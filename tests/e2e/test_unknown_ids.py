@@ -111,9 +111,14 @@ def test_a_malformed_id_on_the_command_line_is_a_usage_error(
     tmp_path: Path, sim: tuple[SimulatedCqc, str], value: str
 ) -> None:
     config = write_config(tmp_path, sim[1])
-    result = run_cli(config, "check", "--location", value)
-    assert result.returncode == 2
-    assert "--location" in result.stderr and "is not a CQC id" in result.stderr
+    for command, named in (
+        (["check", "--location", value], "--location"),
+        (["changes", "--location", value], "--location"),
+        (["history", value], "LOCATION_ID"),
+    ):
+        result = run_cli(config, *command)
+        assert result.returncode == 2, command
+        assert named in result.stderr and "is not a CQC id" in result.stderr, command
 
 
 def test_a_malformed_id_in_config_exits_2_naming_the_key(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from monitor.domain.carry import last_ratings, last_registration_status
 from monitor.domain.events import (
     PROVIDER_TYPES,
     Event,
@@ -107,7 +108,8 @@ def location_ref(snapshot: Snapshot) -> LocationRef:
 
 
 def _rating_events(make: _EventMaker, previous: Snapshot, current: Snapshot) -> list[Event]:
-    old = {r.key: r for r in previous.ratings}
+    # A rating a document left out is judged, when it returns, against what CQC said last.
+    old = last_ratings(previous)
     new = {r.key: r for r in current.ratings}
     changes: list[tuple[Rating | None, Rating | None]] = []
     for key in sorted(old.keys() | new.keys(), key=_key_order):
@@ -216,7 +218,7 @@ def _report_url(snapshot: Snapshot, link: str | None) -> str | None:
 
 
 def _registration_events(make: _EventMaker, previous: Snapshot, current: Snapshot) -> list[Event]:
-    old, new = previous.registration_status, current.registration_status
+    old, new = last_registration_status(previous), current.registration_status
     if old == new or new is None:
         # A status that vanished is recorded, not read as a change: the shape watch reports
         # the field missing instead.

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
+from monitor.domain.carry import last_reports
 from monitor.domain.events import Event
 from monitor.domain.snapshot import Report, Snapshot, TimelineEntry
 
@@ -19,7 +20,7 @@ SAME_INSPECTION_DAYS = 7
 
 
 def inspection_events(make: MakeEvent, previous: Snapshot, current: Snapshot) -> list[Event]:
-    known = {r.link_id for r in previous.reports}
+    known = set(last_reports(previous))  # a report a document left out is not news on return
     seen_on_site = _inspections(previous.timeline or ())
     events = []
     for report in current.reports:

@@ -30,8 +30,6 @@ class Rating:
     # Set when CQC carried the rating over from a predecessor registration.
     inherited_from: str | None = None
     framework: str = "legacy"  # legacy (currentRatings) | assessment (Single Assessment Framework)
-    # Not in CQC's latest document, which left it out: kept as CQC last gave it (domain.carry).
-    carried: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -56,7 +54,6 @@ class Report:
     first_visit_date: str | None
     report_type: str | None  # absent on pre-2014 reports
     url: str | None
-    carried: bool = False  # not in CQC's latest document (domain.carry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +92,12 @@ class Snapshot:
     # "provider": the document of a provider rated as a whole (``location_id`` is then the
     # provider's id). Left out of the stored form for a location, so its hash never moved.
     kind: str = "location"
+    # What CQC said last of a rating, a report or the registration status that the document
+    # left out (domain.carry): what a later document says of them is compared with it. Never
+    # shown as current; left out of the stored form when empty, so no stored hash moved.
+    carried_ratings: tuple[Rating, ...] = ()
+    carried_reports: tuple[Report, ...] = ()
+    carried_registration_status: str | None = None
     _hash: str = field(default="", init=False, compare=False, repr=False)
 
     @property
@@ -118,6 +121,12 @@ class Snapshot:
             data["timeline"] = tuple(_record(entry) for entry in self.timeline)
         if self.kind != "location":
             data["kind"] = self.kind
+        if self.carried_ratings:
+            data["carried_ratings"] = tuple(_record(item) for item in self.carried_ratings)
+        if self.carried_reports:
+            data["carried_reports"] = tuple(_record(item) for item in self.carried_reports)
+        if self.carried_registration_status is not None:
+            data["carried_registration_status"] = self.carried_registration_status
         return data
 
     def content_hash(self) -> str:
@@ -136,24 +145,33 @@ class Snapshot:
             past_ratings=tuple(PastRating(**item) for item in data.get("past_ratings") or ()),
             reports=tuple(Report(**item) for item in data.get("reports") or ()),
             timeline=None if timeline is None else tuple(TimelineEntry(**t) for t in timeline),
+            carried_ratings=tuple(Rating(**item) for item in data.get("carried_ratings") or ()),
+            carried_reports=tuple(Report(**item) for item in data.get("carried_reports") or ()),
         )
 
 
-_NESTED = {"service_types", "specialisms", "ratings", "past_ratings", "reports", "timeline"}
+_NESTED = {
+    "service_types",
+    "specialisms",
+    "ratings",
+    "past_ratings",
+    "reports",
+    "timeline",
+    "carried_ratings",
+    "carried_reports",
+}
+# Stored only when set: the fields added after snapshots were first stored.
+_WHEN_SET = ("kind", "carried_ratings", "carried_reports", "carried_registration_status")
 _FIELD_ORDER = tuple(
-    name for name in Snapshot.__dataclass_fields__ if name not in ("_hash", "kind")
+    name for name in Snapshot.__dataclass_fields__ if name not in ("_hash", *_WHEN_SET)
 )
-_FIELDS = {*_FIELD_ORDER, "kind"}
+_FIELDS = {*_FIELD_ORDER, *_WHEN_SET}
 _RECORD_TUPLES = ("ratings", "past_ratings", "reports")
 
 
 def _record(item: Rating | PastRating | Report | TimelineEntry) -> dict[str, Any]:
     """A flat value object as a dict (its fields are all str, int, bool or None)."""
-    data = {name: getattr(item, name) for name in item.__dataclass_fields__}
-    if data.get("carried") is False:
-        # Left out unless set: the snapshots stored before it existed keep their hashes.
-        del data["carried"]
-    return data
+    return {name: getattr(item, name) for name in item.__dataclass_fields__}
 
 
 def content_hash(data: dict[str, Any]) -> str:

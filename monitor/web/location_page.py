@@ -33,10 +33,14 @@ def location_context(
         "members": members or [],
         "questions": questions,
         "grid": ratings_grid(
-            latest.get("ratings") or (), "Provider" if provider else LOCATION_LEVEL
+            [*(latest.get("ratings") or ()), *_carried(latest.get("carried_ratings"))],
+            "Provider" if provider else LOCATION_LEVEL,
         ),
         "charts": charts(detail, questions),
-        "reports": [_report(item, texts) for item in latest.get("reports") or ()],
+        "reports": [
+            _report(item, texts)
+            for item in (*(latest.get("reports") or ()), *_carried(latest.get("carried_reports")))
+        ],
         "texts": detail.texts,
         "timeline": latest.get("timeline"),
         "cqc_url": (PROVIDER_PAGE if provider else LOCATION_PAGE).format(id=detail.row.id),
@@ -77,6 +81,11 @@ def overall(data: dict[str, Any]) -> str | None:
         if item.get("question") == "Overall" and not item.get("service"):
             return str(item.get("rating"))
     return None
+
+
+def _carried(items: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """What CQC's latest document left out, shown as what CQC said last, and marked so."""
+    return [{**item, "carried": True} for item in items or ()]
 
 
 def _report(item: dict[str, Any], texts: dict[str, dict[str, Any]]) -> dict[str, Any]:

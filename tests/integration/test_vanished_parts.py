@@ -82,17 +82,19 @@ def test_reports_and_ratings_that_vanish_and_return_raise_nothing(database_url: 
     real = docs.real(docs.HENLEY)
 
     assert henley.serve(without(real, "reports", "currentRatings")) == []
-    # What the gap leaves for the next comparison: CQC's last word, marked as carried.
-    kept = henley.stored()
-    assert {(r["question"], r["rating"], r.get("carried")) for r in kept["ratings"]} == {
-        (question, "Good", True)
+    # The snapshot shows what CQC says now; CQC's last word is kept beside it, for the next
+    # comparison.
+    gap = henley.stored()
+    assert (gap["ratings"], gap["reports"]) == ([], [])
+    assert {(r["question"], r["rating"]) for r in gap["carried_ratings"]} == {
+        (question, "Good")
         for question in ("Overall", "Safe", "Effective", "Caring", "Responsive", "Well-led")
     }
-    assert [(r["link_id"], r.get("carried")) for r in kept["reports"]] == [(HENLEY_REPORT, True)]
+    assert [r["link_id"] for r in gap["carried_reports"]] == [HENLEY_REPORT]
 
     assert henley.serve(real) == []
     back = henley.stored()
-    assert not any(r.get("carried") for r in back["ratings"] + back["reports"])
+    assert "carried_ratings" not in back and "carried_reports" not in back
     assert henley.delivered() == 0
 
 

@@ -56,6 +56,7 @@ from monitor.store.watchlist import (
     mark_unwatched,
     register_spot,
     register_watched,
+    watch_every_location,
 )
 
 log = structlog.get_logger(__name__)
@@ -365,10 +366,13 @@ class ReviewService:
             self._total = len(ids)
             self._register_spot(ids, started)
             return iter(ids)
-        watched = self.watch.watched_ids(self.api)
+        resolved = self.watch.watched_ids(self.api)
+        watched = resolved.ids
         with self.sessions.begin() as session:
             unbaselined = register_watched(session, watched, started)
-            if not self.watch.everything:  # else the register is the watchlist: none leaves
+            if self.watch.everything:  # the register is the watchlist: every location is in it
+                watch_every_location(session)
+            elif resolved.complete:  # an id is not taken as gone while a provider is unlisted
                 mark_unwatched(session, watched, started)
             # Here, not with the providers' fetches: those never run once none is watched.
             mark_unwatched(session, self._watched_providers(), started, kind="provider")

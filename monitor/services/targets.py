@@ -34,27 +34,31 @@ class Watchlist:
     # Locations that belong to a saved search now: watched like listed ids.
     search_members: Callable[[], list[str]] = _no_members
 
-    def explicit_ids(self, source: LocationSource) -> list[str]:
+    def explicit_ids(self, source: LocationSource) -> Resolved:
         """Configured ids, file ids and every location of the watched providers, in order.
 
         A provider's locations are those CQC lists now plus those we last saw under it: a
         location that moved to another provider is fetched once more, so the move is reported.
         """
         ids = dict.fromkeys((*self.locations, *self.file_ids))
+        complete = True
         for provider in self.providers:
-            ids.update(dict.fromkeys(self._provider_locations(source, provider)))
+            listed = self._provider_locations(source, provider)
+            complete = complete and listed is not None
+            ids.update(dict.fromkeys(listed or ()))
         ids.update(dict.fromkeys(self.known_locations(self.providers) if self.providers else ()))
         ids.update(dict.fromkeys(self.search_members()))
-        return list(ids)
+        return Resolved(list(ids), complete)
 
-    def watched_ids(self, source: LocationSource) -> list[str]:
+    def watched_ids(self, source: LocationSource) -> Resolved:
         """The ids known up front: with the whole register watched, only the configured ones
         (the register itself is streamed by the cycle, never listed here)."""
         if self.everything:
-            return list(dict.fromkeys((*self.locations, *self.file_ids)))
+            return Resolved(list(dict.fromkeys((*self.locations, *self.file_ids))), False)
         return self.explicit_ids(source)
 
-    def _provider_locations(self, source: LocationSource, provider: str) -> list[str]:
+    def _provider_locations(self, source: LocationSource, provider: str) -> list[str] | None:
+        """The provider's locations as CQC lists them; None when CQC could not say."""
         try:
             return source.provider_location_ids(provider)
         except AuthenticationError:
@@ -63,7 +67,16 @@ class Watchlist:
             # One unknown or unavailable provider must not stop the whole cycle: its known
             # locations are still checked (they come from the store above).
             log.error("provider_unavailable", provider_id=provider, error=str(exc))
-            return []
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The watched ids a cycle knows up front. ``complete``: they are the whole watchlist
+    (not the register's, streamed later, nor short of a provider CQC could not list)."""
+
+    ids: list[str]
+    complete: bool
 
 
 def full_review_targets(

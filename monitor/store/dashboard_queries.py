@@ -93,7 +93,9 @@ class Overview:
 def overview(session: Session, now: datetime, cycles: int = 10) -> Overview:
     checks = session.execute(
         select(func.max(Location.last_checked_at), func.min(Location.last_checked_at)).where(
-            Location.status == "active", Location.last_hash.is_not(None)
+            Location.status == "active",
+            Location.last_hash.is_not(None),
+            Location.unwatched_at.is_(None),  # no longer fetched: not a stalled schedule
         )
     ).one()
     return Overview(
@@ -111,7 +113,11 @@ def overview(session: Session, now: datetime, cycles: int = 10) -> Overview:
 def _ratings(session: Session) -> list[tuple[str | None, int]]:
     rows = session.execute(
         select(Location.overall_rating, func.count())
-        .where(Location.status != "gone", Location.kind == "location")
+        .where(
+            Location.status != "gone",
+            Location.kind == "location",
+            Location.unwatched_at.is_(None),
+        )
         .group_by(Location.overall_rating)
     )
     order = {name: index for index, name in enumerate([*SCALE, *NON_RATINGS])}

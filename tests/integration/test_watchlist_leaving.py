@@ -65,3 +65,67 @@ def test_a_spot_check_outside_the_watchlist_stores_what_it_met_as_unwatched(
     assert left == {docs.HENLEY: None, docs.LUCERNE: clock.now()}
     with app.sessions() as session:
         assert location_states(session)["active"] == 1
+
+
+def test_watching_the_whole_register_watches_every_stored_location(database_url: str) -> None:
+    cqc, clock = FakeCqc(docs.all_real()), FakeClock()
+    watching(database_url, cqc, clock, EVERY).review().run("full")
+    clock.advance(days=1)
+    watching(database_url, cqc, clock, [docs.HENLEY]).review().run("incremental")
+
+    clock.advance(days=1)
+    settings = settings_for(database_url, watch={"all": True})
+    everything = app_for(settings, api=cqc, clock=clock, sinks={})
+    everything.review().run("incremental")
+
+    assert set(unwatched(everything).values()) == {None}
+    with everything.sessions() as session:
+        assert location_states(session)["active"] == 3
+
+
+def test_a_provider_cqc_cannot_list_leaves_its_locations_watched(database_url: str) -> None:
+    # The provider's locations: one known, one CQC has never answered for (a 404).
+    cqc, clock = FakeCqc(docs.all_real()), FakeClock()
+    cqc.providers["1-101"] = [docs.HENLEY, "1-12345"]
+    settings = settings_for(database_url, watch={"locations": [], "providers": ["1-101"]})
+    app = app_for(settings, api=cqc, clock=clock, sinks={})
+    app.review().run("full")
+    assert unwatched(app) == {docs.HENLEY: None, "1-12345": None}
+
+    del cqc.providers["1-101"]  # CQC cannot list the provider's locations for a while
+    clock.advance(days=1)
+    app.review().run("incremental")
+
+    assert unwatched(app) == {docs.HENLEY: None, "1-12345": None}
+    with app.sessions() as session:
+        assert location_states(session)["unknown"] == 1
+
+
+def test_an_id_back_in_the_watchlist_is_watched_anew_from_that_day(database_url: str) -> None:
+    cqc, clock = FakeCqc(docs.all_real()), FakeClock()  # 2026-11-29
+    watching(database_url, cqc, clock, EVERY).review().run("full")
+    clock.advance(days=1)
+    watching(database_url, cqc, clock, [docs.LUCERNE]).review().run("incremental")
+
+    # While it was not watched, CQC published an inspection of Henley House.
+    away = docs.rate_with_report(
+        docs.real(docs.HENLEY), {"Overall": "Inadequate"}, "report-9", "2026-12-01"
+    )
+    cqc.documents[docs.HENLEY] = away
+    clock.advance(days=5)  # 2026-12-05: back in the watchlist
+    back = watching(database_url, cqc, clock, EVERY)
+    cqc.fetched.clear()
+    returned = back.review().run("incremental")
+
+    assert docs.HENLEY in cqc.fetched, "fetched by the next cycle, as any new entry is"
+    assert returned.events == [], "what CQC published before it came back is old news"
+    assert unwatched(back)[docs.HENLEY] is None
+
+    cqc.documents[docs.HENLEY] = docs.rate_with_report(
+        away, {"Safe": "Inadequate"}, "r-10", "2026-12-06"
+    )
+    cqc.changed = [docs.HENLEY]
+    clock.advance(days=1)
+    (event, *_) = back.review().run("incremental").events
+    assert event.type == "rating_changed"
+    assert [(c["question"], c["new"]) for c in event.details["changes"]] == [("Safe", "Inadequate")]

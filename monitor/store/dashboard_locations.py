@@ -36,7 +36,7 @@ class LocationFilter:
     query: str = ""  # part of a name, or an id / provider id
     area: str = ""  # region or local authority, any case
     rating: str = ""  # an Overall rating, or NO_RATING
-    state: str = ""  # one of runstate.LOCATION_STATES
+    state: str = ""  # one of runstate.LISTED_STATES
     kind: str = "location"  # or "provider": the providers watched for their own ratings
 
 

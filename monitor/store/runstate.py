@@ -235,11 +235,16 @@ def owner_alive(owner: str) -> bool:
 # fetch failed), unbaselined (never fetched successfully: the next cycle fetches it), active.
 # unknown: never fetched successfully, and CQC answers 404 (a mistyped id, say).
 LOCATION_STATES = ("active", "unbaselined", "failing", "gone", "unknown")
+# A row kept for the audit trail of an id the watchlist no longer names: the dashboard lists it
+# as such; nothing counts it (``location_states``).
+UNWATCHED = "unwatched"
+LISTED_STATES = (*LOCATION_STATES, UNWATCHED)
 
 
 def location_state() -> Any:
-    """The state of a ``locations`` row as a SQL expression, in LOCATION_STATES' terms."""
+    """The state of a ``locations`` row as a SQL expression, in LISTED_STATES' terms."""
     return case(
+        (Location.unwatched_at.is_not(None), UNWATCHED),
         (Location.status == "gone", "gone"),
         (Location.status == "unknown", "unknown"),
         (Location.consecutive_failures > 0, "failing"),

@@ -105,7 +105,7 @@ def failing_locations(session: Session) -> list[dict[str, Any]]:
             Location.consecutive_failures,
             Location.last_error,
         )
-        .where(location_state() == "failing", Location.unwatched_at.is_(None))
+        .where(location_state() == "failing")  # never so once unwatched
         .order_by(Location.failing_since, Location.id)
     )
     return [

@@ -16,7 +16,7 @@ from monitor.domain.events import EVENT_TYPES, SEVERITIES
 from monitor.domain.ratings import NON_RATINGS, SCALE
 from monitor.store.dashboard_locations import NO_RATING, SORTS, LocationFilter
 from monitor.store.dashboard_queries import ChangeFilter
-from monitor.store.runstate import LOCATION_STATES
+from monitor.store.runstate import LISTED_STATES
 
 PAGE_SIZES = (25, 50, 100, 500)
 FINDINGS = ("serious",)  # special measures or enforcement beyond a requirement notice
@@ -105,7 +105,7 @@ def location_filter() -> LocationFilter:
         query=text("q"),
         area=text("area"),
         rating=choice("rating", (*RATINGS, NO_RATING)),
-        state=choice("state", LOCATION_STATES),
+        state=choice("state", LISTED_STATES),
     )
 
 

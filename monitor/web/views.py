@@ -21,7 +21,7 @@ from monitor.store import dashboard_locations as locations_store
 from monitor.store import dashboard_queries as store
 from monitor.store import report_texts as text_store
 from monitor.store import source_changes
-from monitor.store.runstate import LOCATION_STATES
+from monitor.store.runstate import LISTED_STATES
 from monitor.store.sink_states import disabled_sinks
 from monitor.store.sink_tests import last_tests
 from monitor.web import params
@@ -133,7 +133,7 @@ def locations() -> str:
         areas=areas,
         ratings=params.RATINGS,
         no_rating=locations_store.NO_RATING,
-        states=LOCATION_STATES,
+        states=LISTED_STATES,
         sizes=params.PAGE_SIZES,
         now=_now(),
     )

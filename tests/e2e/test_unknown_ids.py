@@ -67,9 +67,12 @@ def test_an_unknown_id_taken_out_of_the_watchlist_stops_counting_at_the_next_cyc
     assert report["unknown"] == [] and report["locations"]["unknown"] == 0
     assert report["locations"]["active"] == 1
 
-    # Back in the watchlist, it is counted again from the next cycle.
+    # Back in the watchlist, it is a new entry again: the next cycle asks CQC for it (the
+    # only fetch of this poll, and it fails: exit 1), and it is counted again.
     config = write_config(tmp_path, sim[1], locations=[docs.HENLEY, UNKNOWN])
-    assert run_cli(config, "check").returncode == 0
+    again = run_cli(config, "check")
+    assert again.returncode == 1
+    assert f"{UNKNOWN}: not found at CQC" in again.stdout + again.stderr
     result = run_cli(config, "status")
     assert result.returncode == 1
     assert f"{UNKNOWN}: not found at CQC" in result.stdout

@@ -4,6 +4,7 @@ named again, they are watched again. Whole review cycles on SQLite and PostgreSQ
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from monitor.store.tables import Location, SnapshotRecord
 from tests.fakes import FakeClock, FakeCqc
 from tests.support import documents as docs
 from tests.support.apps import app_for, settings_for
+from tests.support.dashboard import client, serving
 
 EVERY = [docs.HENLEY, docs.LUCERNE, docs.ALLIED]
 
@@ -129,3 +131,19 @@ def test_an_id_back_in_the_watchlist_is_watched_anew_from_that_day(database_url:
     (event, *_) = back.review().run("incremental").events
     assert event.type == "rating_changed"
     assert [(c["question"], c["new"]) for c in event.details["changes"]] == [("Safe", "Inadequate")]
+
+
+def test_the_dashboard_lists_an_id_that_left_as_unwatched(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    cqc, clock = FakeCqc(docs.all_real()), FakeClock()
+    watching(url, cqc, clock, EVERY).review().run("full")
+    clock.advance(days=1)
+    watching(url, cqc, clock, [docs.HENLEY, docs.ALLIED]).review().run("incremental")
+
+    with serving(url) as base:
+        listed = client().get(f"{base}/locations?state=unwatched", timeout=10).text
+        active = client().get(f"{base}/locations?state=active", timeout=10).text
+
+    assert docs.LUCERNE in listed and docs.HENLEY not in listed
+    assert '<span class="state unwatched">unwatched</span>' in listed
+    assert docs.LUCERNE not in active and docs.HENLEY in active

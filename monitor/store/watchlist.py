@@ -43,10 +43,10 @@ def register_watched(
         new = [i for i in chunk if i not in states]
         if new:
             session.execute(insert(Location), [_new_row(i, now, kind) for i in new])
-        returning = [i for i, row in states.items() if row.unwatched_at is not None]
+        returning = {i for i, row in states.items() if row.unwatched_at is not None}
         if returning:
             session.execute(
-                update(Location).where(Location.id.in_(returning)).values(**_rewatched(now))
+                update(Location).where(Location.id.in_(sorted(returning))).values(**_rewatched(now))
             )
         unbaselined += (
             i

@@ -125,7 +125,7 @@ def unknown_locations(session: Session) -> list[dict[str, Any]]:
     say (once it is taken out of the watchlist, the next cycle stops listing it)."""
     rows = session.execute(
         select(Location.id, Location.first_seen_at, Location.last_checked_at)
-        .where(Location.status == "unknown", Location.unwatched_at.is_(None))
+        .where(location_state() == "unknown")  # never so once unwatched
         .order_by(Location.id)
     )
     return [
